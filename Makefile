@@ -1,0 +1,42 @@
+# Weerbaar — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PYTEST := $(UV) run --frozen pytest
+
+.PHONY: help setup run test lint unit integration e2e schemas check-schemas bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+$(UV):
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv || pip install --quiet uv
+
+setup: $(UV)  ## create .venv with uv and install every package (locked)
+	$(UV) sync --frozen
+
+run: setup  ## start the whole system on embedded defaults (Ctrl-C stops it)
+	$(UV) run --frozen python deploy/dev/prepare.py
+	exec $(UV) run --frozen honcho -f .data/Procfile -e .data/dev.env start
+
+lint: setup  ## ruff and mypy
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+
+unit: setup  ## fast tests, no servers
+	$(PYTEST) tests/unit
+
+integration: setup  ## against a real nats-server and database
+	$(PYTEST) tests/integration
+
+e2e: setup  ## every service as a process, driven over HTTP
+	$(PYTEST) tests/e2e
+
+test: lint  ## lint and the whole suite
+	$(PYTEST) tests
+
+schemas: setup  ## regenerate the JSON Schema, AsyncAPI and OpenAPI documents in docs/
+	$(UV) run --frozen python -m tests.support.schemas write
+
+clean:  ## remove local data (.data) and caches
+	rm -rf .data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Weerbaar's contracts: vocabulary, events, subjects and stream definitions."""

@@ -1,0 +1,327 @@
+"""Every event on the wire, each with the envelope of PRODUCT.md §5.
+
+An event is immutable and carries its own identity: `event_id` is derived from
+what caused it wherever a redelivery could produce it twice, so a repeat has the
+same id and every consumer can drop it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
+
+from contracts.organisations import OrganisationCode
+from contracts.vocabulary import (
+    Channel,
+    IncidentType,
+    NotificationChannel,
+    PerpetratorKind,
+    PoliceStatus,
+    Pool,
+    ReasonNotReported,
+    Role,
+    Source,
+    SupportNeed,
+    Urgency,
+)
+
+SCHEMA_VERSION = 1
+"""The schema version every event of this package carries."""
+
+_NAMESPACE = uuid.UUID("6f1f7f3e-52c1-4c55-9a43-2f0b1c9e7a10")
+
+
+def derive_id(*parts: object) -> uuid.UUID:
+    """A stable UUID from its parts, so a repeated cause gives the same id."""
+    return uuid.uuid5(_NAMESPACE, "\x1f".join(str(part) for part in parts))
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(min_length=1, max_length=4000)]
+Phone = Annotated[
+    str,
+    Field(pattern=r"^\+?[0-9 ()-]{6,20}$", max_length=20, examples=["+31612345678"]),
+]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class Model(BaseModel):
+    """Base of every contract model: unknown fields are refused, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Official(Model):
+    """The threatened official. Name and contact details are personal data."""
+
+    role: Role = Field(description="The office the official holds", examples=["mayor"])
+    organisation_code: OrganisationCode
+    name: ShortText | None = Field(
+        default=None, description="Personal data", examples=["A. de Vries"]
+    )
+    phone: Phone | None = Field(default=None, description="Personal data")
+    email: EmailStr | None = Field(
+        default=None, max_length=254, description="Personal data", examples=["a@example.nl"]
+    )
+
+
+class IncidentFacts(Model):
+    """What happened, where and when."""
+
+    types: list[IncidentType] = Field(min_length=1, max_length=10, examples=[["threat"]])
+    channels: list[Channel] = Field(default_factory=list, max_length=7)
+    occurred_at: AwareDatetime | None = Field(default=None, description="When it happened")
+    description: LongText | None = Field(
+        default=None, description="Free text; personal data, never sent in a notification"
+    )
+
+
+class Police(Model):
+    """Whether and how the police were involved (the monitor asks exactly this)."""
+
+    status: PoliceStatus = PoliceStatus.NONE
+    reason_not_reported: ReasonNotReported | None = Field(
+        default=None, description="Only when status is none"
+    )
+    vpt_flag: bool | None = Field(default=None, description="Reported with the VPT flag")
+    organisation_address_used: bool | None = Field(
+        default=None, description="Domicilie gekozen: the organisation's address was used"
+    )
+    reported_by_organisation: bool | None = Field(
+        default=None, description="The organisation reported on the official's behalf"
+    )
+
+    @model_validator(mode="after")
+    def _reason_only_without_report(self) -> Self:
+        if self.reason_not_reported is not None and self.status is not PoliceStatus.NONE:
+            raise ValueError("reason_not_reported is only allowed when status is 'none'")
+        return self
+
+
+class ContactPoint(Model):
+    """One way to reach an adviser, in the adviser's order of preference."""
+
+    channel: NotificationChannel
+    address: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class Event(Model):
+    """The envelope every event carries."""
+
+    TYPE: ClassVar[str]
+
+    event_id: uuid.UUID = Field(description="Unique id; a redelivered event keeps it")
+    type: str
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1)
+    occurred_at: AwareDatetime = Field(description="When the producer recorded the event")
+    incident_id: uuid.UUID = Field(description="The correlation id: the incident it concerns")
+    causation_id: uuid.UUID | None = Field(
+        default=None, description="The event or request that caused this one"
+    )
+    producer: Annotated[str, Field(min_length=1, max_length=40)] = Field(
+        description="The service that produced the event", examples=["intake"]
+    )
+
+    def subject(self) -> str:
+        """The NATS subject this event is published on."""
+        from contracts.subjects import event_subject
+
+        return event_subject(self.TYPE, self.incident_id)
+
+    def msg_id(self) -> str:
+        """The Nats-Msg-Id that lets JetStream drop a repeated publish."""
+        return str(self.event_id)
+
+
+class IncidentReported(Event):
+    """A new incident: a call to the crisis line, an outreach after a media report,
+    or a municipal registration whose official wants contact."""
+
+    TYPE: ClassVar[str] = "incident.reported"
+    type: Literal["incident.reported"] = "incident.reported"
+    source: Source
+    official: Official
+    incident: IncidentFacts
+    urgency: Urgency = Urgency.NORMAL
+    needs: list[SupportNeed] = Field(default_factory=list, max_length=9)
+    police: Police = Field(default_factory=Police)
+    perpetrator_kind: PerpetratorKind | None = None
+    family_targeted: bool | None = None
+    registration_id: uuid.UUID | None = Field(
+        default=None, description="The registration this outreach incident came from"
+    )
+
+
+class RegistrationReceived(Event):
+    """A municipal, provincial or water-board system registered an incident.
+    `incident_id` is the registration's own id."""
+
+    TYPE: ClassVar[str] = "registration.received"
+    type: Literal["registration.received"] = "registration.received"
+    external_id: Identifier = Field(description="The posting system's own registration id")
+    organisation_code: OrganisationCode
+    role: Role
+    incident: IncidentFacts
+    police: Police = Field(default_factory=Police)
+    perpetrator_kind: PerpetratorKind | None = None
+    family_targeted: bool | None = None
+    wants_contact: bool = False
+
+
+class AdviserAssigned(Event):
+    """Routing chose an adviser who must acknowledge before `ack_deadline`."""
+
+    TYPE: ClassVar[str] = "adviser.assigned"
+    type: Literal["adviser.assigned"] = "adviser.assigned"
+    assignment_id: uuid.UUID
+    adviser_id: Identifier
+    pool: Pool
+    urgency: Urgency
+    ack_deadline: AwareDatetime
+    escalation_level: int = Field(default=0, ge=0, le=100)
+    role: Role
+    organisation_code: OrganisationCode
+    incident_types: list[IncidentType] = Field(default_factory=list, max_length=10)
+    contacts: list[ContactPoint] = Field(
+        min_length=1, max_length=10, description="The adviser's own channels, in order"
+    )
+
+
+class AssignmentAcknowledged(Event):
+    """An adviser took the case."""
+
+    TYPE: ClassVar[str] = "assignment.acknowledged"
+    type: Literal["assignment.acknowledged"] = "assignment.acknowledged"
+    assignment_id: uuid.UUID | None = None
+    adviser_id: Identifier | None = None
+
+
+class AssignmentEscalated(Event):
+    """Nobody acknowledged in time: the case moves to the next adviser."""
+
+    TYPE: ClassVar[str] = "assignment.escalated"
+    type: Literal["assignment.escalated"] = "assignment.escalated"
+    previous_assignment_id: uuid.UUID
+    previous_adviser_id: Identifier
+    reason: Literal["ack_deadline_passed", "notification_failed"] = "ack_deadline_passed"
+    escalation_level: int = Field(ge=1, le=100)
+
+
+class IncidentUnroutable(Event):
+    """Nobody at all could be assigned: operators must act by hand."""
+
+    TYPE: ClassVar[str] = "incident.unroutable"
+    type: Literal["incident.unroutable"] = "incident.unroutable"
+    pool: Pool | None = None
+    reason: ShortText
+
+
+class NotificationSent(Event):
+    """A notification was accepted by the channel's server."""
+
+    TYPE: ClassVar[str] = "notification.sent"
+    type: Literal["notification.sent"] = "notification.sent"
+    notification_id: uuid.UUID
+    assignment_id: uuid.UUID
+    adviser_id: Identifier
+    channel: NotificationChannel
+    attempt: int = Field(ge=1, le=1000)
+
+
+class NotificationFailed(Event):
+    """A notification could not be delivered after every attempt."""
+
+    TYPE: ClassVar[str] = "notification.failed"
+    type: Literal["notification.failed"] = "notification.failed"
+    notification_id: uuid.UUID
+    assignment_id: uuid.UUID
+    adviser_id: Identifier
+    channel: NotificationChannel
+    attempts: int = Field(ge=1, le=1000)
+    error: Annotated[str, Field(max_length=80)] = Field(
+        description="The kind of error, never its message (which may carry personal data)"
+    )
+
+
+class ActionRecorded(Event):
+    """An adviser recorded a follow-up action."""
+
+    TYPE: ClassVar[str] = "action.recorded"
+    type: Literal["action.recorded"] = "action.recorded"
+    action_id: uuid.UUID
+    kind: SupportNeed | Literal["contact", "other"] = Field(examples=["security"])
+    note: LongText | None = Field(default=None, description="Personal data")
+    adviser_id: Identifier | None = None
+
+
+class IncidentClosed(Event):
+    """The case is done."""
+
+    TYPE: ClassVar[str] = "incident.closed"
+    type: Literal["incident.closed"] = "incident.closed"
+    summary: LongText | None = Field(default=None, description="Personal data")
+    adviser_id: Identifier | None = None
+
+
+class IncidentReopened(Event):
+    """A closed case needs work again."""
+
+    TYPE: ClassVar[str] = "incident.reopened"
+    type: Literal["incident.reopened"] = "incident.reopened"
+    reason: LongText | None = Field(default=None, description="Personal data")
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    IncidentReported,
+    RegistrationReceived,
+    AdviserAssigned,
+    AssignmentAcknowledged,
+    AssignmentEscalated,
+    IncidentUnroutable,
+    NotificationSent,
+    NotificationFailed,
+    ActionRecorded,
+    IncidentClosed,
+    IncidentReopened,
+)
+
+AnyEvent = Annotated[
+    IncidentReported
+    | RegistrationReceived
+    | AdviserAssigned
+    | AssignmentAcknowledged
+    | AssignmentEscalated
+    | IncidentUnroutable
+    | NotificationSent
+    | NotificationFailed
+    | ActionRecorded
+    | IncidentClosed
+    | IncidentReopened,
+    Field(discriminator="type"),
+]
+"""Any event, told apart by its `type`."""
+
+ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+
+
+def parse_event(data: bytes | str | dict[str, Any]) -> Event:
+    """Validate raw JSON (or a dict) into the event model its `type` names."""
+    if isinstance(data, dict):
+        return ANY_EVENT.validate_python(data)
+    return ANY_EVENT.validate_json(data)

@@ -1,0 +1,1 @@
+"""What every service shares at run time: settings, logging, health, metrics, errors."""

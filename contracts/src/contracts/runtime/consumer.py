@@ -1,0 +1,153 @@
+"""Settling JetStream messages: ack after the work, back off on failure, park poison.
+
+FastStream's default terminates a message when the handler raises; here a failure is
+retried with a growing delay, and a message that can never be handled (it does not
+parse, or it failed `max_attempts` times) goes to the dead-letter stream, so it
+never blocks the consumer and is never lost.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from faststream.middlewares import AckPolicy
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage as MessageParam
+from faststream.nats.message import NatsMessage
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from contracts.events import Event, parse_event
+from contracts.runtime.logging import get_logger
+from contracts.subjects import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM
+
+_log = get_logger("consumer")
+
+PROCESSED = Counter(
+    "weerbaar_messages_total", "Messages settled by a consumer", ["consumer", "outcome"]
+)
+
+Handler = Callable[[Event, int], Awaitable[None]]
+
+
+def backoff_s(attempt: int, *, base: float = 0.5, cap: float = 60.0) -> float:
+    """Exponential backoff with full jitter for the given (1-based) attempt."""
+    return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+
+
+def delivery_attempt(msg: NatsMessage) -> int:
+    """How many times JetStream has delivered this message, this time included."""
+    try:
+        return int(msg.raw_message.metadata.num_delivered)
+    except Exception:
+        return 1
+
+
+async def dead_letter(
+    broker: NatsBroker, msg: NatsMessage, *, consumer: str, reason: str, error_type: str
+) -> None:
+    """Park the message on the dead-letter stream with why it was parked."""
+    raw = msg.raw_message
+    try:
+        sequence = str(raw.metadata.sequence.stream)
+    except Exception:
+        sequence = "unknown"
+    headers = {
+        "Weerbaar-Consumer": consumer,
+        "Weerbaar-Reason": reason,
+        "Weerbaar-Error-Type": error_type,
+        "Weerbaar-Original-Subject": raw.subject,
+        "Weerbaar-Original-Sequence": sequence,
+        "Nats-Msg-Id": f"dead:{consumer}:{sequence}",
+    }
+    await broker.publish(
+        raw.data,
+        subject=f"{DEAD_LETTER_PREFIX}.{consumer}.{sequence}",
+        stream=DEAD_LETTER_STREAM,
+        headers=headers,
+    )
+
+
+async def settle(
+    broker: NatsBroker,
+    msg: NatsMessage,
+    handler: Handler,
+    *,
+    consumer: str,
+    max_attempts: int = 10,
+) -> None:
+    """Parse, handle and settle one message; never raises."""
+    attempt = delivery_attempt(msg)
+    try:
+        event = parse_event(msg.raw_message.data)
+    except ValidationError:
+        await _park(broker, msg, consumer=consumer, reason="invalid", error_type="ValidationError")
+        return
+    try:
+        await handler(event, attempt)
+    except Exception as exc:
+        log_context: dict[str, Any] = {
+            "consumer": consumer,
+            "event_type": event.type,
+            "event_id": str(event.event_id),
+            "incident_id": str(event.incident_id),
+            "attempt": attempt,
+        }
+        if attempt >= max_attempts:
+            _log.error("giving up on message", exc_info=exc, **log_context)
+            await _park(
+                broker, msg, consumer=consumer, reason="failed", error_type=type(exc).__name__
+            )
+            return
+        delay = backoff_s(attempt)
+        _log.warning(
+            "handler failed, will retry", exc_info=exc, delay_s=round(delay, 2), **log_context
+        )
+        PROCESSED.labels(consumer, "retried").inc()
+        await msg.nack(delay=delay)
+        return
+    PROCESSED.labels(consumer, "handled").inc()
+    await msg.ack()
+
+
+async def _park(
+    broker: NatsBroker, msg: NatsMessage, *, consumer: str, reason: str, error_type: str
+) -> None:
+    try:
+        await dead_letter(broker, msg, consumer=consumer, reason=reason, error_type=error_type)
+    except Exception as exc:
+        _log.error("dead letter not stored", exc_info=exc, consumer=consumer)
+        await msg.nack(delay=5.0)
+        return
+    PROCESSED.labels(consumer, "dead_lettered").inc()
+    _log.error("message dead-lettered", consumer=consumer, reason=reason, error_type=error_type)
+    await msg.ack()
+
+
+def subscribe(
+    broker: NatsBroker,
+    spec: Any,
+    handler: Handler,
+    *,
+    batch_size: int = 64,
+    max_attempts: int = 10,
+    description: str | None = None,
+) -> Any:
+    """Bind `handler` to the durable pull consumer that `weerbaar-provision` created."""
+    subscriber = broker.subscriber(
+        spec.filter_subjects[0],
+        stream=JStream(spec.stream, declare=False),
+        durable=spec.durable,
+        pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
+        ack_policy=AckPolicy.MANUAL,
+        title=f"{spec.durable}:{spec.filter_subjects[0]}",
+        description=description or spec.description,
+    )
+
+    async def handle(message: MessageParam) -> None:
+        await settle(broker, message, handler, consumer=spec.durable, max_attempts=max_attempts)
+
+    subscriber(handle)
+    return subscriber

@@ -1,0 +1,222 @@
+"""HTTP pieces every service shares: health, readiness, metrics and RFC 9457 errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from contracts.runtime.logging import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+_log = get_logger("http")
+
+ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+
+
+class ProblemError(Exception):
+    """An error answered as RFC 9457 problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        type_: str = "about:blank",
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type_ = type_
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    type_: str = "about:blank",
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """A problem+json response."""
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _describe(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]]:
+    fields = [
+        {"field": _field_path(tuple(e.get("loc", ()))), "message": str(e.get("msg", "invalid"))}
+        for e in errors
+    ]
+    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
+    if len(fields) > 5:
+        detail += f"; and {len(fields) - 5} more"
+    return detail, fields
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error as problem+json and never leak a stack trace."""
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            instance=request.url.path,
+            type_=exc.type_,
+            headers=exc.headers,
+            extra=exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail, fields = _describe(list(exc.errors()))
+        return problem_response(
+            422, "Invalid request", detail, instance=request.url.path, extra={"errors": fields}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+        titles = {404: "Not found", 405: "Method not allowed"}
+        return problem_response(
+            exc.status_code,
+            titles.get(exc.status_code, "Request refused"),
+            detail,
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        _log.error("unhandled error", exc_info=exc, path=request.url.path, method=request.method)
+        return problem_response(
+            500,
+            "Internal error",
+            "The request could not be completed.",
+            instance=request.url.path,
+        )
+
+
+def install_operational_routes(app: FastAPI, *, readiness: ReadinessCheck) -> None:
+    """`/healthz` (alive), `/readyz` (connected to what it needs) and `/metrics`."""
+
+    @app.get("/healthz", tags=["operations"], include_in_schema=True)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready"}})
+    async def readyz() -> JSONResponse:
+        checks = await readiness()
+        ready = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+class BodyGuardMiddleware:
+    """Refuse request bodies that are too large (413) or not JSON (415) before routing.
+
+    A pure ASGI middleware, so a streamed body is counted as it arrives and never
+    buffered past the limit.
+    """
+
+    def __init__(self, app: Any, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        length = headers.get("content-length")
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        has_body = chunked or (length is not None and length.strip() not in ("", "0"))
+        if length is not None:
+            try:
+                too_large = int(length) > self.max_body_bytes
+            except ValueError:
+                await self._refuse(
+                    scope, send, 400, "Bad request", "Content-Length is not a number."
+                )
+                return
+            if too_large:
+                await self._refuse_too_large(scope, send)
+                return
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if has_body and not (media_type == "application/json" or media_type.endswith("+json")):
+            await self._refuse(
+                scope,
+                send,
+                415,
+                "Unsupported media type",
+                "The request body must be JSON (Content-Type: application/json).",
+            )
+            return
+        received = 0
+
+        async def counting_receive() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _BodyTooLargeError
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _BodyTooLargeError:
+            await self._refuse_too_large(scope, send)
+
+    async def _refuse_too_large(self, scope: dict[str, Any], send: Any) -> None:
+        await self._refuse(
+            scope,
+            send,
+            413,
+            "Request body too large",
+            f"The request body is larger than {self.max_body_bytes} bytes.",
+        )
+
+    @staticmethod
+    async def _refuse(
+        scope: dict[str, Any], send: Any, status: int, title: str, detail: str
+    ) -> None:
+        response = problem_response(status, title, detail, instance=scope.get("path"))
+        await response(scope, _empty_receive, send)
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+async def _empty_receive() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}

@@ -1,0 +1,94 @@
+"""The NATS connection every service makes, bound to its own credentials."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from faststream.nats import NatsBroker
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from faststream.nats.security import NatsUserPassword
+from nats.errors import Error as NatsError
+from prometheus_client import REGISTRY
+
+from contracts.events import Event
+from contracts.runtime.logging import get_logger
+from contracts.runtime.settings import ServiceSettings
+from contracts.subjects import EVENTS_STREAM
+
+_log = get_logger("nats")
+
+
+async def _error_cb(exc: Exception) -> None:
+    kind = type(exc).__name__
+    if "permission" in str(exc).lower():
+        _log.error("nats permission violation", error_type=kind, reason="permissions")
+    else:
+        _log.warning("nats connection error", error_type=kind)
+
+
+async def _disconnected_cb() -> None:
+    _log.warning("nats disconnected")
+
+
+async def _reconnected_cb() -> None:
+    _log.info("nats reconnected")
+
+
+def build_broker(settings: ServiceSettings, *, service: str, **options: Any) -> NatsBroker:
+    """A FastStream NATS broker: nothing connects until it is started."""
+    security = None
+    if settings.nats_user and settings.nats_password:
+        security = NatsUserPassword(
+            username=settings.nats_user, password=settings.nats_password.get_secret_value()
+        )
+    return NatsBroker(
+        settings.nats_servers(),
+        security=security,
+        name=f"weerbaar-{service}",
+        connect_timeout=int(max(1, settings.nats_connect_timeout_s)),
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        error_cb=_error_cb,
+        disconnected_cb=_disconnected_cb,
+        reconnected_cb=_reconnected_cb,
+        middlewares=[NatsPrometheusMiddleware(registry=REGISTRY, app_name=f"weerbaar_{service}")],
+        logger=None,
+        **options,
+    )
+
+
+class PublishFailedError(Exception):
+    """The event could not be stored in JetStream (unreachable, timed out, refused)."""
+
+
+async def publish_event(broker: NatsBroker, event: Event, *, timeout_s: float = 5.0) -> None:
+    """Store one event in the events stream; returns only after JetStream's PubAck.
+
+    `Nats-Msg-Id` is the event id, so a repeated publish within the stream's duplicate
+    window is dropped by JetStream itself."""
+    try:
+        await broker.publish(
+            event,
+            subject=event.subject(),
+            stream=EVENTS_STREAM,
+            headers={"Nats-Msg-Id": event.msg_id()},
+            timeout=timeout_s,
+        )
+    except (NatsError, TimeoutError, OSError) as exc:
+        raise PublishFailedError(type(exc).__name__) from exc
+
+
+async def start_with_retry(broker: NatsBroker, *, what: str, delay_s: float = 1.0) -> None:
+    """Start the broker (connect and bind subscribers), retrying until it works."""
+    while True:
+        try:
+            await broker.start()
+            _log.info("broker started", reason=what)
+            return
+        except Exception as exc:
+            _log.warning("broker not started, retrying", error_type=type(exc).__name__, reason=what)
+            with contextlib.suppress(Exception):
+                await broker.stop()
+            await asyncio.sleep(delay_s)

@@ -1,0 +1,30 @@
+"""Settings every service shares; each service extends them with its own."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Read from the environment (and `.env`), validated at startup."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: Literal["development", "production"] = "development"
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222", description="NATS server(s), comma separated"
+    )
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
+    nats_connect_timeout_s: float = Field(default=2.0, gt=0)
+    log_level: str = "INFO"
+    log_json: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    def nats_servers(self) -> list[str]:
+        """The NATS servers to connect to."""
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]

@@ -1,0 +1,128 @@
+"""Subject names, streams, key-value buckets and durable consumers: all in one place.
+
+Services bind to what `weerbaar-provision` created and never declare anything.
+Every event subject is `weerbaar.events.<event type>.<incident id>`, so a consumer
+filters on the type and a single incident's history is addressable by subject.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+SUBJECT_PREFIX = "weerbaar.events"
+EVENTS_STREAM = "WEERBAAR_EVENTS"
+DEAD_LETTER_STREAM = "WEERBAAR_DEAD_LETTERS"
+DEAD_LETTER_PREFIX = "weerbaar.dead"
+
+IDEMPOTENCY_BUCKET = "weerbaar_idempotency"
+ROUTING_BUCKET = "weerbaar_routing"
+NOTIFY_BUCKET = "weerbaar_notify_delivered"
+
+
+def event_subject(event_type: str, incident_id: uuid.UUID | str) -> str:
+    """The subject of one event of one incident."""
+    return f"{SUBJECT_PREFIX}.{event_type}.{incident_id}"
+
+
+def event_filter(event_type: str) -> str:
+    """The subject filter that matches every event of one type."""
+    return f"{SUBJECT_PREFIX}.{event_type}.*"
+
+
+ALL_EVENTS = f"{SUBJECT_PREFIX}.>"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    """A JetStream stream the system needs."""
+
+    name: str
+    subjects: tuple[str, ...]
+    description: str
+    duplicate_window_s: float = 600.0
+    max_age_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerSpec:
+    """A durable pull consumer; `filter_subjects` narrow the stream to what it handles."""
+
+    stream: str
+    durable: str
+    filter_subjects: tuple[str, ...]
+    description: str
+    max_deliver: int = -1
+    ack_wait_s: float = 30.0
+    max_ack_pending: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class BucketSpec:
+    """A JetStream key-value bucket."""
+
+    name: str
+    description: str
+    ttl_s: float = 0.0
+    history: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    """Everything `weerbaar-provision` creates."""
+
+    streams: tuple[StreamSpec, ...]
+    consumers: tuple[ConsumerSpec, ...]
+    buckets: tuple[BucketSpec, ...] = field(default=())
+
+
+ROUTING_CONSUMER = ConsumerSpec(
+    stream=EVENTS_STREAM,
+    durable="routing",
+    filter_subjects=(event_filter("incident.reported"),),
+    description="Routing assigns an adviser to every reported incident",
+)
+NOTIFY_CONSUMER = ConsumerSpec(
+    stream=EVENTS_STREAM,
+    durable="notify",
+    filter_subjects=(event_filter("adviser.assigned"),),
+    description="Notify pages the assigned adviser",
+    max_deliver=20,
+    ack_wait_s=30.0,
+)
+REGISTRY_CONSUMER = ConsumerSpec(
+    stream=EVENTS_STREAM,
+    durable="registry",
+    filter_subjects=(ALL_EVENTS,),
+    description="The registry projects every event into SQL",
+    max_ack_pending=5000,
+)
+
+TOPOLOGY = Topology(
+    streams=(
+        StreamSpec(
+            name=EVENTS_STREAM,
+            subjects=(ALL_EVENTS,),
+            description="Every event of every incident and registration; kept for replay",
+        ),
+        StreamSpec(
+            name=DEAD_LETTER_STREAM,
+            subjects=(f"{DEAD_LETTER_PREFIX}.>",),
+            description="Messages a consumer gave up on, kept for inspection and re-drive",
+        ),
+    ),
+    consumers=(ROUTING_CONSUMER, NOTIFY_CONSUMER, REGISTRY_CONSUMER),
+    buckets=(
+        BucketSpec(
+            name=IDEMPOTENCY_BUCKET,
+            description="Idempotency-Key → request fingerprint and incident id",
+            ttl_s=7 * 24 * 3600.0,
+        ),
+        BucketSpec(name=ROUTING_BUCKET, description="Routing's state per incident"),
+        BucketSpec(
+            name=NOTIFY_BUCKET,
+            description="Notifications already delivered, checked before sending",
+            ttl_s=30 * 24 * 3600.0,
+        ),
+    ),
+)

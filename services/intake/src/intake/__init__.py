@@ -1,0 +1,1 @@
+"""Weerbaar intake: the command side. Validates requests and publishes events."""

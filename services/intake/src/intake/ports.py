@@ -1,0 +1,40 @@
+"""What the use cases need from the outside world."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+from contracts.events import Event
+from contracts.runtime.nats import PublishFailedError
+
+__all__ = [
+    "EventPublisher",
+    "IdempotencyConflictError",
+    "IdempotencyStore",
+    "IncidentLookup",
+    "PublishFailedError",
+]
+
+
+class IdempotencyConflictError(Exception):
+    """The key was used before with a different request."""
+
+
+class EventPublisher(Protocol):
+    async def publish(self, event: Event) -> None:
+        """Store the event in JetStream; return only once it is stored."""
+        ...
+
+
+class IdempotencyStore(Protocol):
+    async def claim(self, key: str, fingerprint: str) -> str:
+        """Record `fingerprint` under `key` (or find it there); return the key's seed.
+        Raises IdempotencyConflictError when the key holds another fingerprint."""
+        ...
+
+
+class IncidentLookup(Protocol):
+    async def exists(self, incident_id: uuid.UUID) -> bool:
+        """Whether an incident with this id was reported."""
+        ...

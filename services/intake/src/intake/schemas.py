@@ -1,0 +1,156 @@
+"""What clients send and receive over HTTP. Input models refuse unknown fields."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal, Self
+
+from contracts.events import (
+    Identifier,
+    IncidentFacts,
+    LongText,
+    Official,
+    Phone,
+    Police,
+    ShortText,
+)
+from contracts.organisations import OrganisationCode
+from contracts.vocabulary import PerpetratorKind, Role, Source, SupportNeed, Urgency
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReportIncident(Input):
+    """A call to the crisis line, or an outreach after a media report."""
+
+    source: Literal[Source.CRISIS_LINE, Source.MEDIA_REPORT] = Source.CRISIS_LINE
+    official: Official
+    incident: IncidentFacts
+    urgency: Urgency = Urgency.NORMAL
+    needs: list[SupportNeed] = Field(default_factory=list, max_length=9)
+    police: Police = Field(default_factory=Police)
+    perpetrator_kind: PerpetratorKind | None = None
+    family_targeted: bool | None = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source": "crisis_line",
+                    "official": {
+                        "role": "mayor",
+                        "organisation_code": "GM0363",
+                        "name": "A. de Vries",
+                        "phone": "+31612345678",
+                        "email": "a@example.nl",
+                    },
+                    "incident": {
+                        "types": ["threat", "online_harassment"],
+                        "channels": ["social_media"],
+                        "occurred_at": "2026-11-20T21:15:00+01:00",
+                        "description": "Death threat posted under the council livestream.",
+                    },
+                    "urgency": "high",
+                    "needs": ["security", "reporting_advice"],
+                    "police": {"status": "none", "reason_not_reported": "part_of_the_job"},
+                }
+            ]
+        },
+    )
+
+
+class RegisteringOfficial(Input):
+    """The official in a registration; name and contact only with `wants_contact`."""
+
+    role: Role
+    name: ShortText | None = None
+    phone: Phone | None = None
+    email: EmailStr | None = Field(default=None, max_length=254)
+
+
+class RegisterIncident(Input):
+    """An incident registered by a municipal, provincial or water-board system."""
+
+    external_id: Identifier = Field(description="The posting system's own registration id")
+    organisation_code: OrganisationCode
+    official: RegisteringOfficial
+    incident: IncidentFacts
+    police: Police = Field(default_factory=Police)
+    perpetrator_kind: PerpetratorKind | None = None
+    family_targeted: bool | None = None
+    wants_contact: bool = False
+
+    @model_validator(mode="after")
+    def _contact_only_when_wanted(self) -> Self:
+        given = [f for f in ("name", "phone", "email") if getattr(self.official, f) is not None]
+        if given and not self.wants_contact:
+            raise ValueError(
+                f"official.{given[0]}: name and contact details are accepted only when "
+                "wants_contact is true"
+            )
+        if self.wants_contact and self.official.phone is None and self.official.email is None:
+            raise ValueError("official: wants_contact needs a phone number or an e-mail address")
+        if self.incident.description is not None and not self.wants_contact:
+            raise ValueError(
+                "incident.description: a description is accepted only when wants_contact is true"
+            )
+        return self
+
+
+class Acknowledge(Input):
+    """Who acknowledges which assignment; both optional for an operator on the console."""
+
+    adviser_id: Identifier | None = None
+    assignment_id: uuid.UUID | None = None
+
+
+class RecordAction(Input):
+    """A follow-up action on a case."""
+
+    kind: SupportNeed | Literal["contact", "other"]
+    note: LongText | None = None
+    adviser_id: Identifier | None = None
+
+
+class CloseIncident(Input):
+    """Close a case."""
+
+    summary: LongText | None = None
+    adviser_id: Identifier | None = None
+
+
+class ReopenIncident(Input):
+    """Reopen a closed case."""
+
+    reason: LongText | None = None
+
+
+class Accepted(BaseModel):
+    """The command was stored in JetStream and will be processed."""
+
+    incident_id: uuid.UUID
+    status_url: str
+    event_id: uuid.UUID
+
+
+class RegistrationAccepted(BaseModel):
+    """The registration was stored; `incident_id` is set when contact was wanted."""
+
+    registration_id: uuid.UUID
+    incident_id: uuid.UUID | None
+    status_url: str | None
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Same key and body → the same result, never a second incident",
+    ),
+]

@@ -1,0 +1,188 @@
+"""Intake's use cases: turn a validated request into a stored event."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+
+from contracts.events import (
+    ActionRecorded,
+    AssignmentAcknowledged,
+    Event,
+    IncidentClosed,
+    IncidentReopened,
+    IncidentReported,
+    Official,
+    RegistrationReceived,
+    derive_id,
+    utcnow,
+)
+from contracts.vocabulary import Source, Urgency
+from pydantic import BaseModel
+
+from intake.ports import EventPublisher, IdempotencyStore
+from intake.schemas import (
+    Acknowledge,
+    CloseIncident,
+    RecordAction,
+    RegisterIncident,
+    ReopenIncident,
+    ReportIncident,
+)
+
+PRODUCER = "intake"
+
+
+def fingerprint(scope: str, body: BaseModel | None) -> str:
+    """A digest of the request that does not depend on key order or white space."""
+    payload = body.model_dump(mode="json") if body is not None else None
+    canonical = json.dumps([scope, payload], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    publisher: EventPublisher
+    idempotency: IdempotencyStore
+
+    async def _seed(self, scope: str, key: str | None, body: BaseModel | None) -> str:
+        if key is None:
+            return str(uuid.uuid4())
+        store_key = hashlib.sha256(f"{scope}\x1f{key}".encode()).hexdigest()
+        return await self.idempotency.claim(store_key, fingerprint(scope, body))
+
+    async def report_incident(
+        self, *, request: ReportIncident, idempotency_key: str | None
+    ) -> Event:
+        seed = await self._seed("incidents", idempotency_key, request)
+        event = IncidentReported(
+            event_id=derive_id("incident.reported", seed),
+            incident_id=derive_id("incident", seed),
+            occurred_at=utcnow(),
+            producer=PRODUCER,
+            source=request.source,
+            official=request.official,
+            incident=request.incident,
+            urgency=request.urgency,
+            needs=request.needs,
+            police=request.police,
+            perpetrator_kind=request.perpetrator_kind,
+            family_targeted=request.family_targeted,
+        )
+        await self.publisher.publish(event)
+        return event
+
+    async def register(
+        self, *, request: RegisterIncident
+    ) -> tuple[RegistrationReceived, IncidentReported | None]:
+        # A registration's identity is (organisation, external id), whatever the key:
+        # a repeat is the same registration, and a changed body under that id is a conflict.
+        scope = f"registrations\x1f{request.organisation_code}\x1f{request.external_id}"
+        await self._seed(scope, "registration", request)
+        registration_id = derive_id("registration", request.organisation_code, request.external_id)
+        now = utcnow()
+        incident = request.incident
+        registration = RegistrationReceived(
+            event_id=derive_id("registration.received", registration_id),
+            incident_id=registration_id,
+            occurred_at=now,
+            producer=PRODUCER,
+            external_id=request.external_id,
+            organisation_code=request.organisation_code,
+            role=request.official.role,
+            incident=incident.model_copy(update={"description": None}),
+            police=request.police,
+            perpetrator_kind=request.perpetrator_kind,
+            family_targeted=request.family_targeted,
+            wants_contact=request.wants_contact,
+        )
+        outreach: IncidentReported | None = None
+        if request.wants_contact:
+            outreach = IncidentReported(
+                event_id=derive_id("incident.reported", registration_id),
+                incident_id=registration_id,
+                occurred_at=now,
+                causation_id=registration.event_id,
+                producer=PRODUCER,
+                source=Source.MUNICIPAL_REGISTRATION,
+                official=Official(
+                    role=request.official.role,
+                    organisation_code=request.organisation_code,
+                    name=request.official.name,
+                    phone=request.official.phone,
+                    email=request.official.email,
+                ),
+                incident=incident,
+                urgency=Urgency.NORMAL,
+                police=request.police,
+                perpetrator_kind=request.perpetrator_kind,
+                family_targeted=request.family_targeted,
+                registration_id=registration_id,
+            )
+        await self.publisher.publish(registration)
+        if outreach is not None:
+            await self.publisher.publish(outreach)
+        return registration, outreach
+
+    async def acknowledge(
+        self, *, incident_id: uuid.UUID, request: Acknowledge, idempotency_key: str | None
+    ) -> Event:
+        seed = await self._seed(f"acknowledge\x1f{incident_id}", idempotency_key, request)
+        event = AssignmentAcknowledged(
+            event_id=derive_id("assignment.acknowledged", incident_id, seed),
+            incident_id=incident_id,
+            occurred_at=utcnow(),
+            producer=PRODUCER,
+            assignment_id=request.assignment_id,
+            adviser_id=request.adviser_id,
+        )
+        await self.publisher.publish(event)
+        return event
+
+    async def record_action(
+        self, *, incident_id: uuid.UUID, request: RecordAction, idempotency_key: str | None
+    ) -> Event:
+        seed = await self._seed(f"actions\x1f{incident_id}", idempotency_key, request)
+        event = ActionRecorded(
+            event_id=derive_id("action.recorded", incident_id, seed),
+            incident_id=incident_id,
+            occurred_at=utcnow(),
+            producer=PRODUCER,
+            action_id=derive_id("action", incident_id, seed),
+            kind=request.kind,
+            note=request.note,
+            adviser_id=request.adviser_id,
+        )
+        await self.publisher.publish(event)
+        return event
+
+    async def close(
+        self, *, incident_id: uuid.UUID, request: CloseIncident, idempotency_key: str | None
+    ) -> Event:
+        seed = await self._seed(f"close\x1f{incident_id}", idempotency_key, request)
+        event = IncidentClosed(
+            event_id=derive_id("incident.closed", incident_id, seed),
+            incident_id=incident_id,
+            occurred_at=utcnow(),
+            producer=PRODUCER,
+            summary=request.summary,
+            adviser_id=request.adviser_id,
+        )
+        await self.publisher.publish(event)
+        return event
+
+    async def reopen(
+        self, *, incident_id: uuid.UUID, request: ReopenIncident, idempotency_key: str | None
+    ) -> Event:
+        seed = await self._seed(f"reopen\x1f{incident_id}", idempotency_key, request)
+        event = IncidentReopened(
+            event_id=derive_id("incident.reopened", incident_id, seed),
+            incident_id=incident_id,
+            occurred_at=utcnow(),
+            producer=PRODUCER,
+            reason=request.reason,
+        )
+        await self.publisher.publish(event)
+        return event

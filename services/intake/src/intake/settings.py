@@ -1,0 +1,27 @@
+"""Intake's settings."""
+
+from __future__ import annotations
+
+from contracts.runtime.settings import ServiceSettings
+from pydantic import Field
+
+
+class IntakeSettings(ServiceSettings):
+    """Environment variables without prefix, as in the README's configuration table."""
+
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias="INTAKE_PORT")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        validation_alias="INTAKE_PUBLIC_URL",
+        description="Base URL of the intake API as clients reach it",
+    )
+    registry_public_url: str = Field(
+        default="http://127.0.0.1:8001",
+        validation_alias="REGISTRY_PUBLIC_URL",
+        description="Base URL of the registry API, for status links",
+    )
+    publish_timeout_s: float = Field(default=2.0, gt=0, validation_alias="INTAKE_PUBLISH_TIMEOUT_S")
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, validation_alias="INTAKE_MAX_BODY_BYTES"
+    )
+    retry_after_s: int = Field(default=5, ge=1)

@@ -1,0 +1,30 @@
+"""Routing's settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contracts.runtime.settings import ServiceSettings
+from contracts.vocabulary import Urgency
+from pydantic import Field
+
+
+class RoutingSettings(ServiceSettings):
+    port: int = Field(default=8002, ge=1, le=65535, validation_alias="ROUTING_PORT")
+    roster_path: Path = Field(
+        default=Path("deploy/config/roster.yaml"), validation_alias="ROUTING_ROSTER"
+    )
+    ack_deadline_acute_s: float = Field(default=300, gt=0, validation_alias="ACK_DEADLINE_ACUTE_S")
+    ack_deadline_high_s: float = Field(default=900, gt=0, validation_alias="ACK_DEADLINE_HIGH_S")
+    ack_deadline_normal_s: float = Field(
+        default=3600, gt=0, validation_alias="ACK_DEADLINE_NORMAL_S"
+    )
+    publish_timeout_s: float = Field(default=5.0, gt=0)
+
+    def ack_deadline_s(self, urgency: Urgency) -> float:
+        """Seconds an adviser has to acknowledge, by urgency."""
+        return {
+            Urgency.ACUTE: self.ack_deadline_acute_s,
+            Urgency.HIGH: self.ack_deadline_high_s,
+            Urgency.NORMAL: self.ack_deadline_normal_s,
+        }[urgency]
