@@ -12,6 +12,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from faststream.exceptions import SkipMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage as MessageParam
@@ -19,9 +20,9 @@ from faststream.nats.message import NatsMessage
 from prometheus_client import Counter
 from pydantic import ValidationError
 
-from contracts.events import Event, parse_event
+from contracts.events import AnyEvent, Event, parse_event
 from contracts.runtime.logging import get_logger
-from contracts.subjects import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM
+from contracts.subjects import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, ConsumerSpec
 
 _log = get_logger("consumer")
 
@@ -73,18 +74,14 @@ async def dead_letter(
 async def settle(
     broker: NatsBroker,
     msg: NatsMessage,
+    event: Event,
     handler: Handler,
     *,
     consumer: str,
     max_attempts: int = 10,
 ) -> None:
-    """Parse, handle and settle one message; never raises."""
+    """Handle one parsed event and settle its message; never raises."""
     attempt = delivery_attempt(msg)
-    try:
-        event = parse_event(msg.raw_message.data)
-    except ValidationError:
-        await _park(broker, msg, consumer=consumer, reason="invalid", error_type="ValidationError")
-        return
     try:
         await handler(event, attempt)
     except Exception as exc:
@@ -128,26 +125,47 @@ async def _park(
 
 def subscribe(
     broker: NatsBroker,
-    spec: Any,
+    spec: ConsumerSpec,
     handler: Handler,
     *,
     batch_size: int = 64,
     max_attempts: int = 10,
     description: str | None = None,
 ) -> Any:
-    """Bind `handler` to the durable pull consumer that `weerbaar-provision` created."""
+    """Bind `handler` to the durable pull consumer that `weerbaar-provision` created.
+
+    A message that is not a valid event is parked as a dead letter by the decoder,
+    before FastStream would otherwise refuse it and leave it to be redelivered forever.
+    """
+
+    async def decode(message: NatsMessage) -> Event:
+        try:
+            return parse_event(message.raw_message.data)
+        except ValidationError:
+            await _park(
+                broker,
+                message,
+                consumer=spec.durable,
+                reason="invalid",
+                error_type="ValidationError",
+            )
+            raise SkipMessage from None
+
     subscriber = broker.subscriber(
         spec.filter_subjects[0],
         stream=JStream(spec.stream, declare=False),
         durable=spec.durable,
         pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
         ack_policy=AckPolicy.MANUAL,
+        decoder=decode,
         title=f"{spec.durable}:{spec.filter_subjects[0]}",
         description=description or spec.description,
     )
 
-    async def handle(message: MessageParam) -> None:
-        await settle(broker, message, handler, consumer=spec.durable, max_attempts=max_attempts)
+    async def handle(event: AnyEvent, message: MessageParam) -> None:
+        await settle(
+            broker, message, event, handler, consumer=spec.durable, max_attempts=max_attempts
+        )
 
     subscriber(handle)
     return subscriber

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
 from typing import Any
 
 from faststream.nats import NatsBroker
@@ -15,7 +16,7 @@ from prometheus_client import REGISTRY
 from contracts.events import Event
 from contracts.runtime.logging import get_logger
 from contracts.runtime.settings import ServiceSettings
-from contracts.subjects import EVENTS_STREAM
+from contracts.subjects import EVENTS_STREAM, event_filter
 
 _log = get_logger("nats")
 
@@ -92,3 +93,17 @@ async def start_with_retry(broker: NatsBroker, *, what: str, delay_s: float = 1.
             with contextlib.suppress(Exception):
                 await broker.stop()
             await asyncio.sleep(delay_s)
+
+
+def document_publishers(broker: NatsBroker, events: Iterable[type[Event]]) -> None:
+    """Declare what a service publishes, for its AsyncAPI document.
+
+    Events are published on their own subjects (`Event.subject()`); these declarations
+    carry the subject pattern and the payload schema."""
+    for event in events:
+        broker.publisher(
+            event_filter(event.TYPE),
+            schema=event,
+            title=event.TYPE,
+            description=(event.__doc__ or event.TYPE).split("\n")[0],
+        )

@@ -6,6 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
+from contracts.events import (
+    ActionRecorded,
+    AssignmentAcknowledged,
+    Event,
+    IncidentClosed,
+    IncidentReopened,
+    IncidentReported,
+    RegistrationReceived,
+)
 from contracts.runtime.http import (
     BodyGuardMiddleware,
     ProblemError,
@@ -13,9 +22,10 @@ from contracts.runtime.http import (
     install_problem_handlers,
 )
 from contracts.runtime.logging import configure_logging, get_logger
-from contracts.runtime.nats import build_broker
+from contracts.runtime.nats import build_broker, document_publishers
 from fastapi import FastAPI, Header, Path, Request
 from fastapi.responses import JSONResponse
+from faststream.nats import NatsBroker
 from prometheus_client import Counter
 
 from intake.adapters import JetStreamPublisher, KeyValueIdempotencyStore, StreamIncidentLookup
@@ -65,11 +75,28 @@ async def _connect_with_retry(app: FastAPI) -> None:
             await asyncio.sleep(1.0)
 
 
+PUBLISHES: list[type[Event]] = [
+    IncidentReported,
+    RegistrationReceived,
+    AssignmentAcknowledged,
+    ActionRecorded,
+    IncidentClosed,
+    IncidentReopened,
+]
+
+
+def build(settings: IntakeSettings) -> NatsBroker:
+    """Intake's broker; it publishes only, with a PubAck for every event."""
+    broker = build_broker(settings, service="intake")
+    document_publishers(broker, PUBLISHES)
+    return broker
+
+
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     """Build the intake app; nothing connects until the app starts."""
     settings = settings or IntakeSettings()
     configure_logging(service="intake", level=settings.log_level, json=settings.log_json)
-    broker = build_broker(settings, service="intake")
+    broker = build(settings)
     publisher = JetStreamPublisher(broker, timeout_s=settings.publish_timeout_s)
     idempotency = KeyValueIdempotencyStore(broker, timeout_s=settings.publish_timeout_s)
     lookup: IncidentLookup = StreamIncidentLookup(broker, timeout_s=settings.publish_timeout_s)

@@ -10,8 +10,13 @@ from contracts.events import Event, NotificationFailed, NotificationSent
 from contracts.runtime.consumer import subscribe
 from contracts.runtime.http import install_operational_routes, install_problem_handlers
 from contracts.runtime.logging import configure_logging
-from contracts.runtime.nats import build_broker, publish_event, start_with_retry
-from contracts.subjects import NOTIFY_CONSUMER, event_filter
+from contracts.runtime.nats import (
+    build_broker,
+    document_publishers,
+    publish_event,
+    start_with_retry,
+)
+from contracts.subjects import NOTIFY_CONSUMER
 from fastapi import FastAPI
 from faststream.nats import NatsBroker
 
@@ -43,18 +48,7 @@ def build(settings: NotifySettings) -> NatsBroker:
         batch_size=32,
         max_attempts=settings.max_attempts + 2,
     )
-    broker.publisher(
-        event_filter(NotificationSent.TYPE),
-        schema=NotificationSent,
-        title="notification.sent",
-        description="A notification was delivered",
-    )
-    broker.publisher(
-        event_filter(NotificationFailed.TYPE),
-        schema=NotificationFailed,
-        title="notification.failed",
-        description="Every attempt failed",
-    )
+    document_publishers(broker, [NotificationSent, NotificationFailed])
     return broker
 
 

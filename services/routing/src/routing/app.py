@@ -10,8 +10,13 @@ from contracts.events import AdviserAssigned, Event, IncidentUnroutable
 from contracts.runtime.consumer import subscribe
 from contracts.runtime.http import install_operational_routes, install_problem_handlers
 from contracts.runtime.logging import configure_logging, get_logger
-from contracts.runtime.nats import build_broker, publish_event, start_with_retry
-from contracts.subjects import ROUTING_CONSUMER, event_filter
+from contracts.runtime.nats import (
+    build_broker,
+    document_publishers,
+    publish_event,
+    start_with_retry,
+)
+from contracts.subjects import ROUTING_CONSUMER
 from fastapi import FastAPI
 from faststream.nats import NatsBroker
 
@@ -35,19 +40,7 @@ def build(settings: RoutingSettings) -> tuple[NatsBroker, Router]:
         roster=roster, settings=settings, state=KeyValueAssignmentState(broker), publish=publish
     )
     subscribe(broker, ROUTING_CONSUMER, router.handle, batch_size=64)
-    # Declared for the AsyncAPI document; events are published with their own subjects.
-    broker.publisher(
-        event_filter(AdviserAssigned.TYPE),
-        schema=AdviserAssigned,
-        title="adviser.assigned",
-        description="An adviser was assigned",
-    )
-    broker.publisher(
-        event_filter(IncidentUnroutable.TYPE),
-        schema=IncidentUnroutable,
-        title="incident.unroutable",
-        description="Nobody could be assigned",
-    )
+    document_publishers(broker, [AdviserAssigned, IncidentUnroutable])
     return broker, router
 
 
