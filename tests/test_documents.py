@@ -28,8 +28,13 @@ def test_documents_cover_every_event_and_endpoint(generated: dict[str, str]) -> 
     for event in EVENT_TYPES:
         assert f'"{event.TYPE}"' in schema
     intake = generated["docs/openapi/intake.json"]
-    for path in ("/v1/incidents", "/v1/registrations", "/v1/incidents/{incident_id}/acknowledge",
-                 "/v1/incidents/{incident_id}/actions", "/v1/incidents/{incident_id}/close"):
+    for path in (
+        "/v1/incidents",
+        "/v1/registrations",
+        "/v1/incidents/{incident_id}/acknowledge",
+        "/v1/incidents/{incident_id}/actions",
+        "/v1/incidents/{incident_id}/close",
+    ):
         assert f'"{path}"' in intake
     assert "weerbaar.events.incident.reported.*" in generated["docs/asyncapi/intake.yaml"]
     assert "weerbaar.events.adviser.assigned.*" in generated["docs/asyncapi/routing.yaml"]

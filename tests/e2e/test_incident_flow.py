@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import nats
 import pytest
-from contracts.subjects import EVENTS_STREAM, event_subject
 
+from contracts.subjects import EVENTS_STREAM, event_subject
 from tests.support.servers import eventually
 from tests.support.system import System, body_of, wait_for_incident
 

@@ -44,9 +44,20 @@ def asyncapi(service: str) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{service}.yaml"
         subprocess.run(
-            [sys.executable, "-m", "faststream", "docs", "gen", "--yaml",
-             f"{service}.asyncapi:app", "--out", str(out)],
-            cwd=ROOT, check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "faststream",
+                "docs",
+                "gen",
+                "--yaml",
+                f"{service}.asyncapi:app",
+                "--out",
+                str(out),
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
         )
         return out.read_text()
 

@@ -95,6 +95,7 @@ class NatsServer:
 
 async def provision(url: str) -> None:
     import nats
+
     from contracts.provision import provision as provision_topology
 
     nc = await nats.connect(url)

@@ -6,14 +6,14 @@ import asyncio
 import json
 import uuid
 
-from contracts.events import Event
-from contracts.runtime.nats import PublishFailedError, publish_event
-from contracts.subjects import EVENTS_STREAM, IDEMPOTENCY_BUCKET, event_subject
 from faststream.nats import NatsBroker
 from nats.errors import Error as NatsError
 from nats.js.errors import KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
+from contracts.events import Event
+from contracts.runtime.nats import PublishFailedError, publish_event
+from contracts.subjects import EVENTS_STREAM, IDEMPOTENCY_BUCKET, event_subject
 from intake.ports import IdempotencyConflictError
 
 

@@ -6,6 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
+from fastapi import FastAPI, Header, Path, Request
+from fastapi.responses import JSONResponse
+from faststream.nats import NatsBroker
+from prometheus_client import Counter
+
 from contracts.events import (
     ActionRecorded,
     AssignmentAcknowledged,
@@ -23,11 +28,6 @@ from contracts.runtime.http import (
 )
 from contracts.runtime.logging import configure_logging, get_logger
 from contracts.runtime.nats import build_broker, document_publishers
-from fastapi import FastAPI, Header, Path, Request
-from fastapi.responses import JSONResponse
-from faststream.nats import NatsBroker
-from prometheus_client import Counter
-
 from intake.adapters import JetStreamPublisher, KeyValueIdempotencyStore, StreamIncidentLookup
 from intake.ports import IdempotencyConflictError, IncidentLookup, PublishFailedError
 from intake.schemas import (

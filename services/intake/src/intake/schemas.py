@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal, Self
 
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
 from contracts.events import (
     Identifier,
     IncidentFacts,
@@ -16,7 +18,6 @@ from contracts.events import (
 )
 from contracts.organisations import OrganisationCode
 from contracts.vocabulary import PerpetratorKind, Role, Source, SupportNeed, Urgency
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 
 class Input(BaseModel):

@@ -7,6 +7,8 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from contracts.events import (
     ActionRecorded,
     AssignmentAcknowledged,
@@ -20,8 +22,6 @@ from contracts.events import (
     utcnow,
 )
 from contracts.vocabulary import Source, Urgency
-from pydantic import BaseModel
-
 from intake.ports import EventPublisher, IdempotencyStore
 from intake.schemas import (
     Acknowledge,

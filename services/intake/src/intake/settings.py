@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from contracts.runtime.settings import ServiceSettings
 from pydantic import Field
+
+from contracts.runtime.settings import ServiceSettings
 
 
 class IntakeSettings(ServiceSettings):

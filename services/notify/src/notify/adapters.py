@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from contracts.events import utcnow
-from contracts.subjects import NOTIFY_BUCKET
 from faststream.nats import NatsBroker
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
+
+from contracts.events import utcnow
+from contracts.subjects import NOTIFY_BUCKET
 
 
 class KeyValueDeliveredLog:

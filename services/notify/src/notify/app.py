@@ -6,6 +6,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from fastapi import FastAPI
+from faststream.nats import NatsBroker
+
 from contracts.events import Event, NotificationFailed, NotificationSent
 from contracts.runtime.consumer import subscribe
 from contracts.runtime.http import install_operational_routes, install_problem_handlers
@@ -17,9 +20,6 @@ from contracts.runtime.nats import (
     start_with_retry,
 )
 from contracts.subjects import NOTIFY_CONSUMER
-from fastapi import FastAPI
-from faststream.nats import NatsBroker
-
 from notify.adapters import KeyValueDeliveredLog
 from notify.channels import EmailChannel
 from notify.service import Notifier

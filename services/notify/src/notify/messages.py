@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from jinja2 import Environment, StrictUndefined
+
 from contracts.events import AdviserAssigned
 from contracts.organisations import lookup
-from jinja2 import Environment, StrictUndefined
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

@@ -6,6 +6,8 @@ import time
 import uuid
 from typing import Protocol
 
+from prometheus_client import Counter, Histogram
+
 from contracts.events import (
     AdviserAssigned,
     Event,
@@ -16,8 +18,6 @@ from contracts.events import (
 )
 from contracts.runtime.logging import get_logger
 from contracts.vocabulary import NotificationChannel
-from prometheus_client import Counter, Histogram
-
 from notify.messages import render_email
 
 PRODUCER = "notify"

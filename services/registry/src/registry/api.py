@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from contracts.events import Event
-from contracts.runtime.http import ProblemError
-from contracts.vocabulary import Role, Status
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from contracts.events import Event
+from contracts.runtime.http import ProblemError
+from contracts.vocabulary import Role, Status
 from registry.db import IncidentRecord
 from registry.projection import sort_key, timeline_entry
 from registry.store import Queries

@@ -7,16 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from contracts.runtime.consumer import subscribe
-from contracts.runtime.http import install_operational_routes, install_problem_handlers
-from contracts.runtime.logging import configure_logging
-from contracts.runtime.nats import build_broker, start_with_retry
-from contracts.subjects import REGISTRY_CONSUMER
 from fastapi import FastAPI
 from faststream.nats import NatsBroker
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from contracts.runtime.consumer import subscribe
+from contracts.runtime.http import install_operational_routes, install_problem_handlers
+from contracts.runtime.logging import configure_logging
+from contracts.runtime.nats import build_broker, start_with_retry
+from contracts.subjects import REGISTRY_CONSUMER
 from registry.api import build_router
 from registry.db import create_schema, make_engine
 from registry.settings import RegistrySettings

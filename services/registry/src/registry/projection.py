@@ -61,7 +61,12 @@ class IncidentState:
 
 
 def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
-    """The state after all of `events` (any order, duplicates allowed)."""
+    """The state after all of `events` (any order, duplicates allowed).
+
+    The status is derived from facts rather than from the order of the producers'
+    clocks: an acknowledgement counts for the assignment it names (or, naming none,
+    for every assignment up to the escalation level current when it was given), so a
+    slightly early clock on one service cannot undo an acknowledgement."""
     unique = {e.event_id: e for e in events}
     state = IncidentState(incident_id=incident_id)
     v = state.values
@@ -75,66 +80,84 @@ def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
         escalations=0,
         actions=0,
     )
+    current: AdviserAssigned | None = None
+    acks_by_assignment: dict[str, datetime] = {}
+    unnamed_acks: list[tuple[int, datetime]] = []  # (level current then, when)
+    closed = False
     for event in sorted(unique.values(), key=sort_key):
         if isinstance(event, IncidentReported):
             state.reported = True
-            official = event.official
-            org = lookup(official.organisation_code)
-            v.update(
-                source=event.source.value,
-                role=official.role.value,
-                organisation_code=official.organisation_code,
-                province_code=org.province_code,
-                urgency=event.urgency.value,
-                reported_at=event.occurred_at,
-                occurred_at=event.incident.occurred_at,
-                types=[t.value for t in event.incident.types],
-                channels=[c.value for c in event.incident.channels],
-                needs=[n.value for n in event.needs],
-                police_status=event.police.status.value,
-                reason_not_reported=(
-                    event.police.reason_not_reported.value
-                    if event.police.reason_not_reported
-                    else None
-                ),
-                perpetrator_kind=event.perpetrator_kind.value if event.perpetrator_kind else None,
-                family_targeted=event.family_targeted,
-                registration_id=str(event.registration_id) if event.registration_id else None,
-                official_name=official.name,
-                official_phone=official.phone,
-                official_email=official.email,
-                description=event.incident.description,
-            )
+            v.update(_reported_values(event))
         elif isinstance(event, AdviserAssigned):
-            v.update(
-                assignment_id=str(event.assignment_id),
-                adviser_id=event.adviser_id,
-                pool=event.pool.value,
-                ack_deadline=event.ack_deadline,
-                acknowledged_at=None,
-            )
-            if state.status is not Status.CLOSED:
-                state.status = Status.ASSIGNED
+            if current is None or event.escalation_level >= current.escalation_level:
+                current = event
         elif isinstance(event, AssignmentEscalated):
             v["escalations"] += 1
         elif isinstance(event, AssignmentAcknowledged):
-            if v["acknowledged_at"] is None:
-                v["acknowledged_at"] = event.occurred_at
-            if state.status in (Status.REPORTED, Status.ASSIGNED):
-                state.status = Status.ACKNOWLEDGED
+            if event.assignment_id is not None:
+                acks_by_assignment.setdefault(str(event.assignment_id), event.occurred_at)
+            else:
+                level = current.escalation_level if current else 0
+                unnamed_acks.append((level, event.occurred_at))
         elif isinstance(event, ActionRecorded):
             v["actions"] += 1
-            if state.status is not Status.CLOSED:
-                state.status = Status.IN_PROGRESS
         elif isinstance(event, IncidentClosed):
-            state.status = Status.CLOSED
+            closed = True
             v["closed_at"] = event.occurred_at
-        elif isinstance(event, IncidentReopened) and state.status is Status.CLOSED:
-            state.status = Status.IN_PROGRESS if v["acknowledged_at"] else Status.ASSIGNED
+        elif isinstance(event, IncidentReopened) and closed:
+            closed = False
             v["closed_at"] = None
-    if not v.get("assignment_id") and state.status is Status.ASSIGNED:
+    if current is not None:
+        v.update(
+            assignment_id=str(current.assignment_id),
+            adviser_id=current.adviser_id,
+            pool=current.pool.value,
+            ack_deadline=current.ack_deadline,
+        )
+        times = [t for level, t in unnamed_acks if level >= current.escalation_level]
+        named = acks_by_assignment.get(str(current.assignment_id))
+        if named is not None:
+            times.append(named)
+        v["acknowledged_at"] = min(times) if times else None
+    if closed:
+        state.status = Status.CLOSED
+    elif v["actions"]:
+        state.status = Status.IN_PROGRESS
+    elif v["acknowledged_at"] is not None:
+        state.status = Status.ACKNOWLEDGED
+    elif current is not None:
+        state.status = Status.ASSIGNED
+    else:
         state.status = Status.REPORTED
     return state
+
+
+def _reported_values(event: IncidentReported) -> dict[str, Any]:
+    official = event.official
+    police = event.police
+    return {
+        "source": event.source.value,
+        "role": official.role.value,
+        "organisation_code": official.organisation_code,
+        "province_code": lookup(official.organisation_code).province_code,
+        "urgency": event.urgency.value,
+        "reported_at": event.occurred_at,
+        "occurred_at": event.incident.occurred_at,
+        "types": [t.value for t in event.incident.types],
+        "channels": [c.value for c in event.incident.channels],
+        "needs": [n.value for n in event.needs],
+        "police_status": police.status.value,
+        "reason_not_reported": (
+            police.reason_not_reported.value if police.reason_not_reported else None
+        ),
+        "perpetrator_kind": event.perpetrator_kind.value if event.perpetrator_kind else None,
+        "family_targeted": event.family_targeted,
+        "registration_id": str(event.registration_id) if event.registration_id else None,
+        "official_name": official.name,
+        "official_phone": official.phone,
+        "official_email": official.email,
+        "description": event.incident.description,
+    }
 
 
 def timeline_entry(event: Event) -> dict[str, Any]:

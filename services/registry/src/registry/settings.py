@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from contracts.runtime.settings import ServiceSettings
 from pydantic import Field, field_validator
+
+from contracts.runtime.settings import ServiceSettings
 
 
 def async_database_url(url: str) -> str:

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.events import Event, RegistrationReceived, parse_event
-from contracts.runtime.logging import get_logger
 from prometheus_client import Counter, Histogram
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from contracts.events import Event, RegistrationReceived, parse_event
+from contracts.runtime.logging import get_logger
 from registry.db import EventRecord, IncidentRecord, RegistrationRecord
 from registry.projection import IncidentState, fold
 

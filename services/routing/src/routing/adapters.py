@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from contracts.events import AdviserAssigned
-from contracts.subjects import ROUTING_BUCKET
 from faststream.nats import NatsBroker
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
+
+from contracts.events import AdviserAssigned
+from contracts.subjects import ROUTING_BUCKET
 
 
 class KeyValueAssignmentState:

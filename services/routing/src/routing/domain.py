@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from contracts.vocabulary import FALLBACK_POOL, Pool, Role
-
 from routing.roster import Adviser, Roster
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Annotated, Self
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
 from contracts.events import ContactPoint, Identifier
 from contracts.vocabulary import DEFAULT_POOL_BY_ROLE, FALLBACK_POOL, Pool, Role
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class RosterError(ValueError):
@@ -41,11 +42,16 @@ class Roster(_Model):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"advisers: duplicate id {duplicates[0]!r}")
-        known = set(ids)
+        pool_of = {a.id: a.pool for a in self.advisers}
         for pool, config in self.pools.items():
-            if config.coordinator and config.coordinator not in known:
+            if config.coordinator and config.coordinator not in pool_of:
                 raise ValueError(
                     f"pools.{pool.value}.coordinator: {config.coordinator!r} is not an adviser"
+                )
+            if config.coordinator and pool_of[config.coordinator] is not pool:
+                raise ValueError(
+                    f"pools.{pool.value}.coordinator: {config.coordinator!r} is an adviser "
+                    f"of pool {pool_of[config.coordinator].value}"
                 )
         return self
 
@@ -66,7 +72,7 @@ def load_roster(path: Path) -> Roster:
     """Read and validate a roster file; errors name the file and the field."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise RosterError(f"{path}: cannot read ({type(exc).__name__})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

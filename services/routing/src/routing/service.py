@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Protocol
 
+from prometheus_client import Counter
+
 from contracts.events import (
     AdviserAssigned,
     Event,
@@ -14,8 +16,6 @@ from contracts.events import (
     utcnow,
 )
 from contracts.runtime.logging import get_logger
-from prometheus_client import Counter
-
 from routing.domain import RoundRobin, choose
 from routing.roster import Roster
 from routing.settings import RoutingSettings
@@ -73,6 +73,11 @@ class Router:
                 await self._unroutable(reported)
                 return
             assigned = await self._state.create(key, decided)
+            if assigned.event_id == decided.event_id and assigned.adviser_id == decided.adviser_id:
+                fallback = assigned.pool is not self.roster.pool_for(reported.official.role)
+                ASSIGNMENTS.labels(
+                    assigned.pool.value, assigned.urgency.value, str(fallback).lower()
+                ).inc()
         await self._publish(assigned)
 
     def _decide(self, reported: IncidentReported) -> AdviserAssigned | None:
@@ -81,8 +86,6 @@ class Router:
         if choice is None:
             return None
         now = utcnow()
-        fallback = choice.pool is not self.roster.pool_for(role)
-        ASSIGNMENTS.labels(choice.pool.value, reported.urgency.value, str(fallback).lower()).inc()
         return AdviserAssigned(
             event_id=derive_id("adviser.assigned", reported.incident_id, 0),
             incident_id=reported.incident_id,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
+
 from contracts.runtime.settings import ServiceSettings
 from contracts.vocabulary import Urgency
-from pydantic import Field
 
 
 class RoutingSettings(ServiceSettings):

@@ -1,0 +1,131 @@
+"""Provisioning, settling and dead letters against a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+from faststream.nats import NatsBroker
+from nats.aio.client import Client
+
+from contracts.events import IncidentReported, derive_id, utcnow
+from contracts.provision import provision
+from contracts.runtime.consumer import subscribe
+from contracts.runtime.nats import publish_event
+from contracts.subjects import (
+    DEAD_LETTER_STREAM,
+    EVENTS_STREAM,
+    TOPOLOGY,
+    ConsumerSpec,
+    event_subject,
+)
+from contracts.vocabulary import Role, Source
+from tests.support.servers import NatsServer, eventually
+
+pytestmark = pytest.mark.nats
+
+
+def reported(n: int = 0) -> IncidentReported:
+    incident_id = derive_id("it", uuid.uuid4(), n)
+    return IncidentReported.model_validate(
+        {
+            "event_id": derive_id("ev", incident_id),
+            "incident_id": incident_id,
+            "occurred_at": utcnow(),
+            "producer": "test",
+            "source": Source.CRISIS_LINE,
+            "official": {"role": Role.MAYOR, "organisation_code": "GM0363"},
+            "incident": {"types": ["threat"]},
+        }
+    )
+
+
+async def test_provisioning_is_idempotent(nc: Client) -> None:
+    js = nc.jetstream()
+    before = {s.name: (await js.stream_info(s.name)).config for s in TOPOLOGY.streams}
+    lines = await provision(js)
+    again = await provision(js)
+    assert lines == again
+    assert all("up to date" in line or "exists" in line or "ready" in line for line in again)
+    after = {s.name: (await js.stream_info(s.name)).config for s in TOPOLOGY.streams}
+    assert before == after
+    for consumer in TOPOLOGY.consumers:
+        info = await js.consumer_info(consumer.stream, consumer.durable)
+        assert info.config.durable_name == consumer.durable
+
+
+async def test_publish_returns_after_the_stream_stored_it_and_drops_repeats(nc: Client) -> None:
+    broker = NatsBroker(nc.connected_url.geturl() if nc.connected_url else "")
+    await broker.connect()
+    try:
+        event = reported()
+        await publish_event(broker, event)
+        await publish_event(broker, event)  # same Nats-Msg-Id: dropped by JetStream
+        js = nc.jetstream()
+        stored = await js.get_last_msg(EVENTS_STREAM, event.subject())
+        assert json.loads(stored.data)["event_id"] == str(event.event_id)
+        info = await js.stream_info(EVENTS_STREAM)
+        assert info.state.messages == 1
+    finally:
+        await broker.stop()
+
+
+async def test_failures_are_retried_and_poison_is_parked_without_blocking(
+    provisioned: NatsServer, nc: Client
+) -> None:
+    js = nc.jetstream()
+    spec = ConsumerSpec(
+        stream=EVENTS_STREAM,
+        durable=f"test-{uuid.uuid4().hex[:8]}",
+        filter_subjects=("weerbaar.events.>",),
+        description="test consumer",
+    )
+    from contracts.provision import consumer_config
+
+    await js.add_consumer(spec.stream, consumer_config(spec))
+
+    handled: list[tuple[str, int]] = []
+    flaky = reported(1)
+    always_failing = reported(2)
+    fine = reported(3)
+
+    async def handler(event, attempt):  # type: ignore[no-untyped-def]
+        handled.append((str(event.event_id), attempt))
+        if event.event_id == flaky.event_id and attempt < 3:
+            raise RuntimeError("transient")
+        if event.event_id == always_failing.event_id:
+            raise RuntimeError("never works")
+
+    broker = NatsBroker(provisioned.url)
+    subscribe(broker, spec, handler, max_attempts=3)
+    await broker.start()
+    try:
+        await js.publish(event_subject("incident.reported", uuid.uuid4()), b'{"not": "an event"}')
+        for event in (flaky, always_failing, fine):
+            await js.publish(event.subject(), event.model_dump_json().encode())
+
+        async def dead_letters() -> list[dict[str, str]] | None:
+            info = await js.stream_info(DEAD_LETTER_STREAM)
+            if info.state.messages < 2:
+                return None
+            found = []
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                msg = await js.get_msg(DEAD_LETTER_STREAM, seq)
+                found.append(dict(msg.headers or {}))
+            return found
+
+        parked = await eventually(dead_letters, timeout=30, what="two dead letters")
+        reasons = sorted(h["Weerbaar-Reason"] for h in parked)
+        assert reasons == ["failed", "invalid"]
+        assert (str(fine.event_id), 1) in handled
+        await eventually(lambda: (str(flaky.event_id), 3) in handled, what="third attempt")
+        assert [a for e, a in handled if e == str(always_failing.event_id)] == [1, 2, 3]
+
+        await asyncio.sleep(0.5)
+        info = await js.consumer_info(spec.stream, spec.durable)
+        assert info.num_ack_pending == 0
+        assert info.num_pending == 0
+    finally:
+        await broker.stop()

@@ -1,0 +1,334 @@
+"""The registry's pure fold: statuses, order tolerance, idempotency, timeline names."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contracts.events import Event
+from contracts.vocabulary import Status
+from registry.projection import TIMELINE_TYPES, IncidentState, fold, timeline_entry
+from tests.unit._helpers import (
+    ASSIGNMENT_ID,
+    CANARY_DESCRIPTION,
+    CANARY_EMAIL,
+    CANARY_NAME,
+    CANARY_PHONE,
+    INCIDENT_ID,
+    T0,
+    acknowledged,
+    action,
+    assigned,
+    closed,
+    escalated,
+    notification_failed,
+    notification_sent,
+    one_of_each_event,
+    reopened,
+    reported,
+)
+
+ID = str(INCIDENT_ID)
+
+
+# reported → assigned → notification_sent → acknowledged → action → closed, one second apart,
+# each with the status the case has once that event is folded in.
+LIFECYCLE: list[tuple[Event, Status]] = [
+    (reported(at=T0), Status.REPORTED),
+    (assigned(at=T0 + timedelta(seconds=1)), Status.ASSIGNED),
+    (notification_sent(at=T0 + timedelta(seconds=2)), Status.ASSIGNED),
+    (acknowledged(at=T0 + timedelta(seconds=3)), Status.ACKNOWLEDGED),
+    (action(at=T0 + timedelta(seconds=4)), Status.IN_PROGRESS),
+    (closed(at=T0 + timedelta(seconds=5)), Status.CLOSED),
+]
+EVENTS = [event for event, _ in LIFECYCLE]
+CLEAN = fold(ID, EVENTS)
+
+# The same lifecycle with every event at the same instant: the lifecycle rank breaks ties.
+SAME_INSTANT = [
+    reported(at=T0),
+    assigned(at=T0),
+    notification_sent(at=T0),
+    acknowledged(at=T0),
+    action(at=T0),
+    closed(at=T0),
+]
+
+
+@pytest.mark.parametrize("length", range(1, len(LIFECYCLE) + 1))
+def test_each_step_of_the_lifecycle_has_its_status(length: int) -> None:
+    state = fold(ID, EVENTS[:length])
+    assert state.status is LIFECYCLE[length - 1][1]
+    assert state.reported is True
+    assert state.incident_id == ID
+
+
+def test_clean_lifecycle_values() -> None:
+    v = CLEAN.values
+    assert CLEAN.status is Status.CLOSED
+    assert v["role"] == "mayor"
+    assert v["organisation_code"] == "GM0363"
+    assert v["province_code"] == "PV27"
+    assert v["source"] == "crisis_line"
+    assert v["urgency"] == "high"
+    assert v["types"] == ["threat", "online_harassment"]
+    assert v["police_status"] == "none"
+    assert v["reason_not_reported"] == "part_of_the_job"
+    assert v["assignment_id"] == str(ASSIGNMENT_ID)
+    assert v["adviser_id"] == "ngb-01"
+    assert v["pool"] == "ngb"
+    assert v["reported_at"] == T0
+    assert v["acknowledged_at"] == T0 + timedelta(seconds=3)
+    assert v["closed_at"] == T0 + timedelta(seconds=5)
+    assert v["actions"] == 1
+    assert v["escalations"] == 0
+
+
+def test_nothing_folds_to_an_unreported_incident() -> None:
+    state = fold(ID, [])
+    assert state == IncidentState(incident_id=ID, values=state.values)
+    assert state.reported is False
+    assert state.status is Status.REPORTED
+
+
+def test_assignment_without_report_is_kept() -> None:
+    state = fold(ID, [assigned(at=T0)])
+    assert state.reported is False
+    assert state.status is Status.ASSIGNED
+    assert state.values["adviser_id"] == "ngb-01"
+
+
+def test_notification_failed_does_not_change_the_status() -> None:
+    state = fold(ID, [*EVENTS[:2], notification_failed(at=T0 + timedelta(seconds=2))])
+    assert state.status is Status.ASSIGNED
+
+
+def test_escalations_and_actions_are_counted() -> None:
+    events = [
+        *EVENTS[:2],
+        escalated(at=T0 + timedelta(seconds=2)),
+        acknowledged(at=T0 + timedelta(seconds=3)),
+        action(at=T0 + timedelta(seconds=4), n=1),
+        action(at=T0 + timedelta(seconds=5), n=2),
+        action(at=T0 + timedelta(seconds=6), n=3),
+    ]
+    state = fold(ID, events)
+    assert state.values["escalations"] == 1
+    assert state.values["actions"] == 3
+    assert state.status is Status.IN_PROGRESS
+
+
+def test_first_acknowledgement_counts() -> None:
+    second = acknowledged(at=T0 + timedelta(seconds=9)).model_copy(
+        update={"event_id": uuid.UUID(int=7)}
+    )
+    state = fold(ID, [*EVENTS[:4], second])
+    assert state.values["acknowledged_at"] == T0 + timedelta(seconds=3)
+
+
+def test_actions_after_closing_keep_it_closed() -> None:
+    state = fold(ID, [*EVENTS, action(at=T0 + timedelta(seconds=9), n=1)])
+    assert state.status is Status.CLOSED
+
+
+# --- reopen -----------------------------------------------------------------------------
+
+
+def test_reopened_after_closed_is_in_progress() -> None:
+    state = fold(ID, [*EVENTS, reopened(at=T0 + timedelta(seconds=6))])
+    assert state.status is Status.IN_PROGRESS
+    assert state.values["closed_at"] is None
+
+
+def test_reopened_unacknowledged_case_is_assigned_again() -> None:
+    events = [
+        *EVENTS[:2],
+        closed(at=T0 + timedelta(seconds=2)),
+        reopened(at=T0 + timedelta(seconds=3)),
+    ]
+    assert fold(ID, events).status is Status.ASSIGNED
+
+
+def test_reopened_unassigned_case_is_reported_again() -> None:
+    events = [
+        reported(at=T0),
+        closed(at=T0 + timedelta(seconds=1)),
+        reopened(at=T0 + timedelta(seconds=2)),
+    ]
+    assert fold(ID, events).status is Status.REPORTED
+
+
+def test_closed_reopened_closed_again() -> None:
+    events = [
+        *EVENTS,
+        reopened(at=T0 + timedelta(seconds=6)),
+        closed(at=T0 + timedelta(seconds=7), n=1),
+    ]
+    state = fold(ID, events)
+    assert state.status is Status.CLOSED
+    assert state.values["closed_at"] == T0 + timedelta(seconds=7)
+
+
+def test_reopen_of_an_open_case_changes_nothing() -> None:
+    events = [*EVENTS[:4], reopened(at=T0 + timedelta(seconds=4))]
+    assert fold(ID, events) == fold(ID, EVENTS[:4])
+
+
+def test_reopen_before_the_close_changes_nothing() -> None:
+    events = [*EVENTS, reopened(at=T0 + timedelta(seconds=4, milliseconds=500))]
+    assert fold(ID, events).status is Status.CLOSED
+
+
+# --- order tolerance and idempotency ----------------------------------------------------
+
+
+def test_duplicates_change_nothing() -> None:
+    assert fold(ID, EVENTS + EVENTS + EVENTS[::2]) == CLEAN
+
+
+def test_reversed_order_is_the_clean_state() -> None:
+    assert fold(ID, list(reversed(EVENTS))) == CLEAN
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_seeded_shuffles_with_duplicates_are_the_clean_state(seed: int) -> None:
+    rng = random.Random(seed)
+    events = EVENTS + [rng.choice(EVENTS) for _ in range(rng.randint(0, 8))]
+    rng.shuffle(events)
+    assert fold(ID, events) == CLEAN
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(
+    order=st.permutations(EVENTS),
+    duplicates=st.lists(st.sampled_from(EVENTS), max_size=12),
+    shuffler=st.randoms(use_true_random=False),
+)
+def test_any_order_with_duplicates_is_the_clean_state(
+    order: list[Event], duplicates: list[Event], shuffler: random.Random
+) -> None:
+    events = [*order, *duplicates]
+    shuffler.shuffle(events)
+    assert fold(ID, events) == CLEAN
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(order=st.permutations(SAME_INSTANT), duplicates=st.lists(st.sampled_from(SAME_INSTANT)))
+def test_ties_in_time_are_broken_by_the_lifecycle(
+    order: list[Event], duplicates: list[Event]
+) -> None:
+    state = fold(ID, [*order, *duplicates])
+    assert state == fold(ID, SAME_INSTANT)
+    assert state.status is Status.CLOSED
+
+
+REOPENED = [*EVENTS, reopened(at=T0 + timedelta(seconds=6))]
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(order=st.permutations(REOPENED), duplicates=st.lists(st.sampled_from(REOPENED)))
+def test_reopen_is_order_tolerant(order: list[Event], duplicates: list[Event]) -> None:
+    assert fold(ID, [*order, *duplicates]) == fold(ID, REOPENED)
+
+
+def test_fold_does_not_mutate_or_depend_on_earlier_folds() -> None:
+    before = [e.model_copy() for e in EVENTS]
+    first = fold(ID, EVENTS)
+    first.values["actions"] = 99
+    assert fold(ID, EVENTS) == CLEAN
+    assert before == EVENTS
+
+
+def test_fold_accepts_any_iterable() -> None:
+    assert fold(ID, iter(EVENTS)) == CLEAN
+    assert fold(ID, (e for e in EVENTS)) == CLEAN
+
+
+# --- timeline ---------------------------------------------------------------------------
+
+PRODUCT_TIMELINE_TYPES = {
+    "incident.reported": "reported",
+    "adviser.assigned": "assigned",
+    "notification.sent": "notification_sent",
+    "notification.failed": "notification_failed",
+    "assignment.acknowledged": "acknowledged",
+    "assignment.escalated": "escalated",
+    "action.recorded": "action_recorded",
+    "incident.closed": "closed",
+    "incident.reopened": "reopened",
+}
+"""PRODUCT.md §6: the `type` of each timeline item."""
+
+
+@pytest.mark.parametrize(("event_type", "name"), PRODUCT_TIMELINE_TYPES.items())
+def test_timeline_types_are_the_product_names(event_type: str, name: str) -> None:
+    assert TIMELINE_TYPES[event_type] == name
+    (event,) = [e for e in one_of_each_event() if e.type == event_type]
+    entry = timeline_entry(event)
+    assert entry["type"] == name
+    assert entry["at"] == event.occurred_at.isoformat()
+    assert entry["event_id"] == str(event.event_id)
+    assert entry["producer"] == event.producer
+
+
+def test_every_event_type_has_a_timeline_name() -> None:
+    for event in one_of_each_event():
+        entry = timeline_entry(event)
+        assert entry["type"] == TIMELINE_TYPES[event.type]
+        assert "." not in entry["type"]
+
+
+def test_timeline_details() -> None:
+    entry = timeline_entry(assigned(at=T0))
+    assert entry["adviser_id"] == "ngb-01"
+    assert entry["pool"] == "ngb"
+    assert entry["assignment_id"] == str(ASSIGNMENT_ID)
+    assert entry["ack_deadline"] == (T0 + timedelta(minutes=15)).isoformat()
+    assert timeline_entry(notification_sent())["attempt"] == 1
+    failed = timeline_entry(notification_failed())
+    assert (failed["attempts"], failed["error"]) == (8, "SMTPConnectError")
+    assert timeline_entry(escalated())["escalation_level"] == 1
+
+
+def test_reported_timeline_entry_holds_no_personal_data() -> None:
+    entry = timeline_entry(reported(with_canaries=True))
+    assert entry["source"] == "crisis_line"
+    assert entry["urgency"] == "high"
+    text = repr(entry)
+    for secret in (CANARY_NAME, CANARY_PHONE, CANARY_EMAIL, CANARY_DESCRIPTION):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_an_early_clock_on_the_acknowledgement_does_not_undo_it(named: bool) -> None:
+    # Routing's clock runs a second ahead of intake's: the acknowledgement is stamped
+    # before the assignment it acknowledges.
+    ack = acknowledged(at=T0 + timedelta(seconds=9))
+    if not named:
+        ack = ack.model_copy(update={"assignment_id": None})
+    state = fold(ID, [reported(), assigned(at=T0 + timedelta(seconds=10)), ack])
+    assert state.status is Status.ACKNOWLEDGED
+    assert state.values["acknowledged_at"] == T0 + timedelta(seconds=9)
+
+
+def test_an_acknowledgement_of_a_superseded_assignment_does_not_count() -> None:
+    second = uuid.uuid4()
+    state = fold(
+        ID,
+        [
+            reported(),
+            assigned(at=T0 + timedelta(seconds=1)),
+            acknowledged(at=T0 + timedelta(seconds=2)),
+            assigned(at=T0 + timedelta(seconds=3), assignment_id=second, n=1).model_copy(
+                update={"escalation_level": 1}
+            ),
+        ],
+    )
+    assert state.status is Status.ASSIGNED
+    assert state.values["assignment_id"] == str(second)
+    assert state.values["acknowledged_at"] is None
