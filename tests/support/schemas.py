@@ -12,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 SERVICES = ("intake", "routing", "registry", "notify")
@@ -59,7 +61,8 @@ def asyncapi(service: str) -> str:
             check=True,
             capture_output=True,
         )
-        return out.read_text()
+        # FastStream's channel order varies between runs; sorted keys make it stable.
+        return yaml.safe_dump(yaml.safe_load(out.read_text()), sort_keys=True, allow_unicode=True)
 
 
 def documents() -> dict[Path, str]:
