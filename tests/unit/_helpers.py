@@ -24,6 +24,7 @@ from contracts.events import (
     Official,
     Police,
     RegistrationReceived,
+    ReminderDue,
     derive_id,
 )
 from contracts.vocabulary import (
@@ -202,6 +203,20 @@ def escalated(*, at: datetime = T0) -> AssignmentEscalated:
     )
 
 
+def reminder_due(*, at: datetime = T0) -> ReminderDue:
+    return ReminderDue(
+        **envelope("reminder", at=at, producer="routing"),
+        assignment_id=ASSIGNMENT_ID,
+        adviser_id="ngb-01",
+        recipient="adviser",
+        stage=1,
+        contacts=[ContactPoint(channel=NotificationChannel.EMAIL, address="ngb-01@ngb.example")],
+        role=Role.MAYOR,
+        organisation_code="GM0363",
+        idle_since=at - timedelta(hours=4),
+    )
+
+
 def action(*, at: datetime = T0, n: int = 0) -> ActionRecorded:
     return ActionRecorded(
         **envelope("action", at=at, producer="intake", n=n),
@@ -255,6 +270,7 @@ def one_of_each_event() -> list[Event]:
         assigned(at=T0 + timedelta(seconds=1)),
         acknowledged(at=T0 + timedelta(seconds=3)),
         escalated(at=T0 + timedelta(seconds=2)),
+        reminder_due(at=T0 + timedelta(seconds=7)),
         unroutable(at=T0),
         notification_sent(at=T0 + timedelta(seconds=2)),
         notification_failed(at=T0 + timedelta(seconds=2)),

@@ -213,14 +213,32 @@ class AssignmentAcknowledged(Event):
 
 
 class AssignmentEscalated(Event):
-    """Nobody acknowledged in time: the case moves to the next adviser."""
+    """Nobody acknowledged in time: the case moves to the next adviser, and the
+    previous adviser is told (through `previous_contacts`)."""
 
     TYPE: ClassVar[str] = "assignment.escalated"
     type: Literal["assignment.escalated"] = "assignment.escalated"
     previous_assignment_id: uuid.UUID
     previous_adviser_id: Identifier
+    previous_contacts: list[ContactPoint] = Field(default_factory=list, max_length=10)
+    next_adviser_id: Identifier | None = None
     reason: Literal["ack_deadline_passed", "notification_failed"] = "ack_deadline_passed"
     escalation_level: int = Field(ge=1, le=100)
+
+
+class ReminderDue(Event):
+    """An acknowledged case has had no action for too long: remind someone."""
+
+    TYPE: ClassVar[str] = "assignment.reminder_due"
+    type: Literal["assignment.reminder_due"] = "assignment.reminder_due"
+    assignment_id: uuid.UUID
+    adviser_id: Identifier = Field(description="Who is reminded")
+    recipient: Literal["adviser", "coordinator"]
+    stage: int = Field(ge=1, le=100)
+    contacts: list[ContactPoint] = Field(min_length=1, max_length=10)
+    role: Role
+    organisation_code: OrganisationCode
+    idle_since: AwareDatetime
 
 
 class IncidentUnroutable(Event):
@@ -230,6 +248,9 @@ class IncidentUnroutable(Event):
     type: Literal["incident.unroutable"] = "incident.unroutable"
     pool: Pool | None = None
     reason: ShortText
+
+
+NotificationPurpose = Literal["page", "escalation_notice", "reminder"]
 
 
 class NotificationSent(Event):
@@ -242,6 +263,8 @@ class NotificationSent(Event):
     adviser_id: Identifier
     channel: NotificationChannel
     attempt: int = Field(ge=1, le=1000)
+    purpose: NotificationPurpose = "page"
+    provider: Annotated[str, Field(max_length=40)] | None = None
 
 
 class NotificationFailed(Event):
@@ -257,6 +280,7 @@ class NotificationFailed(Event):
     error: Annotated[str, Field(max_length=80)] = Field(
         description="The kind of error, never its message (which may carry personal data)"
     )
+    purpose: NotificationPurpose = "page"
 
 
 class ActionRecorded(Event):
@@ -293,6 +317,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     AdviserAssigned,
     AssignmentAcknowledged,
     AssignmentEscalated,
+    ReminderDue,
     IncidentUnroutable,
     NotificationSent,
     NotificationFailed,
@@ -307,6 +332,7 @@ AnyEvent = Annotated[
     | AdviserAssigned
     | AssignmentAcknowledged
     | AssignmentEscalated
+    | ReminderDue
     | IncidentUnroutable
     | NotificationSent
     | NotificationFailed

@@ -22,6 +22,10 @@ class ServiceSettings(BaseSettings):
     nats_connect_timeout_s: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
     log_json: bool = True
+    ack_token_secret: SecretStr = Field(
+        default=SecretStr("development-only-ack-token-secret"),
+        description="Shared by notify (signs acknowledge links) and intake (verifies them)",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -25,6 +25,7 @@ from contracts.events import (
     NotificationFailed,
     NotificationSent,
     RegistrationReceived,
+    ReminderDue,
 )
 from contracts.organisations import lookup
 from contracts.vocabulary import Status
@@ -40,6 +41,7 @@ TIMELINE_TYPES: dict[str, str] = {
     IncidentClosed.TYPE: "closed",
     IncidentReopened.TYPE: "reopened",
     IncidentUnroutable.TYPE: "unroutable",
+    ReminderDue.TYPE: "reminder_due",
     RegistrationReceived.TYPE: "registration_received",
 }
 
@@ -181,6 +183,7 @@ def timeline_entry(event: Event) -> dict[str, Any]:
         )
     elif isinstance(event, NotificationSent | NotificationFailed):
         entry.update(
+            purpose=event.purpose,
             notification_id=str(event.notification_id),
             assignment_id=str(event.assignment_id),
             adviser_id=event.adviser_id,
@@ -211,6 +214,13 @@ def timeline_entry(event: Event) -> dict[str, Any]:
         )
     elif isinstance(event, IncidentClosed):
         entry.update(summary=event.summary, adviser_id=event.adviser_id)
+    elif isinstance(event, ReminderDue):
+        entry.update(
+            assignment_id=str(event.assignment_id),
+            adviser_id=event.adviser_id,
+            recipient=event.recipient,
+            stage=event.stage,
+        )
     elif isinstance(event, (IncidentReopened, IncidentUnroutable)):
         entry.update(reason=event.reason)
     return entry
