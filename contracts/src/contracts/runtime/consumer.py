@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from contracts.events import AnyEvent, Event, parse_event
 from contracts.runtime.logging import get_logger
-from contracts.subjects import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, ConsumerSpec
+from contracts.subjects import ALL_EVENTS, DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, ConsumerSpec
 
 _log = get_logger("consumer")
 
@@ -151,14 +151,17 @@ def subscribe(
             )
             raise SkipMessage from None
 
+    # The consumer's own filters decide what arrives; the subscriber's subject only
+    # names it in the AsyncAPI document.
+    subject = spec.filter_subjects[0] if len(spec.filter_subjects) == 1 else ALL_EVENTS
     subscriber = broker.subscriber(
-        spec.filter_subjects[0],
+        subject,
         stream=JStream(spec.stream, declare=False),
         durable=spec.durable,
         pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
         ack_policy=AckPolicy.MANUAL,
         decoder=decode,
-        title=f"{spec.durable}:{spec.filter_subjects[0]}",
+        title=f"{spec.durable}:{subject}",
         description=description or spec.description,
     )
 
