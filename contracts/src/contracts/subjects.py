@@ -85,8 +85,13 @@ ROUTING_CONSUMER = ConsumerSpec(
 NOTIFY_CONSUMER = ConsumerSpec(
     stream=EVENTS_STREAM,
     durable="notify",
-    filter_subjects=(event_filter("adviser.assigned"),),
-    description="Notify pages the assigned adviser",
+    filter_subjects=(
+        event_filter("adviser.assigned"),
+        event_filter("assignment.escalated"),
+        event_filter("assignment.reminder_due"),
+    ),
+    description="Notify pages the assigned adviser, tells the previous one of an "
+    "escalation and sends reminders",
     max_deliver=20,
     ack_wait_s=30.0,
 )

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from faststream.exceptions import SkipMessage
@@ -31,6 +34,50 @@ PROCESSED = Counter(
 )
 
 Handler = Callable[[Event, int], Awaitable[None]]
+
+
+class RetryLaterError(Exception):
+    """Raised by a handler that wants the message again after `delay_s`, not the default
+    backoff (it knows better, e.g. its own jitter or a failover timer)."""
+
+    def __init__(self, delay_s: float, *, error_type: str = "RetryLater") -> None:
+        super().__init__(error_type)
+        self.delay_s = max(0.0, delay_s)
+        self.error_type = error_type
+
+
+class GiveUpError(Exception):
+    """Raised by a handler that has done all it can (and reported it): park the message
+    as a dead letter now, whatever the attempt."""
+
+    def __init__(self, error_type: str) -> None:
+        super().__init__(error_type)
+        self.error_type = error_type
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What JetStream says about the message being handled."""
+
+    attempt: int
+    stored_at: datetime | None
+    """When the stream stored the message (a re-driven dead letter is stored anew)."""
+
+
+_DELIVERY: ContextVar[Delivery | None] = ContextVar("weerbaar_delivery", default=None)
+
+
+def current_delivery() -> Delivery | None:
+    """The delivery of the message this handler call is handling (None outside one)."""
+    return _DELIVERY.get()
+
+
+def _stored_at(msg: NatsMessage) -> datetime | None:
+    try:
+        stored = msg.raw_message.metadata.timestamp
+    except Exception:
+        return None
+    return stored if isinstance(stored, datetime) else None
 
 
 def backoff_s(attempt: int, *, base: float = 0.5, cap: float = 60.0) -> float:
@@ -82,6 +129,7 @@ async def settle(
 ) -> None:
     """Handle one parsed event and settle its message; never raises."""
     attempt = delivery_attempt(msg)
+    token = _DELIVERY.set(Delivery(attempt=attempt, stored_at=_stored_at(msg)))
     try:
         await handler(event, attempt)
     except Exception as exc:
@@ -92,19 +140,26 @@ async def settle(
             "incident_id": str(event.incident_id),
             "attempt": attempt,
         }
-        if attempt >= max_attempts:
+        if isinstance(exc, GiveUpError) or attempt >= max_attempts:
+            error_type = exc.error_type if isinstance(exc, GiveUpError) else type(exc).__name__
             _log.error("giving up on message", exc_info=exc, **log_context)
-            await _park(
-                broker, msg, consumer=consumer, reason="failed", error_type=type(exc).__name__
-            )
+            await _park(broker, msg, consumer=consumer, reason="failed", error_type=error_type)
             return
-        delay = backoff_s(attempt)
+        delay = exc.delay_s if isinstance(exc, RetryLaterError) else backoff_s(attempt)
+        # A handler that asked to retry later has said why itself: no frames needed.
+        retry_later = isinstance(exc, RetryLaterError)
         _log.warning(
-            "handler failed, will retry", exc_info=exc, delay_s=round(delay, 2), **log_context
+            "handler failed, will retry",
+            exc_info=None if retry_later else exc,
+            delay_s=round(delay, 2),
+            **log_context,
+            **({"error_type": exc.error_type} if isinstance(exc, RetryLaterError) else {}),
         )
         PROCESSED.labels(consumer, "retried").inc()
         await msg.nack(delay=delay)
         return
+    finally:
+        _DELIVERY.reset(token)
     PROCESSED.labels(consumer, "handled").inc()
     await msg.ack()
 
@@ -158,7 +213,7 @@ def subscribe(
         subject,
         stream=JStream(spec.stream, declare=False),
         durable=spec.durable,
-        pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
+        pull_sub=PullSub(batch_size=batch_size, timeout=1.0),
         ack_policy=AckPolicy.MANUAL,
         decoder=decode,
         title=f"{spec.durable}:{subject}",

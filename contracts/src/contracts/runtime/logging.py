@@ -57,6 +57,10 @@ ALLOWED_KEYS = frozenset(
         "database",
         "mailbox",
         "escalation_level",
+        # notify: configured provider names, the notification's purpose, circuit state
+        "provider",
+        "purpose",
+        "circuit",
     }
 )
 REDACTED = "[redacted]"
