@@ -1,6 +1,9 @@
-"""`weerbaar-notify`: run the notify service."""
+"""`weerbaar-notify`: run the notify service; `weerbaar-notify dead-letters …` manages
+its dead letters (see notify.cli)."""
 
 from __future__ import annotations
+
+import sys
 
 import uvicorn
 
@@ -8,7 +11,7 @@ from notify.app import create_app
 from notify.settings import NotifySettings
 
 
-def main() -> None:
+def serve() -> None:
     settings = NotifySettings()
     app = create_app(settings)
     uvicorn.run(
@@ -21,5 +24,15 @@ def main() -> None:
     )
 
 
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        serve()
+        return 0
+    from notify.cli import main as cli
+
+    return cli(args)
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,8 +1,10 @@
-"""What notify has delivered, in a JetStream KV bucket."""
+"""What notify has delivered, in a JetStream KV bucket keyed by notification id."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import datetime
 
 from faststream.nats import NatsBroker
 from nats.js.errors import KeyNotFoundError
@@ -10,6 +12,34 @@ from nats.js.kv import KeyValue
 
 from contracts.events import utcnow
 from contracts.subjects import NOTIFY_BUCKET
+from notify.ports import DeliveryRecord
+
+
+def encode(record: DeliveryRecord) -> bytes:
+    return json.dumps(
+        {
+            "delivered_at": record.delivered_at.isoformat(),
+            "provider": record.provider,
+            "attempt": record.attempt,
+        }
+    ).encode()
+
+
+def decode(raw: bytes | None) -> DeliveryRecord:
+    text = (raw or b"").decode(errors="replace")
+    try:
+        data = json.loads(text)
+        return DeliveryRecord(
+            delivered_at=datetime.fromisoformat(data["delivered_at"]),
+            provider=data.get("provider"),
+            attempt=int(data.get("attempt") or 1),
+        )
+    except (ValueError, KeyError, TypeError):
+        pass
+    try:  # the first version stored only the time
+        return DeliveryRecord(delivered_at=datetime.fromisoformat(text))
+    except ValueError:
+        return DeliveryRecord(delivered_at=utcnow())
 
 
 class KeyValueDeliveredLog:
@@ -22,12 +52,12 @@ class KeyValueDeliveredLog:
             self._kv = await self._broker.key_value(NOTIFY_BUCKET, declare=False)
         return self._kv
 
-    async def was_delivered(self, notification_id: uuid.UUID) -> bool:
+    async def get(self, notification_id: uuid.UUID) -> DeliveryRecord | None:
         try:
-            await (await self._bucket()).get(str(notification_id))
+            entry = await (await self._bucket()).get(str(notification_id))
         except KeyNotFoundError:
-            return False
-        return True
+            return None
+        return decode(entry.value)
 
-    async def record(self, notification_id: uuid.UUID) -> None:
-        await (await self._bucket()).put(str(notification_id), utcnow().isoformat().encode())
+    async def record(self, notification_id: uuid.UUID, record: DeliveryRecord) -> None:
+        await (await self._bucket()).put(str(notification_id), encode(record))

@@ -1,0 +1,71 @@
+"""E-mail over SMTP (aiosmtplib). The Message-ID derives from the notification id, so a
+receiver (or a mail filter) can drop a repeat."""
+
+from __future__ import annotations
+
+import time
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import aiosmtplib
+
+from contracts.vocabulary import NotificationChannel
+from notify import metrics
+from notify.circuit import CircuitBreaker
+from notify.ports import DeliveryError, OutgoingMessage, Receipt
+from notify.settings import NotifySettings
+
+PROVIDER = "smtp"
+
+
+def message_id(message: OutgoingMessage) -> str:
+    """The Message-ID of a notification: the same for every repeat of it."""
+    return f"<{message.notification_id}@weerbaar>"
+
+
+class EmailChannel:
+    channel = NotificationChannel.EMAIL
+
+    def __init__(self, settings: NotifySettings, *, breaker: CircuitBreaker) -> None:
+        self._settings = settings
+        self._breaker = breaker
+
+    def build(self, message: OutgoingMessage) -> EmailMessage:
+        email = EmailMessage()
+        email["From"] = self._settings.mail_from
+        email["To"] = message.to
+        email["Subject"] = message.subject
+        email["Date"] = formatdate(localtime=False, usegmt=True)
+        email["Message-ID"] = message_id(message)
+        email["X-Weerbaar-Notification-Id"] = message.idempotency_key
+        email["X-Weerbaar-Purpose"] = message.purpose
+        email["Auto-Submitted"] = "auto-generated"
+        email.set_content(message.text)
+        return email
+
+    async def send(self, message: OutgoingMessage) -> Receipt:
+        if not self._breaker.allow():
+            metrics.ATTEMPTS.labels(self.channel.value, PROVIDER, "circuit_open").inc()
+            raise DeliveryError("CircuitOpen")
+        s = self._settings
+        started = time.perf_counter()
+        try:
+            await aiosmtplib.send(
+                self.build(message),
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_user,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                start_tls=s.smtp_starttls,
+                timeout=s.smtp_timeout_s,
+            )
+        except Exception as exc:
+            self._breaker.failure()
+            metrics.ATTEMPTS.labels(self.channel.value, PROVIDER, "failed").inc()
+            raise DeliveryError(type(exc).__name__) from exc
+        self._breaker.success()
+        metrics.SEND_SECONDS.labels(self.channel.value, PROVIDER).observe(
+            time.perf_counter() - started
+        )
+        metrics.ATTEMPTS.labels(self.channel.value, PROVIDER, "delivered").inc()
+        return Receipt(provider=PROVIDER)

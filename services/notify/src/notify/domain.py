@@ -1,0 +1,207 @@
+"""Notify's domain: what to send to whom, in which order, and when to stop trying.
+
+Plain values and functions, no I/O. One event (a page, an escalation notice, a
+reminder) becomes a `Dispatch`: one `Notification` per contact point of the adviser,
+in the adviser's order, each with an id that is stable across redeliveries. A policy
+decides which of them are due at a given moment; `next_step` decides, after an
+attempt, whether the dispatch is done, tried again later, or given up.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from contracts.events import ContactPoint, NotificationPurpose, derive_id
+from contracts.vocabulary import NotificationChannel
+
+
+class Policy(StrEnum):
+    """How a dispatch uses an adviser's channels."""
+
+    IMPORTANT = "important"
+    """Every channel at once (acute incidents)."""
+    DEFAULT = "default"
+    """The first channel; the next one only when nothing was delivered after a delay."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One message over one channel to one address."""
+
+    notification_id: uuid.UUID
+    channel: NotificationChannel
+    address: str
+    position: int
+    """Its place in the adviser's list of contacts (0 first)."""
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key a receiver can drop a repeat by (also the e-mail's Message-ID)."""
+        return str(self.notification_id)
+
+
+def notification_id(
+    *,
+    assignment_id: uuid.UUID,
+    purpose: NotificationPurpose,
+    channel_key: str,
+    stage: str | None = None,
+) -> uuid.UUID:
+    """The id of one notification: the same for every redelivery of its event."""
+    parts: list[object] = ["notification", assignment_id, purpose, channel_key]
+    if stage is not None:
+        parts.append(stage)
+    return derive_id(*parts)
+
+
+def notifications_for(
+    contacts: Sequence[ContactPoint],
+    *,
+    assignment_id: uuid.UUID,
+    purpose: NotificationPurpose,
+    stage: str | None = None,
+) -> tuple[Notification, ...]:
+    """One notification per contact point, in order.
+
+    The first contact on a channel is keyed by the channel alone; a second address on
+    the same channel gets a numbered key, so both are delivered and neither repeats."""
+    seen: dict[NotificationChannel, int] = {}
+    result: list[Notification] = []
+    for position, contact in enumerate(contacts):
+        count = seen.get(contact.channel, 0) + 1
+        seen[contact.channel] = count
+        key = contact.channel.value if count == 1 else f"{contact.channel.value}.{count}"
+        result.append(
+            Notification(
+                notification_id=notification_id(
+                    assignment_id=assignment_id, purpose=purpose, channel_key=key, stage=stage
+                ),
+                channel=contact.channel,
+                address=contact.address,
+                position=position,
+            )
+        )
+    return tuple(result)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryRules:
+    """Bounds on trying: attempts and time (from when the event reached the stream)."""
+
+    max_attempts: int
+    max_retry_s: float
+    base_s: float
+    cap_s: float
+    failover_delay_s: float
+
+
+def due(
+    notifications: Sequence[Notification],
+    *,
+    policy: Policy,
+    delivered: Collection[uuid.UUID],
+    elapsed_s: float,
+    failover_delay_s: float,
+) -> list[Notification]:
+    """The notifications to (re)try now: started and not yet delivered."""
+    if is_done(notifications, policy=policy, delivered=delivered):
+        return []
+    started = started_count(
+        len(notifications), policy=policy, elapsed_s=elapsed_s, delay_s=failover_delay_s
+    )
+    return [n for n in notifications[:started] if n.notification_id not in delivered]
+
+
+def started_count(total: int, *, policy: Policy, elapsed_s: float, delay_s: float) -> int:
+    """How many of the channels, from the first, have been started by now."""
+    if policy is Policy.IMPORTANT or total == 0:
+        return total
+    if delay_s <= 0:
+        return total
+    return min(total, 1 + math.floor(max(0.0, elapsed_s) / delay_s))
+
+
+def is_done(
+    notifications: Sequence[Notification], *, policy: Policy, delivered: Collection[uuid.UUID]
+) -> bool:
+    """Important: every channel delivered. Default: any channel delivered."""
+    ids = [n.notification_id for n in notifications]
+    if policy is Policy.IMPORTANT:
+        return all(i in delivered for i in ids)
+    return any(i in delivered for i in ids)
+
+
+def next_start_in(total: int, *, policy: Policy, elapsed_s: float, delay_s: float) -> float | None:
+    """Seconds until the next channel starts, or None when every channel has."""
+    started = started_count(total, policy=policy, elapsed_s=elapsed_s, delay_s=delay_s)
+    if started >= total:
+        return None
+    return max(0.0, started * delay_s - elapsed_s)
+
+
+def retry_delay(
+    attempt: int, *, base_s: float, cap_s: float, rng: random.Random | None = None
+) -> float:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2^(attempt-1)))."""
+    ceiling = min(cap_s, base_s * 2 ** min(max(attempt, 1) - 1, 30))
+    return (rng or random).uniform(0.0, ceiling)
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """Nothing left to send."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """Try again after `delay_s`."""
+
+    delay_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class GiveUp:
+    """Out of attempts or time: report the given notifications as failed."""
+
+    failed: tuple[Notification, ...]
+
+
+Step = Done | Retry | GiveUp
+
+
+def next_step(
+    notifications: Sequence[Notification],
+    *,
+    policy: Policy,
+    delivered: Collection[uuid.UUID],
+    attempt: int,
+    elapsed_s: float,
+    rules: RetryRules,
+    rng: random.Random | None = None,
+) -> Step:
+    """After an attempt: done, retry (and when), or give up (and on what)."""
+    if is_done(notifications, policy=policy, delivered=delivered):
+        return Done()
+    if attempt >= rules.max_attempts or elapsed_s >= rules.max_retry_s:
+        started = started_count(
+            len(notifications),
+            policy=policy,
+            elapsed_s=elapsed_s,
+            delay_s=rules.failover_delay_s,
+        )
+        return GiveUp(
+            failed=tuple(n for n in notifications[:started] if n.notification_id not in delivered)
+        )
+    delay = retry_delay(attempt, base_s=rules.base_s, cap_s=rules.cap_s, rng=rng)
+    starting = next_start_in(
+        len(notifications), policy=policy, elapsed_s=elapsed_s, delay_s=rules.failover_delay_s
+    )
+    if starting is not None:
+        delay = min(delay, starting)
+    # The last try falls at the time bound, not after it.
+    return Retry(delay_s=max(0.0, min(delay, rules.max_retry_s - elapsed_s)))
