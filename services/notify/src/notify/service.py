@@ -250,6 +250,12 @@ class Notifier:
         record: DeliveryRecord,
     ) -> None:
         channel = notification.channel.value
+        _log.info(
+            "notification delivered",
+            **self._context(dispatch, notification),
+            provider=receipt.provider,
+            attempt=record.attempt,
+        )
         metrics.DELIVERIES.labels(channel, receipt.provider, dispatch.purpose).inc()
         latency = (record.delivered_at - dispatch.event.occurred_at).total_seconds()
         metrics.LATENCY.labels(channel, dispatch.purpose).observe(max(0.0, latency))

@@ -3,6 +3,8 @@ receiver (or a mail filter) can drop a repeat."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -29,6 +31,7 @@ class EmailChannel:
     def __init__(self, settings: NotifySettings, *, breaker: CircuitBreaker) -> None:
         self._settings = settings
         self._breaker = breaker
+        self._closing: set[asyncio.Task[None]] = set()
 
     def build(self, message: OutgoingMessage) -> EmailMessage:
         email = EmailMessage()
@@ -49,23 +52,37 @@ class EmailChannel:
             raise DeliveryError("CircuitOpen")
         s = self._settings
         started = time.perf_counter()
+        client = aiosmtplib.SMTP(
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_user,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            start_tls=s.smtp_starttls,
+            timeout=s.smtp_timeout_s,
+        )
         try:
-            await aiosmtplib.send(
-                self.build(message),
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_user,
-                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-                start_tls=s.smtp_starttls,
-                timeout=s.smtp_timeout_s,
-            )
+            await client.connect()
+            await client.send_message(self.build(message))
         except Exception as exc:
+            client.close()
             self._breaker.failure()
             metrics.ATTEMPTS.labels(self.channel.value, PROVIDER, "failed").inc()
             raise DeliveryError(type(exc).__name__) from exc
+        # Accepted once DATA is answered: return now, so the delivery is recorded at
+        # once (the only window for a repeat is between acceptance and the record),
+        # and say goodbye to the server in the background.
+        closing = asyncio.create_task(self._quit(client))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
         self._breaker.success()
         metrics.SEND_SECONDS.labels(self.channel.value, PROVIDER).observe(
             time.perf_counter() - started
         )
         metrics.ATTEMPTS.labels(self.channel.value, PROVIDER, "delivered").inc()
         return Receipt(provider=PROVIDER)
+
+    @staticmethod
+    async def _quit(client: aiosmtplib.SMTP) -> None:
+        with contextlib.suppress(Exception):
+            await client.quit()
+        client.close()
