@@ -22,6 +22,7 @@ from contracts.events import (
     NotificationFailed,
     NotificationSent,
     Official,
+    PersonalDataErased,
     Police,
     RegistrationReceived,
     ReminderDue,
@@ -262,6 +263,18 @@ def registration_received(*, at: datetime = T0) -> RegistrationReceived:
     )
 
 
+def personal_data_erased(
+    *, at: datetime = T0, reason: str = "request", requested_by: str = "operator-01", n: int = 0
+) -> PersonalDataErased:
+    return PersonalDataErased.model_validate(
+        {
+            **envelope("erased", at=at, producer="registry", n=n),
+            "requested_by": requested_by,
+            "reason": reason,
+        }
+    )
+
+
 def one_of_each_event() -> list[Event]:
     """One example of every event type, at distinct moments."""
     return [
@@ -277,6 +290,7 @@ def one_of_each_event() -> list[Event]:
         action(at=T0 + timedelta(seconds=4)),
         closed(at=T0 + timedelta(seconds=5)),
         reopened(at=T0 + timedelta(seconds=6)),
+        personal_data_erased(at=T0 + timedelta(seconds=8)),
     ]
 
 

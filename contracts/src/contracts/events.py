@@ -311,6 +311,22 @@ class IncidentReopened(Event):
     reason: LongText | None = Field(default=None, description="Personal data")
 
 
+class PersonalDataErased(Event):
+    """The personal data of a case was erased (after the retention period, or on
+    request); the registry keeps the statistics and records who asked and when."""
+
+    TYPE: ClassVar[str] = "incident.personal_data_erased"
+    type: Literal["incident.personal_data_erased"] = "incident.personal_data_erased"
+    requested_by: Identifier = Field(
+        description="Who asked for the erasure (a user id, or the retention job)",
+        examples=["registry-retention"],
+    )
+    reason: Literal["retention", "request"] = Field(
+        description="retention: closed longer than the retention period; request: an "
+        "erasure request for this case"
+    )
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     IncidentReported,
     RegistrationReceived,
@@ -324,6 +340,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ActionRecorded,
     IncidentClosed,
     IncidentReopened,
+    PersonalDataErased,
 )
 
 AnyEvent = Annotated[
@@ -338,7 +355,8 @@ AnyEvent = Annotated[
     | NotificationFailed
     | ActionRecorded
     | IncidentClosed
-    | IncidentReopened,
+    | IncidentReopened
+    | PersonalDataErased,
     Field(discriminator="type"),
 ]
 """Any event, told apart by its `type`."""
