@@ -17,6 +17,7 @@ from notify.domain import (
     Retry,
     RetryRules,
     due,
+    is_final,
     next_step,
     notifications_for,
     retry_delay,
@@ -122,7 +123,13 @@ def test_retry_delay_grows_exponentially_with_full_jitter_up_to_the_cap() -> Non
 
 def test_next_step_retries_before_the_bounds() -> None:
     step = next_step(
-        three(), policy=Policy.IMPORTANT, delivered=(), attempt=1, elapsed_s=1, rules=RULES
+        three(),
+        policy=Policy.IMPORTANT,
+        delivered=(),
+        attempt=1,
+        elapsed_s=1,
+        rules=RULES,
+        final=False,
     )
     assert isinstance(step, Retry)
     assert 0 <= step.delay_s <= 1
@@ -139,6 +146,7 @@ def test_next_step_wakes_up_in_time_for_the_next_channel() -> None:
             attempt=4,
             elapsed_s=50,
             rules=rules,
+            final=False,
             rng=rng,
         )
         assert isinstance(step, Retry)
@@ -154,34 +162,76 @@ def test_next_step_never_waits_past_the_time_bound() -> None:
         attempt=9,
         elapsed_s=99.5,
         rules=rules,
+        final=False,
         rng=random.Random(3),
     )
     assert isinstance(step, Retry)
     assert step.delay_s <= 0.5
 
 
-@pytest.mark.parametrize(("attempt", "elapsed"), [(5, 1), (6, 1), (2, 300), (1, 301)])
-def test_next_step_gives_up_at_the_attempt_or_time_bound(attempt: int, elapsed: float) -> None:
+@pytest.mark.parametrize(
+    ("attempt", "elapsed", "final"),
+    [(4, 1, False), (5, 1, True), (6, 1, True), (2, 299.9, False), (2, 300, True), (1, 301, True)],
+)
+def test_the_final_attempt_is_bounded_by_count_and_time(
+    attempt: int, elapsed: float, final: bool
+) -> None:
+    assert is_final(attempt, elapsed_s=elapsed, rules=RULES) is final
+
+
+def test_after_the_final_attempt_what_is_undelivered_is_given_up() -> None:
     notifications = three()
     step = next_step(
         notifications,
         policy=Policy.IMPORTANT,
         delivered={notifications[0].notification_id},
-        attempt=attempt,
-        elapsed_s=elapsed,
+        attempt=5,
+        elapsed_s=1,
         rules=RULES,
+        final=True,
     )
     assert isinstance(step, GiveUp)
     assert step.failed == notifications[1:]
 
 
-def test_give_up_names_only_the_channels_that_were_started() -> None:
+def test_the_final_attempt_tries_every_channel_even_before_its_failover_time() -> None:
     rules = RetryRules(max_attempts=3, max_retry_s=300, base_s=1, cap_s=1, failover_delay_s=60)
+    notifications = three()
+    assert due(
+        notifications, policy=Policy.DEFAULT, delivered=(), elapsed_s=5, failover_delay_s=60
+    ) == [notifications[0]]
+    assert due(
+        notifications,
+        policy=Policy.DEFAULT,
+        delivered=(),
+        elapsed_s=5,
+        failover_delay_s=60,
+        final=True,
+    ) == list(notifications)
     step = next_step(
-        three(), policy=Policy.DEFAULT, delivered=(), attempt=3, elapsed_s=70, rules=rules
+        notifications,
+        policy=Policy.DEFAULT,
+        delivered=(),
+        attempt=3,
+        elapsed_s=5,
+        rules=rules,
+        final=True,
     )
     assert isinstance(step, GiveUp)
-    assert [n.channel for n in step.failed] == [NotificationChannel.SMS, NotificationChannel.EMAIL]
+    assert step.failed == notifications
+
+
+def test_a_retry_is_due_at_once_when_the_time_ran_out_during_an_attempt() -> None:
+    step = next_step(
+        three(),
+        policy=Policy.IMPORTANT,
+        delivered=(),
+        attempt=2,
+        elapsed_s=RULES.max_retry_s + 3,
+        rules=RULES,
+        final=False,
+    )
+    assert step == Retry(delay_s=0.0)  # and that next attempt is the final one
 
 
 def test_next_step_is_done_when_delivered() -> None:
@@ -189,7 +239,13 @@ def test_next_step_is_done_when_delivered() -> None:
     ids = {n.notification_id for n in notifications}
     for policy in Policy:
         step = next_step(
-            notifications, policy=policy, delivered=ids, attempt=99, elapsed_s=9e9, rules=RULES
+            notifications,
+            policy=policy,
+            delivered=ids,
+            attempt=99,
+            elapsed_s=9e9,
+            rules=RULES,
+            final=True,
         )
         assert isinstance(step, Done)
 

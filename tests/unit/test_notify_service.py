@@ -309,3 +309,22 @@ async def test_other_events_are_ignored() -> None:
     rig = Rig()
     await rig.notifier.handle(reported(urgency=Urgency.ACUTE), attempt=1)
     assert rig.publisher.events == []
+
+
+async def test_the_final_attempt_tries_the_channels_the_failover_had_not_reached() -> None:
+    rig = Rig(failures={NotificationChannel.SMS: 99})
+    event = assigned(urgency=Urgency.HIGH, contacts=[SMS, EMAIL])
+    await rig.notifier.handle(event, attempt=RULES.max_attempts)  # 1 s in: no failover yet
+    assert len(rig.sent(NotificationChannel.EMAIL)) == 1
+    assert rig.reports(NotificationFailed) == []
+
+
+async def test_giving_up_reports_every_channel_that_failed() -> None:
+    rig = Rig(failures={NotificationChannel.SMS: 99, NotificationChannel.EMAIL: 99})
+    event = assigned(urgency=Urgency.HIGH, contacts=[SMS, EMAIL])
+    with pytest.raises(GiveUpError):
+        await rig.notifier.handle(event, attempt=RULES.max_attempts)
+    assert {f.channel for f in rig.reports(NotificationFailed)} == {
+        NotificationChannel.SMS,
+        NotificationChannel.EMAIL,
+    }

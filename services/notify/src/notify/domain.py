@@ -4,7 +4,9 @@ Plain values and functions, no I/O. One event (a page, an escalation notice, a
 reminder) becomes a `Dispatch`: one `Notification` per contact point of the adviser,
 in the adviser's order, each with an id that is stable across redeliveries. A policy
 decides which of them are due at a given moment; `next_step` decides, after an
-attempt, whether the dispatch is done, tried again later, or given up.
+attempt, whether the dispatch is done, tried again later, or given up. The final
+attempt (by count or by time) tries every channel, so a slow failover never leaves
+a channel untried.
 """
 
 from __future__ import annotations
@@ -107,14 +109,25 @@ def due(
     delivered: Collection[uuid.UUID],
     elapsed_s: float,
     failover_delay_s: float,
+    final: bool = False,
 ) -> list[Notification]:
-    """The notifications to (re)try now: started and not yet delivered."""
+    """The notifications to (re)try now: started and not yet delivered. The final
+    attempt starts every channel, so none is given up on without being tried."""
     if is_done(notifications, policy=policy, delivered=delivered):
         return []
-    started = started_count(
-        len(notifications), policy=policy, elapsed_s=elapsed_s, delay_s=failover_delay_s
+    started = (
+        len(notifications)
+        if final
+        else started_count(
+            len(notifications), policy=policy, elapsed_s=elapsed_s, delay_s=failover_delay_s
+        )
     )
     return [n for n in notifications[:started] if n.notification_id not in delivered]
+
+
+def is_final(attempt: int, *, elapsed_s: float, rules: RetryRules) -> bool:
+    """Whether an attempt that starts now is the last one (by count or by time)."""
+    return attempt >= rules.max_attempts or elapsed_s >= rules.max_retry_s
 
 
 def started_count(total: int, *, policy: Policy, elapsed_s: float, delay_s: float) -> int:
@@ -182,26 +195,20 @@ def next_step(
     attempt: int,
     elapsed_s: float,
     rules: RetryRules,
+    final: bool,
     rng: random.Random | None = None,
 ) -> Step:
-    """After an attempt: done, retry (and when), or give up (and on what)."""
+    """After an attempt: done, retry (and when), or, after the final attempt, give up
+    on whatever is still undelivered."""
     if is_done(notifications, policy=policy, delivered=delivered):
         return Done()
-    if attempt >= rules.max_attempts or elapsed_s >= rules.max_retry_s:
-        started = started_count(
-            len(notifications),
-            policy=policy,
-            elapsed_s=elapsed_s,
-            delay_s=rules.failover_delay_s,
-        )
-        return GiveUp(
-            failed=tuple(n for n in notifications[:started] if n.notification_id not in delivered)
-        )
+    if final:
+        return GiveUp(failed=tuple(n for n in notifications if n.notification_id not in delivered))
     delay = retry_delay(attempt, base_s=rules.base_s, cap_s=rules.cap_s, rng=rng)
     starting = next_start_in(
         len(notifications), policy=policy, elapsed_s=elapsed_s, delay_s=rules.failover_delay_s
     )
     if starting is not None:
         delay = min(delay, starting)
-    # The last try falls at the time bound, not after it.
+    # The final try falls at the time bound, not after it.
     return Retry(delay_s=max(0.0, min(delay, rules.max_retry_s - elapsed_s)))

@@ -162,12 +162,15 @@ class Notifier:
                 metrics.ALREADY_DELIVERED.labels(notification.channel.value).inc()
                 await self._publish(self._sent(dispatch, notification, record))
 
+        elapsed = self._elapsed(started_at)
+        final = domain.is_final(attempt, elapsed_s=elapsed, rules=self._rules)
         due = domain.due(
             usable,
             policy=dispatch.policy,
             delivered=delivered.keys(),
-            elapsed_s=self._elapsed(started_at),
+            elapsed_s=elapsed,
             failover_delay_s=self._rules.failover_delay_s,
+            final=final,
         )
         outcomes = await asyncio.gather(*(self._send(dispatch, n, attempt) for n in due))
         errors: dict[uuid.UUID, str] = {}
@@ -185,6 +188,7 @@ class Notifier:
             attempt=attempt,
             elapsed_s=self._elapsed(started_at),
             rules=self._rules,
+            final=final,
         )
         if isinstance(step, domain.Done):
             return
