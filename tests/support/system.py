@@ -41,6 +41,13 @@ class RecordingHandler:
             return [m for m in self.messages if text in body_of(m)]
 
 
+def subject_of(message: Message) -> str:
+    """The decoded Subject header."""
+    from email.header import decode_header, make_header
+
+    return str(make_header(decode_header(message.get("Subject", ""))))
+
+
 def body_of(message: Message) -> str:
     payload = message.get_payload(decode=True)
     return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from pydantic import ValidationError
 
 from contracts.events import IncidentReported, RegistrationReceived, derive_id
 from contracts.vocabulary import Role, Source, Urgency
-from intake.ports import IdempotencyConflictError
+from intake.ports import IdempotencyConflictError, InvalidLinkError, SupersededError
 from intake.schemas import (
     Acknowledge,
     CloseIncident,
@@ -25,6 +26,7 @@ from tests.unit._helpers import (
     ConflictingIdempotencyStore,
     MemoryIdempotencyStore,
     RecordingPublisher,
+    assigned,
     incident_body,
 )
 
@@ -211,7 +213,7 @@ async def test_a_conflict_from_the_store_propagates_and_nothing_is_published() -
         await intake.register(request=RegisterIncident.model_validate(registration_body()))
     with pytest.raises(IdempotencyConflictError):
         await intake.acknowledge(
-            incident_id=INCIDENT_ID, request=Acknowledge(), idempotency_key="key-1"
+            incident_id=INCIDENT_ID, request=Acknowledge(), current=None, idempotency_key="key-1"
         )
     assert publisher.events == []
 
@@ -240,7 +242,6 @@ def test_fingerprint_ignores_key_order_but_not_values() -> None:
 @pytest.mark.parametrize(
     ("method", "request_model", "event_type"),
     [
-        ("acknowledge", Acknowledge(adviser_id="ngb-01"), "assignment.acknowledged"),
         ("record_action", RecordAction(kind="security"), "action.recorded"),
         ("close", CloseIncident(summary="Afgerond."), "incident.closed"),
         ("reopen", ReopenIncident(reason="Nieuwe dreiging."), "incident.reopened"),
@@ -357,3 +358,94 @@ async def test_repeated_outreach_registration_gives_the_same_outreach(intake: In
     assert first is not None
     assert again is not None
     assert (again.incident_id, again.event_id) == (first.incident_id, first.event_id)
+
+
+# --- acknowledging -------------------------------------------------------------------------
+
+
+SECRET = b"test-ack-secret"
+
+
+def _token(
+    assignment_id: uuid.UUID, *, minutes: int = 30, incident_id: uuid.UUID = INCIDENT_ID
+) -> str:
+    from contracts.tokens import sign_ack_token
+
+    return sign_ack_token(
+        secret=SECRET,
+        incident_id=incident_id,
+        assignment_id=assignment_id,
+        expires_at=datetime.now(UTC) + timedelta(minutes=minutes),
+    )
+
+
+@pytest.fixture
+def acking() -> tuple[Intake, RecordingPublisher]:
+    publisher = RecordingPublisher()
+    return Intake(
+        publisher=publisher, idempotency=MemoryIdempotencyStore(), ack_secret=SECRET
+    ), publisher
+
+
+async def test_acknowledging_twice_is_the_same_event(
+    acking: tuple[Intake, RecordingPublisher],
+) -> None:
+    intake, publisher = acking
+    current = assigned()
+    first = await intake.acknowledge(
+        incident_id=INCIDENT_ID,
+        request=Acknowledge(token=_token(current.assignment_id)),
+        current=current,
+        idempotency_key=None,
+    )
+    second = await intake.acknowledge(
+        incident_id=INCIDENT_ID, request=Acknowledge(), current=current, idempotency_key=None
+    )
+    assert first.event_id == second.event_id
+    assert first.assignment_id == current.assignment_id  # type: ignore[attr-defined]
+    assert first.adviser_id == current.adviser_id  # type: ignore[attr-defined]
+    assert len(publisher.events) == 2  # JetStream drops the repeat by its Nats-Msg-Id
+
+
+async def test_a_superseded_assignment_is_refused(
+    acking: tuple[Intake, RecordingPublisher],
+) -> None:
+    intake, publisher = acking
+    old = uuid.uuid4()
+    with pytest.raises(SupersededError):
+        await intake.acknowledge(
+            incident_id=INCIDENT_ID,
+            request=Acknowledge(token=_token(old)),
+            current=assigned(),
+            idempotency_key=None,
+        )
+    with pytest.raises(SupersededError):
+        await intake.acknowledge(
+            incident_id=INCIDENT_ID,
+            request=Acknowledge(assignment_id=old),
+            current=assigned(),
+            idempotency_key=None,
+        )
+    assert publisher.events == []
+
+
+@pytest.mark.parametrize("problem", ["expired", "forged", "other_incident", "garbage"])
+async def test_a_bad_link_is_refused(
+    acking: tuple[Intake, RecordingPublisher], problem: str
+) -> None:
+    intake, publisher = acking
+    current = assigned()
+    token = {
+        "expired": _token(current.assignment_id, minutes=-1),
+        "forged": _token(current.assignment_id)[:-4] + "AAAA",
+        "other_incident": _token(current.assignment_id, incident_id=uuid.uuid4()),
+        "garbage": "not-a-token-at-all",
+    }[problem]
+    with pytest.raises(InvalidLinkError):
+        await intake.acknowledge(
+            incident_id=INCIDENT_ID,
+            request=Acknowledge(token=token),
+            current=current,
+            idempotency_key=None,
+        )
+    assert publisher.events == []

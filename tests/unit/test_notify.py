@@ -24,7 +24,9 @@ from tests.unit._helpers import (
     CANARY_NAME,
     CANARY_PHONE,
     INCIDENT_ID,
+    MemoryStateStore,
     RecordingPublisher,
+    RecordingScheduler,
     assigned,
     reported,
 )
@@ -114,18 +116,12 @@ async def _assignment_for_a_canary_report() -> tuple[AdviserAssigned, str]:
     report = reported(with_canaries=True)
     publisher = RecordingPublisher()
 
-    class State:
-        async def get(self, incident_id: str) -> AdviserAssigned | None:
-            return None
-
-        async def create(self, incident_id: str, assigned: AdviserAssigned) -> AdviserAssigned:
-            return assigned
-
     router = Router(
         roster=load_roster(DEPLOY_ROSTER),
-        settings=RoutingSettings.model_construct(),
-        state=State(),
+        settings=RoutingSettings(),
+        state=MemoryStateStore(),  # type: ignore[arg-type]
         publish=publisher,
+        schedule=RecordingScheduler(),
     )
     await router.handle(report, attempt=1)
     (event,) = publisher.events

@@ -33,7 +33,7 @@ def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
         name=spec.name,
         description=spec.description,
         subjects=list(spec.subjects),
-        retention=RetentionPolicy.LIMITS,
+        retention=RetentionPolicy.WORK_QUEUE if spec.work_queue else RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         num_replicas=replicas,
         duplicate_window=spec.duplicate_window_s,

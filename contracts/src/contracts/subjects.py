@@ -14,6 +14,8 @@ SUBJECT_PREFIX = "weerbaar.events"
 EVENTS_STREAM = "WEERBAAR_EVENTS"
 DEAD_LETTER_STREAM = "WEERBAAR_DEAD_LETTERS"
 DEAD_LETTER_PREFIX = "weerbaar.dead"
+TIMERS_STREAM = "WEERBAAR_TIMERS"
+TIMER_PREFIX = "weerbaar.timers"
 
 IDEMPOTENCY_BUCKET = "weerbaar_idempotency"
 ROUTING_BUCKET = "weerbaar_routing"
@@ -42,6 +44,7 @@ class StreamSpec:
     description: str
     duplicate_window_s: float = 600.0
     max_age_s: float = 0.0
+    work_queue: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +82,22 @@ class Topology:
 ROUTING_CONSUMER = ConsumerSpec(
     stream=EVENTS_STREAM,
     durable="routing",
-    filter_subjects=(event_filter("incident.reported"),),
-    description="Routing assigns an adviser to every reported incident",
+    filter_subjects=(
+        event_filter("incident.reported"),
+        event_filter("assignment.acknowledged"),
+        event_filter("action.recorded"),
+        event_filter("incident.closed"),
+        event_filter("incident.reopened"),
+        event_filter("notification.failed"),
+    ),
+    description="Routing assigns, tracks acknowledgements and activity, and escalates",
+)
+ROUTING_TIMERS_CONSUMER = ConsumerSpec(
+    stream=TIMERS_STREAM,
+    durable="routing-timers",
+    filter_subjects=(f"{TIMER_PREFIX}.>",),
+    description="Routing's deadlines: each timer message is held back until it is due",
+    ack_wait_s=30.0,
 )
 NOTIFY_CONSUMER = ConsumerSpec(
     stream=EVENTS_STREAM,
@@ -111,12 +128,18 @@ TOPOLOGY = Topology(
             description="Every event of every incident and registration; kept for replay",
         ),
         StreamSpec(
+            name=TIMERS_STREAM,
+            subjects=(f"{TIMER_PREFIX}.>",),
+            description="Acknowledgement deadlines and reminders; a timer lives until handled",
+            work_queue=True,
+        ),
+        StreamSpec(
             name=DEAD_LETTER_STREAM,
             subjects=(f"{DEAD_LETTER_PREFIX}.>",),
             description="Messages a consumer gave up on, kept for inspection and re-drive",
         ),
     ),
-    consumers=(ROUTING_CONSUMER, NOTIFY_CONSUMER, REGISTRY_CONSUMER),
+    consumers=(ROUTING_CONSUMER, ROUTING_TIMERS_CONSUMER, NOTIFY_CONSUMER, REGISTRY_CONSUMER),
     buckets=(
         BucketSpec(
             name=IDEMPOTENCY_BUCKET,

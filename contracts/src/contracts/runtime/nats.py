@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,7 @@ from faststream.nats import NatsBroker
 from faststream.nats.prometheus import NatsPrometheusMiddleware
 from faststream.nats.security import NatsUserPassword
 from nats.errors import Error as NatsError
+from nats.js.client import JetStreamContext
 from prometheus_client import REGISTRY
 
 from contracts.events import Event
@@ -86,6 +88,7 @@ async def start_with_retry(broker: NatsBroker, *, what: str, delay_s: float = 1.
     while True:
         try:
             await broker.start()
+            deliver_promptly(broker)
             _log.info("broker started", reason=what)
             return
         except Exception as exc:
@@ -107,3 +110,57 @@ def document_publishers(broker: NatsBroker, events: Iterable[type[Event]]) -> No
             title=event.TYPE,
             description=(event.__doc__ or event.TYPE).split("\n")[0],
         )
+
+
+async def _take_available(subscription: Any, limit: int, timeout_s: float) -> list[Any]:
+    """Whatever the consumer has ready now, up to `limit`, without waiting for more."""
+    await subscription._nc.publish(
+        subscription._nms,
+        json.dumps({"batch": limit, "no_wait": True}).encode(),
+        subscription._deliver,
+    )
+    messages: list[Any] = []
+    while len(messages) < limit:
+        try:
+            message = await subscription._sub.next_msg(timeout=timeout_s)
+        except (TimeoutError, NatsError):
+            break
+        status = JetStreamContext.is_status_msg(message)
+        if status == "100":  # idle heartbeat
+            continue
+        if status:  # 404 no more messages, 408 request expired
+            break
+        messages.append(message)
+    return messages
+
+
+def deliver_promptly(broker: NatsBroker) -> None:
+    """Make every pull subscriber of the broker hand over a message as soon as it arrives.
+
+    nats-py's `fetch(batch=n)` waits, once nothing is pending, until all n messages came
+    or the request expired, so a lone event could wait seconds. Here a fetch waits only
+    for the first message, then takes whatever else is ready at once: a lone event goes
+    straight through, and a burst is still handled in batches."""
+    for subscriber in broker.subscribers:
+        subscription = getattr(subscriber, "subscription", None)
+        original = getattr(subscription, "fetch", None)
+        if subscription is None or original is None or getattr(original, "_prompt", False):
+            continue
+        if not hasattr(subscription, "_nms"):
+            continue
+
+        async def fetch(
+            batch: int = 1,
+            timeout: float | None = 5,  # noqa: ASYNC109 - nats-py's fetch signature
+            heartbeat: float | None = None,
+            *,
+            _subscription: Any = subscription,
+            _original: Any = original,
+        ) -> list[Any]:
+            first = list(await _original(batch=1, timeout=timeout, heartbeat=heartbeat))
+            if batch > 1 and first:
+                first += await _take_available(_subscription, batch - 1, timeout_s=1.0)
+            return first
+
+        fetch._prompt = True  # type: ignore[attr-defined]
+        subscription.fetch = fetch

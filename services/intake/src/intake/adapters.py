@@ -11,7 +11,7 @@ from nats.errors import Error as NatsError
 from nats.js.errors import KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
-from contracts.events import Event
+from contracts.events import AdviserAssigned, Event
 from contracts.runtime.nats import PublishFailedError, publish_event
 from contracts.subjects import EVENTS_STREAM, IDEMPOTENCY_BUCKET, event_subject
 from intake.ports import IdempotencyConflictError
@@ -68,12 +68,19 @@ class StreamIncidentLookup:
         self._broker = broker
         self._timeout_s = timeout_s
 
-    async def exists(self, incident_id: uuid.UUID) -> bool:
+    async def _last(self, event_type: str, incident_id: uuid.UUID) -> bytes | None:
         js = self._broker.connection.jetstream(timeout=self._timeout_s)
         try:
-            await js.get_last_msg(EVENTS_STREAM, event_subject("incident.reported", incident_id))
+            message = await js.get_last_msg(EVENTS_STREAM, event_subject(event_type, incident_id))
         except NotFoundError:
-            return False
+            return None
         except (NatsError, TimeoutError, OSError) as exc:
             raise PublishFailedError(type(exc).__name__) from exc
-        return True
+        return message.data or b""
+
+    async def exists(self, incident_id: uuid.UUID) -> bool:
+        return await self._last("incident.reported", incident_id) is not None
+
+    async def current_assignment(self, incident_id: uuid.UUID) -> AdviserAssigned | None:
+        data = await self._last(AdviserAssigned.TYPE, incident_id)
+        return AdviserAssigned.model_validate_json(data) if data else None

@@ -2,12 +2,12 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import FastAPI, Header, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.nats import NatsBroker
 from prometheus_client import Counter
 
@@ -28,8 +28,16 @@ from contracts.runtime.http import (
 )
 from contracts.runtime.logging import configure_logging, get_logger
 from contracts.runtime.nats import build_broker, document_publishers
+from contracts.tokens import AckClaim, InvalidTokenError, verify_ack_token
+from intake import pages
 from intake.adapters import JetStreamPublisher, KeyValueIdempotencyStore, StreamIncidentLookup
-from intake.ports import IdempotencyConflictError, IncidentLookup, PublishFailedError
+from intake.ports import (
+    IdempotencyConflictError,
+    IncidentLookup,
+    InvalidLinkError,
+    PublishFailedError,
+    SupersededError,
+)
 from intake.schemas import (
     Accepted,
     Acknowledge,
@@ -58,7 +66,19 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
+T = TypeVar("T")
+NO_STORE = {"Cache-Control": "no-store"}
 Key = Annotated[IdempotencyKey, Header(alias="Idempotency-Key")]
+AckToken = Annotated[str, Path(min_length=10, max_length=400, description="Signed token")]
+
+
+def _claim_or_none(token: str, settings: IntakeSettings) -> AckClaim | None:
+    try:
+        return verify_ack_token(token, secret=settings.ack_token_secret.get_secret_value().encode())
+    except InvalidTokenError:
+        return None
+
+
 IncidentId = Annotated[uuid.UUID, Path(description="The incident id")]
 
 
@@ -100,7 +120,11 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     publisher = JetStreamPublisher(broker, timeout_s=settings.publish_timeout_s)
     idempotency = KeyValueIdempotencyStore(broker, timeout_s=settings.publish_timeout_s)
     lookup: IncidentLookup = StreamIncidentLookup(broker, timeout_s=settings.publish_timeout_s)
-    intake = Intake(publisher=publisher, idempotency=idempotency)
+    intake = Intake(
+        publisher=publisher,
+        idempotency=idempotency,
+        ack_secret=settings.ack_token_secret.get_secret_value().encode(),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -140,27 +164,47 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             headers={"Retry-After": str(settings.retry_after_s)},
         )
 
-    def conflict(command: str) -> ProblemError:
-        COMMANDS.labels(command, "conflict").inc()
-        return ProblemError(
-            409,
-            "Idempotency-Key reused",
-            "This Idempotency-Key was used before with a different request body.",
-        )
+    async def run(command: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Run a use case and translate its failures into problem responses."""
+        try:
+            result = await call()
+        except IdempotencyConflictError:
+            COMMANDS.labels(command, "conflict").inc()
+            raise ProblemError(
+                409,
+                "Idempotency-Key reused",
+                "This Idempotency-Key was used before with a different request body.",
+            ) from None
+        except SupersededError as exc:
+            COMMANDS.labels(command, "superseded").inc()
+            current = exc.current
+            raise ProblemError(
+                409,
+                "Assignment superseded",
+                "This assignment is no longer current: the case was escalated to another "
+                "adviser. Nothing was acknowledged.",
+                extra={"current_assignment_id": str(current.assignment_id) if current else None},
+            ) from None
+        except InvalidLinkError:
+            COMMANDS.labels(command, "invalid_link").inc()
+            raise ProblemError(
+                403, "Invalid acknowledge link", "The link is invalid or has expired."
+            ) from None
+        except PublishFailedError:
+            raise unavailable(command) from None
+        COMMANDS.labels(command, "accepted").inc()
+        return result
 
-    def accepted(incident_id: uuid.UUID, event_id: uuid.UUID) -> JSONResponse:
+    def accepted(event: Event) -> JSONResponse:
         body = Accepted(
-            incident_id=incident_id,
-            status_url=f"{settings.registry_public_url}/v1/incidents/{incident_id}",
-            event_id=event_id,
+            incident_id=event.incident_id,
+            status_url=f"{settings.registry_public_url}/v1/incidents/{event.incident_id}",
+            event_id=event.event_id,
         )
         return JSONResponse(body.model_dump(mode="json"), status_code=202)
 
     async def require_incident(incident_id: uuid.UUID, command: str) -> None:
-        try:
-            found = await lookup.exists(incident_id)
-        except PublishFailedError:
-            raise unavailable(command) from None
+        found = await run(command, lambda: lookup.exists(incident_id))
         if not found:
             COMMANDS.labels(command, "not_found").inc()
             raise ProblemError(404, "Not found", f"No incident {incident_id}.")
@@ -174,14 +218,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     async def report_incident(body: ReportIncident, idempotency_key: Key = None) -> JSONResponse:
         """Report an incident; 202 only once JetStream has stored it."""
-        try:
-            event = await intake.report_incident(request=body, idempotency_key=idempotency_key)
-        except IdempotencyConflictError:
-            raise conflict("report") from None
-        except PublishFailedError:
-            raise unavailable("report") from None
-        COMMANDS.labels("report", "accepted").inc()
-        return accepted(event.incident_id, event.event_id)
+        return accepted(
+            await run(
+                "report",
+                lambda: intake.report_incident(request=body, idempotency_key=idempotency_key),
+            )
+        )
 
     @app.post(
         "/v1/registrations",
@@ -220,30 +262,70 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         )
         return JSONResponse(result.model_dump(mode="json"), status_code=202)
 
+    async def acknowledge_incident(
+        incident_id: uuid.UUID, request: Acknowledge, idempotency_key: str | None
+    ) -> Event:
+        await require_incident(incident_id, "acknowledge")
+        current = await run("acknowledge", lambda: lookup.current_assignment(incident_id))
+        return await run(
+            "acknowledge",
+            lambda: intake.acknowledge(
+                incident_id=incident_id,
+                request=request,
+                current=current,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
     @app.post(
         "/v1/incidents/{incident_id}/acknowledge",
         status_code=202,
         response_model=Accepted,
         tags=["incidents"],
-        responses={404: {"description": "No such incident"}, **PROBLEM_RESPONSES},
+        responses={
+            403: {"description": "Invalid or expired acknowledge token"},
+            404: {"description": "No such incident"},
+            **PROBLEM_RESPONSES,
+            409: {"description": "The assignment was superseded (escalated), or a reused key"},
+        },
     )
     async def acknowledge(
         incident_id: IncidentId, body: Acknowledge | None = None, idempotency_key: Key = None
     ) -> JSONResponse:
-        """Acknowledge the assignment: the adviser has taken the case."""
-        await require_incident(incident_id, "acknowledge")
+        """Acknowledge the assignment: the adviser has taken the case. Acknowledging the
+        same assignment twice is harmless; a superseded assignment is a 409."""
+        return accepted(
+            await acknowledge_incident(incident_id, body or Acknowledge(), idempotency_key)
+        )
+
+    @app.get("/v1/ack/{token}", response_class=HTMLResponse, tags=["acknowledge link"])
+    async def acknowledge_page(token: AckToken) -> HTMLResponse:
+        """The page behind the link in a notification: what it is about, and one button."""
+        claim = _claim_or_none(token, settings)
+        if claim is None:
+            return HTMLResponse(pages.invalid_link(), status_code=403, headers=NO_STORE)
+        return HTMLResponse(pages.confirm(claim.incident_id, token), headers=NO_STORE)
+
+    @app.post("/v1/ack/{token}", response_class=HTMLResponse, tags=["acknowledge link"])
+    async def acknowledge_by_link(token: AckToken) -> HTMLResponse:
+        """Acknowledge through the link's button (a form post without fields)."""
+        claim = _claim_or_none(token, settings)
+        if claim is None:
+            return HTMLResponse(pages.invalid_link(), status_code=403, headers=NO_STORE)
         try:
-            event = await intake.acknowledge(
-                incident_id=incident_id,
-                request=body or Acknowledge(),
-                idempotency_key=idempotency_key,
-            )
-        except IdempotencyConflictError:
-            raise conflict("acknowledge") from None
-        except PublishFailedError:
-            raise unavailable("acknowledge") from None
-        COMMANDS.labels("acknowledge", "accepted").inc()
-        return accepted(incident_id, event.event_id)
+            await acknowledge_incident(claim.incident_id, Acknowledge(token=token), None)
+        except ProblemError as problem:
+            html = pages.superseded() if problem.status == 409 else pages.failed(problem.status)
+            return HTMLResponse(html, status_code=problem.status, headers=NO_STORE)
+        return HTMLResponse(
+            pages.acknowledged(claim.incident_id), status_code=200, headers=NO_STORE
+        )
+
+    async def command(
+        name: str, incident_id: uuid.UUID, call: Callable[[], Awaitable[Event]]
+    ) -> JSONResponse:
+        await require_incident(incident_id, name)
+        return accepted(await run(name, call))
 
     @app.post(
         "/v1/incidents/{incident_id}/actions",
@@ -256,17 +338,13 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         incident_id: IncidentId, body: RecordAction, idempotency_key: Key = None
     ) -> JSONResponse:
         """Record a follow-up action on the case."""
-        await require_incident(incident_id, "action")
-        try:
-            event = await intake.record_action(
+        return await command(
+            "action",
+            incident_id,
+            lambda: intake.record_action(
                 incident_id=incident_id, request=body, idempotency_key=idempotency_key
-            )
-        except IdempotencyConflictError:
-            raise conflict("action") from None
-        except PublishFailedError:
-            raise unavailable("action") from None
-        COMMANDS.labels("action", "accepted").inc()
-        return accepted(incident_id, event.event_id)
+            ),
+        )
 
     @app.post(
         "/v1/incidents/{incident_id}/close",
@@ -279,19 +357,15 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         incident_id: IncidentId, body: CloseIncident | None = None, idempotency_key: Key = None
     ) -> JSONResponse:
         """Close the case."""
-        await require_incident(incident_id, "close")
-        try:
-            event = await intake.close(
+        return await command(
+            "close",
+            incident_id,
+            lambda: intake.close(
                 incident_id=incident_id,
                 request=body or CloseIncident(),
                 idempotency_key=idempotency_key,
-            )
-        except IdempotencyConflictError:
-            raise conflict("close") from None
-        except PublishFailedError:
-            raise unavailable("close") from None
-        COMMANDS.labels("close", "accepted").inc()
-        return accepted(incident_id, event.event_id)
+            ),
+        )
 
     @app.post(
         "/v1/incidents/{incident_id}/reopen",
@@ -304,19 +378,15 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         incident_id: IncidentId, body: ReopenIncident | None = None, idempotency_key: Key = None
     ) -> JSONResponse:
         """Reopen a closed case."""
-        await require_incident(incident_id, "reopen")
-        try:
-            event = await intake.reopen(
+        return await command(
+            "reopen",
+            incident_id,
+            lambda: intake.reopen(
                 incident_id=incident_id,
                 request=body or ReopenIncident(),
                 idempotency_key=idempotency_key,
-            )
-        except IdempotencyConflictError:
-            raise conflict("reopen") from None
-        except PublishFailedError:
-            raise unavailable("reopen") from None
-        COMMANDS.labels("reopen", "accepted").inc()
-        return accepted(incident_id, event.event_id)
+            ),
+        )
 
     @app.get("/", include_in_schema=False)
     async def index(request: Request) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-from contracts.events import Event
+from contracts.events import AdviserAssigned, Event
 from contracts.runtime.nats import PublishFailedError
 
 __all__ = [
@@ -34,7 +34,23 @@ class IdempotencyStore(Protocol):
         ...
 
 
+class SupersededError(Exception):
+    """The assignment named is no longer the incident's current one."""
+
+    def __init__(self, current: AdviserAssigned | None) -> None:
+        super().__init__("superseded")
+        self.current = current
+
+
+class InvalidLinkError(Exception):
+    """The acknowledge token is forged, expired or for another incident."""
+
+
 class IncidentLookup(Protocol):
     async def exists(self, incident_id: uuid.UUID) -> bool:
         """Whether an incident with this id was reported."""
+        ...
+
+    async def current_assignment(self, incident_id: uuid.UUID) -> AdviserAssigned | None:
+        """The latest assignment published for the incident, if any."""
         ...

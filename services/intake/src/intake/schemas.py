@@ -103,10 +103,15 @@ class RegisterIncident(Input):
 
 
 class Acknowledge(Input):
-    """Who acknowledges which assignment; both optional for an operator on the console."""
+    """Who acknowledges which assignment. An adviser's page carries a signed `token`
+    naming the assignment; an operator may leave everything out to acknowledge the
+    current assignment."""
 
     adviser_id: Identifier | None = None
     assignment_id: uuid.UUID | None = None
+    token: Annotated[str, Field(min_length=10, max_length=400)] | None = Field(
+        default=None, description="The signed token from the acknowledge link in the page"
+    )
 
 
 class RecordAction(Input):

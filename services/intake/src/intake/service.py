@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from contracts.events import (
     ActionRecorded,
+    AdviserAssigned,
     AssignmentAcknowledged,
     Event,
     IncidentClosed,
@@ -21,8 +22,9 @@ from contracts.events import (
     derive_id,
     utcnow,
 )
+from contracts.tokens import InvalidTokenError, verify_ack_token
 from contracts.vocabulary import Source, Urgency
-from intake.ports import EventPublisher, IdempotencyStore
+from intake.ports import EventPublisher, IdempotencyStore, InvalidLinkError, SupersededError
 from intake.schemas import (
     Acknowledge,
     CloseIncident,
@@ -46,6 +48,7 @@ def fingerprint(scope: str, body: BaseModel | None) -> str:
 class Intake:
     publisher: EventPublisher
     idempotency: IdempotencyStore
+    ack_secret: bytes = b"development-only-ack-token-secret"
 
     async def _seed(self, scope: str, key: str | None, body: BaseModel | None) -> str:
         if key is None:
@@ -127,16 +130,46 @@ class Intake:
         return registration, outreach
 
     async def acknowledge(
-        self, *, incident_id: uuid.UUID, request: Acknowledge, idempotency_key: str | None
+        self,
+        *,
+        incident_id: uuid.UUID,
+        request: Acknowledge,
+        current: AdviserAssigned | None,
+        idempotency_key: str | None,
     ) -> Event:
-        seed = await self._seed(f"acknowledge\x1f{incident_id}", idempotency_key, request)
+        """Acknowledge the named (or else the current) assignment. Acknowledging the
+        same assignment again is the same event; a superseded one is refused."""
+        assignment_id = request.assignment_id
+        adviser_id = request.adviser_id
+        if request.token is not None:
+            try:
+                claim = verify_ack_token(request.token, secret=self.ack_secret)
+            except InvalidTokenError:
+                raise InvalidLinkError from None
+            if claim.incident_id != incident_id or (
+                assignment_id is not None and assignment_id != claim.assignment_id
+            ):
+                raise InvalidLinkError
+            assignment_id = claim.assignment_id
+            if current is not None and current.assignment_id == assignment_id:
+                adviser_id = adviser_id or current.adviser_id
+        if assignment_id is not None and (
+            current is None or current.assignment_id != assignment_id
+        ):
+            raise SupersededError(current)
+        target = assignment_id or (current.assignment_id if current else None)
+        if target is not None:
+            event_id = derive_id("assignment.acknowledged", target)
+        else:
+            seed = await self._seed(f"acknowledge\x1f{incident_id}", idempotency_key, request)
+            event_id = derive_id("assignment.acknowledged", incident_id, seed)
         event = AssignmentAcknowledged(
-            event_id=derive_id("assignment.acknowledged", incident_id, seed),
+            event_id=event_id,
             incident_id=incident_id,
             occurred_at=utcnow(),
             producer=PRODUCER,
-            assignment_id=request.assignment_id,
-            adviser_id=request.adviser_id,
+            assignment_id=target,
+            adviser_id=adviser_id,
         )
         await self.publisher.publish(event)
         return event

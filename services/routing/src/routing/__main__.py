@@ -1,18 +1,49 @@
-"""`weerbaar-routing`: run the routing service."""
+"""`weerbaar-routing`: run the routing service; `weerbaar-routing check-roster FILE`
+validates a roster and reports its coverage for the next 14 days."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
 
 import uvicorn
 
-from routing.app import create_app
-from routing.roster import RosterError
+from contracts.events import utcnow
+from routing.roster import RosterError, coverage_gaps, load_roster
 from routing.settings import RoutingSettings
 
 
+def check_roster(path: Path) -> int:
+    try:
+        roster = load_roster(path)
+    except RosterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    gaps = coverage_gaps(roster, start=utcnow())
+    print(f"{path}: {len(roster.advisers)} advisers in {len(roster.pools)} pools")
+    for pool, stretches in sorted(gaps.items()):
+        for start, end in stretches:
+            print(
+                f"warning: {path}: pool {pool.value} has no primary on call "
+                f"{start.isoformat()} to {end.isoformat()}",
+                file=sys.stderr,
+            )
+    return 1 if gaps else 0
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="weerbaar-routing")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the service (the default)")
+    check = commands.add_parser("check-roster", help="validate a roster file")
+    check.add_argument("path", type=Path)
+    args = parser.parse_args()
+    if args.command == "check-roster":
+        raise SystemExit(check_roster(args.path))
     settings = RoutingSettings()
+    from routing.app import create_app
+
     try:
         app = create_app(settings)
     except RosterError as exc:

@@ -3,44 +3,187 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
-from faststream.nats import NatsBroker
+from faststream.exceptions import SkipMessage
+from faststream.middlewares import AckPolicy
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage as MessageParam
+from faststream.nats.message import NatsMessage
+from prometheus_client import Counter, Gauge
+from pydantic import ValidationError
 
-from contracts.events import AdviserAssigned, Event, IncidentUnroutable
-from contracts.runtime.consumer import subscribe
+from contracts.events import (
+    AdviserAssigned,
+    AssignmentEscalated,
+    Event,
+    IncidentUnroutable,
+    ReminderDue,
+    utcnow,
+)
+from contracts.runtime.consumer import backoff_s, delivery_attempt, subscribe
 from contracts.runtime.http import install_operational_routes, install_problem_handlers
 from contracts.runtime.logging import configure_logging, get_logger
 from contracts.runtime.nats import (
+    PublishFailedError,
     build_broker,
     document_publishers,
     publish_event,
     start_with_retry,
 )
-from contracts.subjects import ROUTING_CONSUMER
-from routing.adapters import KeyValueAssignmentState
-from routing.roster import load_roster
-from routing.service import Router
+from contracts.subjects import ROUTING_CONSUMER, ROUTING_TIMERS_CONSUMER, TIMERS_STREAM
+from contracts.vocabulary import Pool
+from routing.roster import Roster, RosterError, coverage_gaps, load_roster
+from routing.service import Router, Timer
 from routing.settings import RoutingSettings
+from routing.state import StateStore
 
 _log = get_logger("routing")
 
+COVERAGE_GAP = Gauge(
+    "weerbaar_routing_coverage_gap_seconds",
+    "Seconds in the next 14 days without a primary on call",
+    ["pool"],
+)
+ROSTER_RELOADS = Counter("weerbaar_routing_roster_reloads_total", "Roster reloads", ["outcome"])
 
-def build(settings: RoutingSettings) -> tuple[NatsBroker, Router]:
-    """The broker with routing's subscriber and publishers, and the router behind them."""
+
+def report_coverage(roster: Roster, *, now: datetime | None = None) -> dict[Pool, float]:
+    """Warn about every pool without a primary at some moment of the next 14 days."""
+    gaps = coverage_gaps(roster, start=now or utcnow())
+    totals: dict[Pool, float] = {}
+    for pool in Pool:
+        stretches = gaps.get(pool, [])
+        totals[pool] = sum((end - start).total_seconds() for start, end in stretches)
+        COVERAGE_GAP.labels(pool.value).set(totals[pool])
+        if stretches:
+            start, end = stretches[0]
+            _log.warning(
+                "roster coverage gap: no primary on call",
+                pool=pool.value,
+                count=len(stretches),
+                reason=f"first gap {start.isoformat()} to {end.isoformat()}",
+            )
+    return totals
+
+
+class RosterWatcher:
+    """Reloads the roster on SIGHUP or when the file changes; a bad roster is refused
+    and the one in force stays."""
+
+    def __init__(self, router: Router, settings: RoutingSettings) -> None:
+        self._router = router
+        self._settings = settings
+        self._mtime = self._stat()
+
+    def _stat(self) -> float:
+        try:
+            return self._settings.roster_path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def reload(self) -> bool:
+        self._mtime = self._stat()
+        try:
+            roster = load_roster(self._settings.roster_path)
+        except RosterError as exc:
+            ROSTER_RELOADS.labels("refused").inc()
+            _log.error("roster refused; the previous roster stays in force", reason=str(exc))
+            return False
+        self._router.roster = roster
+        ROSTER_RELOADS.labels("loaded").inc()
+        _log.info("roster reloaded", count=len(roster.advisers))
+        report_coverage(roster)
+        return True
+
+    async def watch(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.roster_poll_s)
+            if self._stat() != self._mtime:
+                self.reload()
+
+
+def subscribe_timers(broker: NatsBroker, router: Router) -> None:
+    """Timers are held back with a delayed negative acknowledgement until they are due;
+    a timer survives any crash because it is acknowledged only once handled."""
+
+    async def decode(message: NatsMessage) -> Timer:
+        try:
+            return Timer.model_validate_json(message.raw_message.data)
+        except ValidationError:
+            _log.error("invalid timer dropped", reason="invalid")
+            await message.ack()
+            raise SkipMessage from None
+
+    @broker.subscriber(
+        ROUTING_TIMERS_CONSUMER.filter_subjects[0],
+        stream=JStream(ROUTING_TIMERS_CONSUMER.stream, declare=False),
+        durable=ROUTING_TIMERS_CONSUMER.durable,
+        pull_sub=PullSub(batch_size=64, timeout=1.0),
+        ack_policy=AckPolicy.MANUAL,
+        decoder=decode,
+        title="routing-timers",
+        description=ROUTING_TIMERS_CONSUMER.description,
+    )
+    async def on_timer(timer: Timer, message: MessageParam) -> None:
+        remaining = (timer.due_at - utcnow()).total_seconds()
+        if remaining > 0:
+            await message.nack(delay=remaining)
+            return
+        try:
+            later = await router.fire(timer)
+        except Exception as exc:  # retried; the timer is never lost
+            attempt = delivery_attempt(message)
+            _log.warning(
+                "timer failed, will retry",
+                exc_info=exc,
+                incident_id=str(timer.incident_id),
+                attempt=attempt,
+            )
+            await message.nack(delay=backoff_s(attempt))
+            return
+        if later is not None:
+            await message.nack(delay=max(0.05, (later - utcnow()).total_seconds()))
+            return
+        await message.ack()
+
+
+def build(settings: RoutingSettings, roster: Roster | None = None) -> tuple[NatsBroker, Router]:
+    """The broker with routing's subscribers and publishers, and the router behind them."""
     broker = build_broker(settings, service="routing")
-    roster = load_roster(settings.roster_path)
 
     async def publish(event: Event) -> None:
         await publish_event(broker, event, timeout_s=settings.publish_timeout_s)
 
+    async def schedule(timer: Timer) -> None:
+        try:
+            await broker.publish(
+                timer.model_dump_json().encode(),
+                subject=timer.subject,
+                stream=TIMERS_STREAM,
+                headers={"Nats-Msg-Id": timer.msg_id, "content-type": "application/json"},
+                timeout=settings.publish_timeout_s,
+            )
+        except Exception as exc:
+            raise PublishFailedError(type(exc).__name__) from exc
+
     router = Router(
-        roster=roster, settings=settings, state=KeyValueAssignmentState(broker), publish=publish
+        roster=roster or load_roster(settings.roster_path),
+        settings=settings,
+        state=StateStore(broker),
+        publish=publish,
+        schedule=schedule,
     )
     subscribe(broker, ROUTING_CONSUMER, router.handle, batch_size=64)
-    document_publishers(broker, [AdviserAssigned, IncidentUnroutable])
+    subscribe_timers(broker, router)
+    document_publishers(
+        broker, [AdviserAssigned, AssignmentEscalated, ReminderDue, IncidentUnroutable]
+    )
     return broker, router
 
 
@@ -48,19 +191,26 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     settings = settings or RoutingSettings()
     configure_logging(service="routing", level=settings.log_level, json=settings.log_json)
     broker, router = build(settings)
+    report_coverage(router.roster)
+    watcher = RosterWatcher(router, settings)
     state = {"started": False}
 
     async def start() -> None:
         await start_with_retry(broker, what="routing")
+        await router.warm_up()
         state["started"] = True
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        starting = asyncio.create_task(start())
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGHUP, watcher.reload)
+        tasks = [asyncio.create_task(start()), asyncio.create_task(watcher.watch())]
         try:
             yield
         finally:
-            starting.cancel()
+            for task in tasks:
+                task.cancel()
             await broker.stop()
 
     app = FastAPI(

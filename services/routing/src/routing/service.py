@@ -1,46 +1,94 @@
-"""Routing's use case: assign every reported incident exactly once."""
+"""Routing's use cases: assign, watch the acknowledgement deadline, escalate, remind.
+
+Every effect is published before the state that records it is written, and every
+published event and timer has an id derived from the incident and the escalation
+level. A crash between the two, a redelivery, or a second routing process doing
+the same work therefore publishes the very same events again, which JetStream and
+every consumer drop; the compare-and-set on the state decides who moves on.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Protocol
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge, Histogram
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from contracts.events import (
+    ActionRecorded,
     AdviserAssigned,
+    AssignmentAcknowledged,
+    AssignmentEscalated,
     Event,
+    IncidentClosed,
+    IncidentReopened,
     IncidentReported,
     IncidentUnroutable,
+    NotificationFailed,
+    ReminderDue,
     derive_id,
     utcnow,
 )
+from contracts.organisations import lookup
 from contracts.runtime.logging import get_logger
-from routing.domain import RoundRobin, choose
+from contracts.subjects import TIMER_PREFIX
+from contracts.vocabulary import FALLBACK_POOL, Source
+from routing.domain import Request, RoundRobin, choose, escalation_ring
 from routing.roster import Roster
 from routing.settings import RoutingSettings
+from routing.state import IncidentRouting, StateStore, Step
 
 PRODUCER = "routing"
 _log = get_logger("routing")
 
 ASSIGNMENTS = Counter(
-    "weerbaar_routing_assignments_total", "Advisers assigned", ["pool", "urgency", "fallback"]
+    "weerbaar_routing_assignments_total", "Advisers assigned", ["pool", "urgency", "relaxed"]
 )
 UNROUTABLE = Counter("weerbaar_routing_unroutable_total", "Incidents nobody could be assigned to")
+ESCALATIONS = Counter(
+    "weerbaar_routing_escalations_total", "Assignments escalated", ["pool", "reason"]
+)
+REMINDERS = Counter("weerbaar_routing_reminders_total", "Idle-case reminders", ["recipient"])
+TIME_TO_ACK = Histogram(
+    "weerbaar_routing_time_to_acknowledge_seconds",
+    "From first assignment to acknowledgement",
+    ["pool", "urgency"],
+    buckets=(5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200),
+)
+OPEN_UNACKNOWLEDGED = Gauge(
+    "weerbaar_routing_open_unacknowledged", "Assigned incidents nobody has acknowledged yet"
+)
+
+
+class Timer(BaseModel):
+    """A deadline, held back in the timers stream until it is due."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["ack", "idle"]
+    incident_id: uuid.UUID
+    assignment_id: uuid.UUID
+    due_at: AwareDatetime
+    stage: int = 1
+
+    @property
+    def subject(self) -> str:
+        return f"{TIMER_PREFIX}.{self.kind}.{self.incident_id}"
+
+    @property
+    def msg_id(self) -> str:
+        return f"timer:{self.kind}:{self.assignment_id}:{self.stage}"
 
 
 class Publisher(Protocol):
     async def __call__(self, event: Event) -> None: ...
 
 
-class AssignmentState(Protocol):
-    async def get(self, incident_id: str) -> AdviserAssigned | None:
-        """The first assignment made for this incident, if any."""
-        ...
-
-    async def create(self, incident_id: str, assigned: AdviserAssigned) -> AdviserAssigned:
-        """Record the first assignment; if another was recorded first, return that one."""
-        ...
+class Scheduler(Protocol):
+    async def __call__(self, timer: Timer) -> None: ...
 
 
 class Router:
@@ -49,76 +97,384 @@ class Router:
         *,
         roster: Roster,
         settings: RoutingSettings,
-        state: AssignmentState,
+        state: StateStore,
         publish: Publisher,
+        schedule: Scheduler,
     ) -> None:
         self.roster = roster
         self._settings = settings
         self._state = state
         self._publish = publish
+        self._schedule = schedule
         self._turns = RoundRobin()
+        self._load: dict[str, int] = {}
+        self._unacknowledged: set[uuid.UUID] = set()
+
+    # --- bookkeeping -----------------------------------------------------------------
+
+    async def warm_up(self) -> None:
+        """Count open cases per adviser from the durable state."""
+        self._load.clear()
+        self._unacknowledged.clear()
+        for state in await self._state.all():
+            self._track(state)
+        OPEN_UNACKNOWLEDGED.set(len(self._unacknowledged))
+
+    def _track(self, state: IncidentRouting, previous: IncidentRouting | None = None) -> None:
+        if previous is not None and not previous.closed:
+            who = previous.step.adviser_id
+            self._load[who] = max(0, self._load.get(who, 0) - 1)
+        if not state.closed:
+            self._load[state.step.adviser_id] = self._load.get(state.step.adviser_id, 0) + 1
+        if state.closed or state.acknowledged_at is not None or state.exhausted:
+            self._unacknowledged.discard(state.incident_id)
+        else:
+            self._unacknowledged.add(state.incident_id)
+        OPEN_UNACKNOWLEDGED.set(len(self._unacknowledged))
+
+    def open_cases(self) -> dict[str, int]:
+        return dict(self._load)
+
+    # --- events ----------------------------------------------------------------------
 
     async def handle(self, event: Event, attempt: int) -> None:
         if isinstance(event, IncidentReported):
             await self.assign(event)
+        elif isinstance(event, AssignmentAcknowledged):
+            await self._acknowledged(event)
+        elif isinstance(event, ActionRecorded):
+            await self._change(event.incident_id, lambda s: _active(s, event.occurred_at))
+        elif isinstance(event, IncidentClosed):
+            await self._change(
+                event.incident_id, lambda s: None if s.closed else _with(s, closed=True)
+            )
+        elif isinstance(event, IncidentReopened):
+            await self._change(
+                event.incident_id,
+                lambda s: (
+                    _with(s, closed=False, last_activity_at=event.occurred_at) if s.closed else None
+                ),
+            )
+        elif isinstance(event, NotificationFailed) and event.purpose == "page":
+            await self._escalate(
+                event.incident_id, event.assignment_id, reason="notification_failed"
+            )
+
+    async def _change(
+        self, incident_id: uuid.UUID, change: Callable[[IncidentRouting], IncidentRouting | None]
+    ) -> IncidentRouting | None:
+        before = await self._state.get(incident_id)
+        after = await self._state.update(incident_id, change)
+        if before is not None and after is not None and after != before[0]:
+            self._track(after, before[0])
+        return after
+
+    def _deadline_s(self, reported: IncidentReported) -> float:
+        if reported.source is Source.MEDIA_REPORT:
+            return self._settings.outreach_deadline_s
+        return self._settings.ack_deadline_s(reported.urgency)
 
     async def assign(self, reported: IncidentReported) -> None:
-        key = str(reported.incident_id)
-        # A redelivered report finds its assignment recorded and publishes the same
-        # event again (same event id: JetStream and every consumer drop the repeat).
-        assigned = await self._state.get(key)
-        if assigned is None:
-            decided = self._decide(reported)
-            if decided is None:
-                await self._unroutable(reported)
+        found = await self._state.get(reported.incident_id)
+        state = found[0] if found else None
+        if state is None:
+            state = self._decide(reported)
+            if state is None:
+                await self._unroutable(
+                    reported, "no adviser in the role's pool or the fallback pool"
+                )
                 return
-            assigned = await self._state.create(key, decided)
-            if assigned.event_id == decided.event_id and assigned.adviser_id == decided.adviser_id:
-                fallback = assigned.pool is not self.roster.pool_for(reported.official.role)
-                ASSIGNMENTS.labels(
-                    assigned.pool.value, assigned.urgency.value, str(fallback).lower()
-                ).inc()
-        await self._publish(assigned)
+            recorded = await self._state.create(state)
+            if recorded == state:
+                self._track(state)
+                ASSIGNMENTS.labels(state.step.pool.value, state.urgency.value, "no").inc()
+            state = recorded
+        # A redelivered report finds its assignment recorded and publishes the same
+        # events again: same ids, dropped by JetStream and by every consumer.
+        await self._publish(self._assigned_event(state, causation=reported.event_id))
+        await self._schedule(self._ack_timer(state))
 
-    def _decide(self, reported: IncidentReported) -> AdviserAssigned | None:
-        role = reported.official.role
-        choice = choose(self.roster, role, self._turns)
+    def _decide(self, reported: IncidentReported) -> IncidentRouting | None:
+        official = reported.official
+        request = Request(
+            role=official.role,
+            organisation_code=official.organisation_code,
+            province=lookup(official.organisation_code).province_code,
+            urgency=reported.urgency,
+            types=tuple(reported.incident.types),
+            source=reported.source,
+        )
+        now = utcnow()
+        choice = choose(self.roster, request, at=now, load=self._load, turns=self._turns)
         if choice is None:
             return None
-        now = utcnow()
-        return AdviserAssigned(
-            event_id=derive_id("adviser.assigned", reported.incident_id, 0),
+        if choice.relaxed:
+            _log.warning(
+                "assignment relaxed: nobody fully available",
+                incident_id=str(reported.incident_id),
+                pool=choice.pool.value,
+                reason=choice.relaxed,
+            )
+        ring = escalation_ring(self.roster, choice.pool, request, at=now, first=choice.adviser)
+        steps = [Step(adviser_id=a.id, pool=a.pool, contacts=a.contacts) for a in ring]
+        return IncidentRouting(
             incident_id=reported.incident_id,
-            occurred_at=now,
-            causation_id=reported.event_id,
-            producer=PRODUCER,
-            assignment_id=derive_id("assignment", reported.incident_id, 0),
-            adviser_id=choice.adviser.id,
-            pool=choice.pool,
+            role=official.role,
+            organisation_code=official.organisation_code,
             urgency=reported.urgency,
-            ack_deadline=now + timedelta(seconds=self._settings.ack_deadline_s(reported.urgency)),
-            escalation_level=0,
-            role=role,
-            organisation_code=reported.official.organisation_code,
-            incident_types=reported.incident.types,
-            contacts=choice.adviser.contacts,
+            incident_types=list(reported.incident.types),
+            deadline_s=self._deadline_s(reported),
+            ring=steps,
+            max_level=max(0, len(steps) * self._settings.escalation_rounds - 1),
+            level=0,
+            assignment_id=derive_id("assignment", reported.incident_id, 0),
+            assigned_at=now,
         )
 
-    async def _unroutable(self, reported: IncidentReported) -> None:
+    def _assigned_event(
+        self, state: IncidentRouting, *, causation: uuid.UUID | None
+    ) -> AdviserAssigned:
+        step = state.step
+        return AdviserAssigned(
+            event_id=derive_id("adviser.assigned", state.incident_id, state.level),
+            incident_id=state.incident_id,
+            occurred_at=state.assigned_at,
+            causation_id=causation,
+            producer=PRODUCER,
+            assignment_id=state.assignment_id,
+            adviser_id=step.adviser_id,
+            pool=step.pool,
+            urgency=state.urgency,
+            ack_deadline=state.assigned_at + timedelta(seconds=state.deadline_s),
+            escalation_level=state.level,
+            role=state.role,
+            organisation_code=state.organisation_code,
+            incident_types=state.incident_types,
+            contacts=step.contacts,
+        )
+
+    def _ack_timer(self, state: IncidentRouting) -> Timer:
+        return Timer(
+            kind="ack",
+            incident_id=state.incident_id,
+            assignment_id=state.assignment_id,
+            due_at=state.assigned_at + timedelta(seconds=state.deadline_s),
+        )
+
+    async def _unroutable(self, reported: IncidentReported, reason: str, level: int = 0) -> None:
         UNROUTABLE.inc()
         _log.error(
-            "incident unroutable: nobody in the roster can take it",
+            "incident unroutable: nobody can take it",
             incident_id=str(reported.incident_id),
             role=reported.official.role.value,
+            reason=reason,
         )
         await self._publish(
             IncidentUnroutable(
-                event_id=derive_id("incident.unroutable", reported.incident_id),
+                event_id=derive_id("incident.unroutable", reported.incident_id, level),
                 incident_id=reported.incident_id,
                 occurred_at=utcnow(),
                 causation_id=reported.event_id,
                 producer=PRODUCER,
-                pool=self.roster.pool_for(reported.official.role),
-                reason="no active adviser in the role's pool or the fallback pool",
+                pool=self.roster.default_pool(reported.official.role),
+                reason=reason,
             )
         )
+
+    async def _acknowledged(self, event: AssignmentAcknowledged) -> None:
+        def acknowledge(state: IncidentRouting) -> IncidentRouting | None:
+            if state.acknowledged_at is not None or state.closed:
+                return None
+            if event.assignment_id is not None and event.assignment_id != state.assignment_id:
+                return None
+            return _with(state, acknowledged_at=event.occurred_at)
+
+        state = await self._change(event.incident_id, acknowledge)
+        if state is None or state.acknowledged_at != event.occurred_at:
+            return
+        first = state.ring[0]
+        waited = (
+            event.occurred_at - state.assigned_at
+        ).total_seconds() + state.level * state.deadline_s
+        TIME_TO_ACK.labels(first.pool.value, state.urgency.value).observe(max(0.0, waited))
+        await self._schedule(
+            Timer(
+                kind="idle",
+                incident_id=state.incident_id,
+                assignment_id=state.assignment_id,
+                due_at=event.occurred_at + timedelta(seconds=self._settings.idle_reminder_s),
+                stage=1,
+            )
+        )
+
+    # --- timers ----------------------------------------------------------------------
+
+    async def fire(self, timer: Timer) -> datetime | None:
+        """A timer that is due. Stale timers (acknowledged, re-assigned, closed) do
+        nothing; a reminder whose case saw activity since returns its new due time."""
+        if timer.kind == "ack":
+            await self._escalate(
+                timer.incident_id, timer.assignment_id, reason="ack_deadline_passed"
+            )
+            return None
+        return await self._remind(timer)
+
+    async def _escalate(
+        self,
+        incident_id: uuid.UUID,
+        assignment_id: uuid.UUID,
+        *,
+        reason: Literal["ack_deadline_passed", "notification_failed"],
+    ) -> None:
+        found = await self._state.get(incident_id)
+        if found is None:
+            return
+        state = found[0]
+        if (
+            state.assignment_id != assignment_id
+            or state.acknowledged_at is not None
+            or state.closed
+            or state.exhausted
+        ):
+            return
+        level = state.level + 1
+        previous = state.step
+        if level > state.max_level:
+            await self._exhausted(state)
+            return
+        now = utcnow()
+        moved = _with(
+            state,
+            level=level,
+            assignment_id=derive_id("assignment", incident_id, level),
+            assigned_at=now,
+        )
+        await self._publish(
+            AssignmentEscalated(
+                event_id=derive_id("assignment.escalated", incident_id, level),
+                incident_id=incident_id,
+                occurred_at=now,
+                producer=PRODUCER,
+                previous_assignment_id=state.assignment_id,
+                previous_adviser_id=previous.adviser_id,
+                previous_contacts=previous.contacts,
+                next_adviser_id=moved.step.adviser_id,
+                reason=reason,
+                escalation_level=level,
+            )
+        )
+        await self._publish(self._assigned_event(moved, causation=None))
+        await self._schedule(self._ack_timer(moved))
+
+        def advance(current: IncidentRouting) -> IncidentRouting | None:
+            return None if current.level >= level else moved
+
+        # Only the process whose compare-and-set wins counts the escalation.
+        if await self._state.update(incident_id, advance) is moved:
+            self._track(moved, state)
+            ESCALATIONS.labels(previous.pool.value, reason).inc()
+            _log.warning(
+                "assignment escalated",
+                incident_id=str(incident_id),
+                escalation_level=level,
+                reason=reason,
+                pool=moved.step.pool.value,
+            )
+
+    async def _exhausted(self, state: IncidentRouting) -> None:
+        UNROUTABLE.inc()
+        _log.error(
+            "escalation chain exhausted: nobody acknowledged",
+            incident_id=str(state.incident_id),
+            escalation_level=state.level,
+        )
+        await self._publish(
+            IncidentUnroutable(
+                event_id=derive_id("incident.unroutable", state.incident_id, state.level + 1),
+                incident_id=state.incident_id,
+                occurred_at=utcnow(),
+                producer=PRODUCER,
+                pool=state.step.pool,
+                reason="escalation chain exhausted: nobody acknowledged",
+            )
+        )
+        await self._change(
+            state.incident_id, lambda s: None if s.exhausted else _with(s, exhausted=True)
+        )
+
+    async def _remind(self, timer: Timer) -> datetime | None:
+        found = await self._state.get(timer.incident_id)
+        if found is None:
+            return None
+        state = found[0]
+        if (
+            state.closed
+            or state.assignment_id != timer.assignment_id
+            or state.acknowledged_at is None
+            or state.reminders != timer.stage - 1
+        ):
+            return None
+        idle_since = max(
+            t for t in (state.acknowledged_at, state.last_activity_at) if t is not None
+        )
+        due = idle_since + timedelta(seconds=self._settings.idle_reminder_s * timer.stage)
+        if due > utcnow() + timedelta(seconds=0.05):
+            return due  # there was activity since: try again then
+        recipient: Literal["adviser", "coordinator"] = (
+            "adviser" if timer.stage == 1 else "coordinator"
+        )
+        step = state.step
+        if recipient == "coordinator":
+            coordinator = self.roster.coordinator(step.pool) or self.roster.coordinator(
+                FALLBACK_POOL
+            )
+            if coordinator is None:
+                return None
+            target = Step(
+                adviser_id=coordinator.id, pool=coordinator.pool, contacts=coordinator.contacts
+            )
+        else:
+            target = step
+        await self._publish(
+            ReminderDue(
+                event_id=derive_id("assignment.reminder_due", state.assignment_id, timer.stage),
+                incident_id=state.incident_id,
+                occurred_at=utcnow(),
+                producer=PRODUCER,
+                assignment_id=state.assignment_id,
+                adviser_id=target.adviser_id,
+                recipient=recipient,
+                stage=timer.stage,
+                contacts=target.contacts,
+                role=state.role,
+                organisation_code=state.organisation_code,
+                idle_since=idle_since,
+            )
+        )
+        if timer.stage < 2:
+            await self._schedule(
+                timer.model_copy(
+                    update={
+                        "stage": timer.stage + 1,
+                        "due_at": idle_since
+                        + timedelta(seconds=self._settings.idle_reminder_s * 2),
+                    }
+                )
+            )
+        after = await self._state.update(
+            state.incident_id,
+            lambda s: _with(s, reminders=timer.stage) if s.reminders < timer.stage else None,
+        )
+        if after is not None and after.reminders == timer.stage:
+            REMINDERS.labels(recipient).inc()
+        return None
+
+
+def _with(state: IncidentRouting, **changes: object) -> IncidentRouting:
+    return state.model_copy(update=changes)
+
+
+def _active(state: IncidentRouting, at: datetime) -> IncidentRouting | None:
+    if state.last_activity_at is not None and state.last_activity_at >= at:
+        return None
+    return _with(state, last_activity_at=at)

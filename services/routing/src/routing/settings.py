@@ -15,10 +15,36 @@ class RoutingSettings(ServiceSettings):
     roster_path: Path = Field(
         default=Path("deploy/config/roster.yaml"), validation_alias="ROUTING_ROSTER"
     )
+    roster_poll_s: float = Field(
+        default=2.0,
+        gt=0,
+        validation_alias="ROUTING_ROSTER_POLL_S",
+        description="How often the roster file is checked for changes (SIGHUP reloads at once)",
+    )
     ack_deadline_acute_s: float = Field(default=300, gt=0, validation_alias="ACK_DEADLINE_ACUTE_S")
     ack_deadline_high_s: float = Field(default=900, gt=0, validation_alias="ACK_DEADLINE_HIGH_S")
     ack_deadline_normal_s: float = Field(
         default=3600, gt=0, validation_alias="ACK_DEADLINE_NORMAL_S"
+    )
+    outreach_deadline_s: float = Field(
+        default=4 * 3600,
+        gt=0,
+        validation_alias="ACK_DEADLINE_OUTREACH_S",
+        description="Deadline for outreach after a media report",
+    )
+    escalation_rounds: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        validation_alias="ESCALATION_ROUNDS",
+        description="How many times the escalation ring is paged before giving up",
+    )
+    idle_reminder_s: float = Field(
+        default=4 * 3600,
+        gt=0,
+        validation_alias="IDLE_REMINDER_S",
+        description="Acknowledged but no action for this long: remind the adviser, "
+        "then (as long again) the coordinator",
     )
     publish_timeout_s: float = Field(default=5.0, gt=0)
 

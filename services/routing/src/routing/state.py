@@ -1,0 +1,136 @@
+"""Routing's durable state: one record per incident in a JetStream KV bucket.
+
+Every change is a compare-and-set on the record's revision, so two routing
+processes can never both move an incident on: the second one's write fails, it
+reads the record again and finds the work done.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from faststream.nats import NatsBroker
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.kv import KeyValue
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.events import ContactPoint
+from contracts.subjects import ROUTING_BUCKET
+from contracts.vocabulary import IncidentType, Pool, Role, Urgency
+
+
+class Step(BaseModel):
+    """One adviser of the escalation ring, as the roster had them when routing began."""
+
+    model_config = ConfigDict(frozen=True)
+
+    adviser_id: str
+    pool: Pool
+    contacts: list[ContactPoint]
+
+
+class IncidentRouting(BaseModel):
+    """Where an incident stands in routing: its escalation snapshot and progress."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incident_id: uuid.UUID
+    role: Role
+    organisation_code: str
+    urgency: Urgency
+    incident_types: list[IncidentType] = Field(default_factory=list)
+    deadline_s: float
+    ring: list[Step] = Field(min_length=1, description="The escalation snapshot")
+    max_level: int
+    level: int = 0
+    assignment_id: uuid.UUID
+    assigned_at: datetime
+    acknowledged_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    reminders: int = 0
+    closed: bool = False
+    exhausted: bool = False
+
+    @property
+    def step(self) -> Step:
+        return self.ring[self.level % len(self.ring)]
+
+
+class Conflict(Exception):
+    """Someone else changed the record first."""
+
+
+class StateStore:
+    def __init__(self, broker: NatsBroker) -> None:
+        self._broker = broker
+        self._kv: KeyValue | None = None
+
+    async def _bucket(self) -> KeyValue:
+        if self._kv is None:
+            self._kv = await self._broker.key_value(ROUTING_BUCKET, declare=False)
+        return self._kv
+
+    async def get(self, incident_id: uuid.UUID) -> tuple[IncidentRouting, int] | None:
+        try:
+            entry = await (await self._bucket()).get(str(incident_id))
+        except KeyNotFoundError:
+            return None
+        if entry.value is None or entry.revision is None:
+            return None
+        return IncidentRouting.model_validate_json(entry.value), entry.revision
+
+    async def create(self, state: IncidentRouting) -> IncidentRouting:
+        """Record the first routing; if another was recorded first, return that one."""
+        try:
+            await (await self._bucket()).create(
+                str(state.incident_id), state.model_dump_json().encode()
+            )
+        except KeyWrongLastSequenceError:
+            found = await self.get(state.incident_id)
+            if found is None:
+                raise
+            return found[0]
+        return state
+
+    async def update(
+        self,
+        incident_id: uuid.UUID,
+        change: Callable[[IncidentRouting], IncidentRouting | None],
+        *,
+        attempts: int = 20,
+    ) -> IncidentRouting | None:
+        """Apply `change` with compare-and-set, re-reading on a conflict. `change`
+        returns None when there is nothing to do."""
+        kv = await self._bucket()
+        for _ in range(attempts):
+            found = await self.get(incident_id)
+            if found is None:
+                return None
+            current, revision = found
+            changed = change(current)
+            if changed is None:
+                return current
+            try:
+                await kv.update(str(incident_id), changed.model_dump_json().encode(), last=revision)
+            except KeyWrongLastSequenceError:
+                continue
+            return changed
+        raise Conflict(str(incident_id))
+
+    async def all(self) -> list[IncidentRouting]:
+        kv = await self._bucket()
+        try:
+            keys = await kv.keys()
+        except NoKeysError:
+            return []
+        states = []
+        for key in keys:
+            try:
+                entry = await kv.get(key)
+            except KeyNotFoundError:
+                continue
+            if entry.value:
+                states.append(IncidentRouting.model_validate_json(entry.value))
+        return states
