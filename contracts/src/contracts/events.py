@@ -312,8 +312,10 @@ class IncidentReopened(Event):
 
 
 class PersonalDataErased(Event):
-    """The personal data of a case was erased (after the retention period, or on
-    request); the registry keeps the statistics and records who asked and when."""
+    """The personal data of one case was erased; its statistics stay.
+
+    Published after the retention period of a closed case, or on an erasure request;
+    it records who asked and why, never the erased data."""
 
     TYPE: ClassVar[str] = "incident.personal_data_erased"
     type: Literal["incident.personal_data_erased"] = "incident.personal_data_erased"

@@ -1,15 +1,21 @@
-"""`weerbaar-registry`: run the registry service."""
+"""`weerbaar-registry [serve]` runs the registry; `weerbaar-registry rebuild` replays the
+events stream into an empty database; `weerbaar-registry migrate` upgrades the schema;
+`weerbaar-registry retention` runs the retention job once."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import sys
+
 import uvicorn
 
-from registry.app import create_app
 from registry.settings import RegistrySettings
 
 
-def main() -> None:
-    settings = RegistrySettings()
+def serve(settings: RegistrySettings) -> None:
+    from registry.app import create_app
+
     app = create_app(settings)
     uvicorn.run(
         app,
@@ -19,6 +25,68 @@ def main() -> None:
         access_log=False,
         timeout_graceful_shutdown=10,
     )
+
+
+async def _migrate(settings: RegistrySettings) -> None:
+    from registry.db import make_engine
+    from registry.migrate import current_revision, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        print(f"migrate: at revision {await current_revision(engine)}", file=sys.stderr)
+    finally:
+        await engine.dispose()
+
+
+async def _retention(settings: RegistrySettings) -> int:
+    from registry.app import build
+    from registry.migrate import upgrade
+
+    registry = build(settings)
+    try:
+        await upgrade(registry.engine)
+        await registry.broker.connect()
+        count = await registry.retention.run_once()
+        print(f"retention: {count} erasures published", file=sys.stderr)
+        return count
+    finally:
+        await registry.broker.stop()
+        await registry.engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="weerbaar-registry", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the service (the default)")
+    rebuild = commands.add_parser(
+        "rebuild", help="replay the events stream from the start into an empty database"
+    )
+    rebuild.add_argument(
+        "--drop-existing",
+        action="store_true",
+        help="empty the database first (stop the service before)",
+    )
+    rebuild.add_argument("--batch", type=int, default=2000, help="events per transaction")
+    commands.add_parser("migrate", help="upgrade the database schema to the latest revision")
+    commands.add_parser("retention", help="publish the erasures that are due, once")
+    args = parser.parse_args(argv)
+    settings = RegistrySettings()
+    if args.command in (None, "serve"):
+        serve(settings)
+    elif args.command == "rebuild":
+        from registry.rebuild import NotEmptyError
+        from registry.rebuild import rebuild as run_rebuild
+
+        try:
+            asyncio.run(run_rebuild(settings, drop_existing=args.drop_existing, batch=args.batch))
+        except NotEmptyError as exc:
+            print(f"rebuild: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+    elif args.command == "migrate":
+        asyncio.run(_migrate(settings))
+    elif args.command == "retention":
+        asyncio.run(_retention(settings))
 
 
 if __name__ == "__main__":

@@ -3,28 +3,61 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 from faststream.nats import NatsBroker
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from contracts.events import Event, PersonalDataErased
 from contracts.runtime.consumer import subscribe
-from contracts.runtime.http import install_operational_routes, install_problem_handlers
+from contracts.runtime.http import (
+    BodyGuardMiddleware,
+    install_operational_routes,
+    install_problem_handlers,
+)
 from contracts.runtime.logging import configure_logging
-from contracts.runtime.nats import build_broker, start_with_retry
+from contracts.runtime.nats import (
+    build_broker,
+    document_publishers,
+    publish_event,
+    start_with_retry,
+)
 from contracts.subjects import REGISTRY_CONSUMER
 from registry.api import build_router
-from registry.db import create_schema, make_engine
+from registry.db import make_engine
+from registry.migrate import upgrade
+from registry.queries import Queries
+from registry.retention import Retention
 from registry.settings import RegistrySettings
-from registry.store import Projector, Queries
+from registry.stats import Statistics
+from registry.store import Projector
 
 
-def build(settings: RegistrySettings) -> tuple[NatsBroker, Projector, Queries]:
-    """Broker, projector and queries, wired together; nothing connects yet."""
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """Everything the registry is made of, wired together; nothing connects yet."""
+
+    settings: RegistrySettings
+    engine: AsyncEngine
+    broker: NatsBroker
+    projector: Projector
+    queries: Queries
+    statistics: Statistics
+    retention: Retention
+
+    async def publish(self, event: Event) -> None:
+        await publish_event(self.broker, event)
+
+
+def build(settings: RegistrySettings) -> Registry:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -32,41 +65,57 @@ def build(settings: RegistrySettings) -> tuple[NatsBroker, Projector, Queries]:
     projector = Projector(engine, batch_max=settings.batch_max)
     broker = build_broker(settings, service="registry")
     subscribe(broker, REGISTRY_CONSUMER, projector.submit, batch_size=256)
-    return broker, projector, Queries(engine)
+    document_publishers(broker, [PersonalDataErased])
+    queries = Queries(engine)
+
+    async def publish(event: Event) -> None:
+        await publish_event(broker, event)
+
+    retention = Retention(
+        queries=queries, publish=publish, retention=timedelta(days=settings.retention_days)
+    )
+    return Registry(settings, engine, broker, projector, queries, Statistics(engine), retention)
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     configure_logging(service="registry", level=settings.log_level, json=settings.log_json)
-    broker, projector, queries = build(settings)
-    engine = projector._engine
+    registry = build(settings)
+    engine, broker, projector = registry.engine, registry.broker, registry.projector
     state = {"started": False}
+    tasks: list[asyncio.Task[None]] = []
 
     async def start() -> None:
         await start_with_retry(broker, what="registry")
         state["started"] = True
+        if settings.retention_interval_s > 0:
+            await registry.retention.run_forever(interval_s=settings.retention_interval_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await create_schema(engine)
+        await upgrade(engine)
         projector.start()
-        starting = asyncio.create_task(start())
+        tasks.append(asyncio.create_task(start(), name="registry-start"))
         try:
             yield
         finally:
-            starting.cancel()
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await broker.stop()
             await projector.stop()
             await engine.dispose()
 
     app = FastAPI(
         title="Weerbaar registry API",
-        version="0.1.0",
+        version="0.2.0",
         lifespan=lifespan,
-        summary="Incidents, their timelines and statistics: the read side.",
+        summary="Incidents, their timelines, registrations, statistics and exports: the read side.",
         docs_url=None if settings.environment == "production" else "/docs",
     )
     install_problem_handlers(app)
+    app.add_middleware(BodyGuardMiddleware, max_body_bytes=65536)
 
     async def readiness() -> dict[str, bool]:
         try:
@@ -81,5 +130,12 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         }
 
     install_operational_routes(app, readiness=readiness)
-    app.include_router(build_router(queries))
+    app.include_router(
+        build_router(
+            registry.queries,
+            registry.statistics,
+            publish=registry.publish,
+            public_url=settings.public_url,
+        )
+    )
     return app

@@ -9,7 +9,7 @@ from registry.app import build
 from registry.settings import RegistrySettings
 
 app = FastStream(
-    build(RegistrySettings(DATABASE_URL="sqlite+aiosqlite://"))[0],
+    build(RegistrySettings(DATABASE_URL="sqlite+aiosqlite://")).broker,
     specification=AsyncAPI(
         title="Weerbaar registry",
         version="0.1.0",

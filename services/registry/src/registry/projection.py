@@ -24,11 +24,13 @@ from contracts.events import (
     IncidentUnroutable,
     NotificationFailed,
     NotificationSent,
+    PersonalDataErased,
     RegistrationReceived,
     ReminderDue,
 )
 from contracts.organisations import lookup
-from contracts.vocabulary import Status
+from contracts.vocabulary import PoliceStatus, Source, Status
+from registry.facts import CHANNEL_BITS, TYPE_BITS, encode, month_of, to_mask
 
 TIMELINE_TYPES: dict[str, str] = {
     IncidentReported.TYPE: "reported",
@@ -43,13 +45,18 @@ TIMELINE_TYPES: dict[str, str] = {
     IncidentUnroutable.TYPE: "unroutable",
     ReminderDue.TYPE: "reminder_due",
     RegistrationReceived.TYPE: "registration_received",
+    PersonalDataErased.TYPE: "personal_data_erased",
 }
+
+_RANK = {event_type: rank for rank, event_type in enumerate(TIMELINE_TYPES)}
+
+PERSONAL_VALUES = ("official_name", "official_phone", "official_email", "description")
+"""The incident's values that are personal data, nulled by an erasure."""
 
 
 def sort_key(event: Event) -> tuple[datetime, int, str]:
     """Events in the order they happened; the lifecycle order breaks exact ties."""
-    rank = list(TIMELINE_TYPES).index(event.type) if event.type in TIMELINE_TYPES else 99
-    return (event.occurred_at, rank, str(event.event_id))
+    return (event.occurred_at, _RANK.get(event.type, 99), str(event.event_id))
 
 
 @dataclass
@@ -81,6 +88,7 @@ def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
         closed_at=None,
         escalations=0,
         actions=0,
+        erased_at=None,
     )
     current: AdviserAssigned | None = None
     acks_by_assignment: dict[str, datetime] = {}
@@ -109,6 +117,10 @@ def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
         elif isinstance(event, IncidentReopened) and closed:
             closed = False
             v["closed_at"] = None
+        elif isinstance(event, PersonalDataErased) and v["erased_at"] is None:
+            v["erased_at"] = event.occurred_at
+    if v["erased_at"] is not None:
+        v.update(dict.fromkeys(PERSONAL_VALUES))
     if current is not None:
         v.update(
             assignment_id=str(current.assignment_id),
@@ -147,6 +159,8 @@ def _reported_values(event: IncidentReported) -> dict[str, Any]:
         "occurred_at": event.incident.occurred_at,
         "types": [t.value for t in event.incident.types],
         "channels": [c.value for c in event.incident.channels],
+        "types_mask": to_mask(event.incident.types, TYPE_BITS),
+        "channels_mask": to_mask(event.incident.channels, CHANNEL_BITS),
         "needs": [n.value for n in event.needs],
         "police_status": police.status.value,
         "reason_not_reported": (
@@ -223,4 +237,125 @@ def timeline_entry(event: Event) -> dict[str, Any]:
         )
     elif isinstance(event, (IncidentReopened, IncidentUnroutable)):
         entry.update(reason=event.reason)
+    elif isinstance(event, PersonalDataErased):
+        entry.update(requested_by=event.requested_by, reason=event.reason)
     return entry
+
+
+def scrub(event: Event) -> Event:
+    """The event without its personal data (what an erasure leaves in the registry)."""
+    if isinstance(event, IncidentReported):
+        return event.model_copy(
+            update={
+                "official": event.official.model_copy(
+                    update={"name": None, "phone": None, "email": None}
+                ),
+                "incident": event.incident.model_copy(update={"description": None}),
+            }
+        )
+    if isinstance(event, ActionRecorded):
+        return event.model_copy(update={"note": None})
+    if isinstance(event, IncidentClosed):
+        return event.model_copy(update={"summary": None})
+    if isinstance(event, IncidentReopened):
+        return event.model_copy(update={"reason": None})
+    return event
+
+
+def is_erased(events: Iterable[Event]) -> bool:
+    """Whether any of the events erases the case's personal data."""
+    return any(isinstance(e, PersonalDataErased) for e in events)
+
+
+def _fact(case_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A `case_facts` row: the dimensions as stored numbers, and the flags summed."""
+    police = values["police_status"]
+    reported_at: datetime = values["reported_at"]
+    return {
+        "case_id": case_id,
+        "reported_at": reported_at,
+        "month": encode("month", month_of(reported_at)),
+        "types_mask": values["types_mask"],
+        "channels_mask": values["channels_mask"],
+        "organisation": encode("organisation", values["organisation_code"]),
+        "province": encode("province", values["province_code"]),
+        **{
+            dimension: encode(dimension, values[dimension])
+            for dimension in (
+                "role",
+                "source",
+                "police_status",
+                "urgency",
+                "reason_not_reported",
+                "perpetrator_kind",
+                "family_targeted",
+                "pool",
+            )
+        },
+        "aangifte": int(police == PoliceStatus.AANGIFTE.value),
+        "police_report": int(police != PoliceStatus.NONE.value),
+        "assigned": values["assigned"],
+        "escalated": values["escalated"],
+        "ack_seconds": values["ack_seconds"],
+    }
+
+
+def incident_fact(state: IncidentState) -> dict[str, Any]:
+    """The statistics row of a reported incident: no personal data."""
+    v = state.values
+    acknowledged_at: datetime | None = v["acknowledged_at"]
+    ack_seconds = None
+    if acknowledged_at is not None:
+        ack_seconds = max(0, round((acknowledged_at - v["reported_at"]).total_seconds()))
+    return _fact(
+        state.incident_id,
+        {
+            **v,
+            "assigned": int(v["assignment_id"] is not None),
+            "escalated": int(v["escalations"] > 0),
+            "ack_seconds": ack_seconds,
+        },
+    )
+
+
+def registration_values(event: RegistrationReceived) -> dict[str, Any]:
+    """The registrations row of a registration."""
+    police = event.police
+    return {
+        "registration_id": str(event.incident_id),
+        "external_id": event.external_id,
+        "organisation_code": event.organisation_code,
+        "province_code": lookup(event.organisation_code).province_code,
+        "role": event.role.value,
+        "received_at": event.occurred_at,
+        "occurred_at": event.incident.occurred_at,
+        "types": [t.value for t in event.incident.types],
+        "channels": [c.value for c in event.incident.channels],
+        "types_mask": to_mask(event.incident.types, TYPE_BITS),
+        "channels_mask": to_mask(event.incident.channels, CHANNEL_BITS),
+        "police_status": police.status.value,
+        "reason_not_reported": (
+            police.reason_not_reported.value if police.reason_not_reported else None
+        ),
+        "perpetrator_kind": event.perpetrator_kind.value if event.perpetrator_kind else None,
+        "family_targeted": event.family_targeted,
+        "wants_contact": event.wants_contact,
+    }
+
+
+def registration_fact(event: RegistrationReceived) -> dict[str, Any]:
+    """The statistics row of a registration that did not become an incident."""
+    v = registration_values(event)
+    return _fact(
+        v["registration_id"],
+        {
+            **v,
+            "source": Source.MUNICIPAL_REGISTRATION.value,
+            "reported_at": event.occurred_at,
+            "urgency": None,
+            "pool": None,
+            "assigned": 0,
+            "escalated": 0,
+            "ack_seconds": None,
+        },
+    )

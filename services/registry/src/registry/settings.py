@@ -25,6 +25,20 @@ class RegistrySettings(ServiceSettings):
         default="sqlite+aiosqlite:///.data/registry.db", validation_alias="DATABASE_URL"
     )
     batch_max: int = Field(default=500, ge=1, le=10000, validation_alias="REGISTRY_BATCH_MAX")
+    public_url: str = Field(default="http://127.0.0.1:8001", validation_alias="REGISTRY_PUBLIC_URL")
+    retention_days: int = Field(
+        default=1826,
+        ge=1,
+        le=36500,
+        validation_alias="REGISTRY_RETENTION_DAYS",
+        description="Personal data of a case closed this long ago is erased (5 years)",
+    )
+    retention_interval_s: float = Field(
+        default=3600.0,
+        ge=0,
+        validation_alias="REGISTRY_RETENTION_INTERVAL_S",
+        description="How often the retention job runs; 0 turns it off",
+    )
 
     @field_validator("database_url")
     @classmethod

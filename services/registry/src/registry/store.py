@@ -1,36 +1,77 @@
-"""Writing the projection in batches, and reading it back."""
+"""Writing the projection in group commits: one transaction per batch of events."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
+import functools
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.events import Event, RegistrationReceived, parse_event
 from contracts.runtime.logging import get_logger
-from registry.db import EventRecord, IncidentRecord, RegistrationRecord
-from registry.projection import IncidentState, fold
+from registry.db import CaseFact, EventRecord, IncidentRecord, RegistrationRecord
+from registry.projection import (
+    fold,
+    incident_fact,
+    is_erased,
+    registration_fact,
+    registration_values,
+    scrub,
+)
 
 _log = get_logger("registry")
 
 BATCHES = Histogram(
     "weerbaar_registry_batch_size",
     "Events per projection transaction",
-    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000),
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000),
 )
 PROJECTED = Counter("weerbaar_registry_events_total", "Events projected", ["outcome"])
 
+_EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
+_INCIDENTS: Table = IncidentRecord.__table__  # type: ignore[assignment]
+_REGISTRATIONS: Table = RegistrationRecord.__table__  # type: ignore[assignment]
+_FACTS: Table = CaseFact.__table__  # type: ignore[assignment]
+_INCIDENT_DEFAULTS: dict[str, Any] = {
+    column.name: None for column in _INCIDENTS.columns if column.name != "incident_id"
+} | {"types": [], "channels": [], "needs": [], "types_mask": 0, "channels_mask": 0}
 
-def _insert(engine: AsyncEngine, table: Any) -> Any:
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+
+@functools.cache
+def _statements(dialect_name: str) -> dict[str, Any]:
+    """The write statements for one dialect, built once (building an upsert copies
+    the table's columns, which costs more than executing it)."""
+    dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
+
+    def upsert(table: Table, key: str) -> Any:
+        stmt = dialect.insert(table)
+        return stmt.on_conflict_do_update(
+            index_elements=[key],
+            set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != key},
+        )
+
+    return {
+        "events": dialect.insert(_EVENTS).on_conflict_do_nothing(index_elements=["event_id"]),
+        "incidents": upsert(_INCIDENTS, "incident_id"),
+        "registrations": dialect.insert(_REGISTRATIONS).on_conflict_do_nothing(
+            index_elements=["registration_id"]
+        ),
+        "facts": upsert(_FACTS, "case_id"),
+        "scrub": update(_EVENTS)
+        .where(_EVENTS.c.event_id == bindparam("b_event_id"))
+        .values(payload=bindparam("b_payload")),
+    }
+
+
+def _statement(session: AsyncSession, name: str) -> Any:
+    return _statements(session.get_bind().dialect.name)[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +84,19 @@ class Projector:
     """Writes events in group commits: every event waiting when a transaction starts
     goes into it, and each caller returns only after its event is committed."""
 
-    def __init__(self, engine: AsyncEngine, *, batch_max: int = 500) -> None:
-        self._engine = engine
+    def __init__(
+        self, engine: AsyncEngine, *, batch_max: int = 500, parsed_cache: int = 20000
+    ) -> None:
+        self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._batch_max = batch_max
         self._pending: list[Pending] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Parsed events by id, with the payload they were parsed from: refreshing a case
+        # re-reads all its events, and parsing them again would cost more than the SQL.
+        self._parsed: OrderedDict[str, tuple[str, Event]] = OrderedDict()
+        self._parsed_max = parsed_cache
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="registry-projector")
@@ -100,155 +147,106 @@ class Projector:
             if not item.done.done():
                 item.done.set_result(None)
 
+    def _parse(self, event_id: str, payload: str) -> Event:
+        cached = self._parsed.get(event_id)
+        if cached is not None and cached[0] == payload:
+            self._parsed.move_to_end(event_id)
+            return cached[1]
+        event = parse_event(payload)
+        self._remember(event_id, payload, event)
+        return event
+
+    def _remember(self, event_id: str, payload: str, event: Event) -> None:
+        self._parsed[event_id] = (payload, event)
+        self._parsed.move_to_end(event_id)
+        while len(self._parsed) > self._parsed_max:
+            self._parsed.popitem(last=False)
+
     async def write(self, events: Sequence[Event]) -> None:
-        """Store the events (once each) and refresh every incident they touch, in one
-        transaction."""
+        """Store the events (once each) and refresh every incident, registration and
+        statistics row they touch, in one transaction."""
+        unique = {str(e.event_id): e for e in events}
+        payloads = {event_id: e.model_dump_json() for event_id, e in unique.items()}
         async with self._sessions.begin() as session:
-            rows = [
-                {
-                    "event_id": str(e.event_id),
-                    "incident_id": str(e.incident_id),
-                    "type": e.type,
-                    "occurred_at": e.occurred_at,
-                    "stream_sequence": None,
-                    "payload": e.model_dump_json(),
-                }
-                for e in events
-            ]
             await session.execute(
-                _insert(self._engine, EventRecord)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["event_id"])
+                _statement(session, "events"),
+                [
+                    {
+                        "event_id": event_id,
+                        "incident_id": str(e.incident_id),
+                        "type": e.type,
+                        "occurred_at": e.occurred_at,
+                        "stream_sequence": None,
+                        "payload": payloads[event_id],
+                    }
+                    for event_id, e in unique.items()
+                ],
             )
-            registrations = [e for e in events if isinstance(e, RegistrationReceived)]
-            if registrations:
-                await self._write_registrations(session, registrations)
-            touched = {
-                str(e.incident_id) for e in events if not isinstance(e, RegistrationReceived)
-            }
-            if touched:
-                await self._refresh(session, touched)
+            await self._refresh(session, {str(e.incident_id) for e in events}, unique, payloads)
 
-    async def _write_registrations(
-        self, session: AsyncSession, registrations: list[RegistrationReceived]
-    ) -> None:
-        rows = [
-            {
-                "registration_id": str(r.incident_id),
-                "external_id": r.external_id,
-                "organisation_code": r.organisation_code,
-                "role": r.role.value,
-                "received_at": r.occurred_at,
-                "occurred_at": r.incident.occurred_at,
-                "types": [t.value for t in r.incident.types],
-                "channels": [c.value for c in r.incident.channels],
-                "police_status": r.police.status.value,
-                "reason_not_reported": (
-                    r.police.reason_not_reported.value if r.police.reason_not_reported else None
-                ),
-                "perpetrator_kind": r.perpetrator_kind.value if r.perpetrator_kind else None,
-                "family_targeted": r.family_targeted,
-                "wants_contact": r.wants_contact,
-            }
-            for r in {r.incident_id: r for r in registrations}.values()
-        ]
-        await session.execute(
-            _insert(self._engine, RegistrationRecord)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["registration_id"])
-        )
-
-    async def _refresh(self, session: AsyncSession, incident_ids: set[str]) -> None:
-        result = await session.execute(
-            select(EventRecord.incident_id, EventRecord.payload).where(
-                EventRecord.incident_id.in_(incident_ids)
-            )
-        )
-        by_incident: dict[str, list[Event]] = {i: [] for i in incident_ids}
-        for incident_id, payload in result.all():
-            event = parse_event(payload)
-            if not isinstance(event, RegistrationReceived):
-                by_incident[incident_id].append(event)
-        existing = {
-            r.incident_id: r
-            for r in (
-                await session.execute(
-                    select(IncidentRecord).where(IncidentRecord.incident_id.in_(incident_ids))
-                )
-            ).scalars()
-        }
-        for incident_id, events in by_incident.items():
-            state = fold(incident_id, events)
-            record = existing.get(incident_id)
-            if record is None:
-                record = IncidentRecord(incident_id=incident_id)
-                session.add(record)
-            _apply(record, state)
-
-
-def _apply(record: IncidentRecord, state: IncidentState) -> None:
-    record.reported = state.reported
-    record.status = state.status.value
-    for key, value in state.values.items():
-        setattr(record, key, value)
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[IncidentRecord]
-    next_cursor: str | None
-
-
-class Queries:
-    """Reading the projection."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-
-    async def incident(self, incident_id: uuid.UUID) -> tuple[IncidentRecord, list[Event]] | None:
-        async with self._sessions() as session:
-            record = await session.get(IncidentRecord, str(incident_id))
-            if record is None or not record.reported:
-                return None
-            payloads = (
-                await session.execute(
-                    select(EventRecord.payload).where(EventRecord.incident_id == str(incident_id))
-                )
-            ).scalars()
-            return record, [parse_event(p) for p in payloads]
-
-    async def incidents(
+    async def _refresh(
         self,
-        *,
-        status: str | None,
-        role: str | None,
-        organisation_code: str | None,
-        limit: int,
-        after: tuple[str, str] | None,
-    ) -> Page:
-        query = select(IncidentRecord).where(IncidentRecord.reported.is_(True))
-        if status:
-            query = query.where(IncidentRecord.status == status)
-        if role:
-            query = query.where(IncidentRecord.role == role)
-        if organisation_code:
-            query = query.where(IncidentRecord.organisation_code == organisation_code)
-        if after:
-            from datetime import datetime
-
-            at, last_id = datetime.fromisoformat(after[0]), after[1]
-            query = query.where(
-                (IncidentRecord.reported_at < at)
-                | ((IncidentRecord.reported_at == at) & (IncidentRecord.incident_id < last_id))
+        session: AsyncSession,
+        case_ids: set[str],
+        batch: dict[str, Event],
+        payloads: dict[str, str],
+    ) -> None:
+        result = await session.execute(
+            select(_EVENTS.c.event_id, _EVENTS.c.incident_id, _EVENTS.c.payload).where(
+                _EVENTS.c.incident_id.in_(case_ids)
             )
-        query = query.order_by(
-            IncidentRecord.reported_at.desc(), IncidentRecord.incident_id.desc()
-        ).limit(limit + 1)
-        async with self._sessions() as session:
-            rows = list((await session.execute(query)).scalars())
-        more = len(rows) > limit
-        rows = rows[:limit]
-        cursor = None
-        if more and rows and rows[-1].reported_at is not None:
-            cursor = f"{rows[-1].reported_at.isoformat()}|{rows[-1].incident_id}"
-        return Page(rows, cursor)
+        )
+        by_case: dict[str, list[Event]] = {case_id: [] for case_id in case_ids}
+        stored: dict[str, str] = {}
+        for event_id, case_id, payload in result.all():
+            # An event of this batch is used as it came: if its stored copy was scrubbed
+            # since, the erasure event is among the case's events and scrubs it again.
+            by_case[case_id].append(batch.get(event_id) or self._parse(event_id, payload))
+            stored[event_id] = payload
+        incidents: list[dict[str, Any]] = []
+        registrations: list[dict[str, Any]] = []
+        facts: list[dict[str, Any]] = []
+        scrubbed: list[dict[str, Any]] = []
+        for case_id, case_events in by_case.items():
+            if is_erased(case_events):
+                case_events = [scrub(e) for e in case_events]
+                for e in case_events:
+                    payload = e.model_dump_json()
+                    if stored[str(e.event_id)] != payload:
+                        scrubbed.append({"b_event_id": str(e.event_id), "b_payload": payload})
+            registration = next(
+                (e for e in case_events if isinstance(e, RegistrationReceived)), None
+            )
+            incident_events = [e for e in case_events if not isinstance(e, RegistrationReceived)]
+            reported = False
+            if incident_events:
+                state = fold(case_id, incident_events)
+                reported = state.reported
+                incidents.append(
+                    {
+                        **_INCIDENT_DEFAULTS,
+                        **state.values,
+                        "incident_id": case_id,
+                        "reported": state.reported,
+                        "status": state.status.value,
+                    }
+                )
+                if reported:
+                    facts.append(incident_fact(state))
+            if registration is not None:
+                registrations.append(registration_values(registration))
+                if not reported:
+                    facts.append(registration_fact(registration))
+        for event_id, event in batch.items():
+            # Only an event stored as it came (not a copy scrubbed before) stands for
+            # its payload in the cache.
+            if stored.get(event_id) == payloads[event_id]:
+                self._remember(event_id, payloads[event_id], event)
+        if scrubbed:
+            await session.execute(_statement(session, "scrub"), scrubbed)
+        if incidents:
+            await session.execute(_statement(session, "incidents"), incidents)
+        if registrations:
+            await session.execute(_statement(session, "registrations"), registrations)
+        if facts:
+            await session.execute(_statement(session, "facts"), facts)

@@ -1,0 +1,156 @@
+"""What a reader may ask for: filters, sorting, grouping. Validated on the way in, so
+a mistake is a 422 naming the field, never a 500.
+
+The same models are the query parameters of the HTTP API (FastAPI reads a model's
+fields as query parameters) and the input of the query functions."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+from contracts.events import Identifier
+from contracts.organisations import OrganisationCode
+from contracts.vocabulary import (
+    Channel,
+    IncidentType,
+    PerpetratorKind,
+    PoliceStatus,
+    Pool,
+    ReasonNotReported,
+    Role,
+    Source,
+    Status,
+    Urgency,
+)
+from registry.facts import AMSTERDAM
+
+
+def _day_is_midnight(value: Any) -> Any:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            day = datetime.strptime(value, "%Y-%m-%d").date()
+        except ValueError:
+            return value
+        return datetime.combine(day, time(0), tzinfo=AMSTERDAM)
+    return value
+
+
+Moment = Annotated[
+    AwareDatetime,
+    BeforeValidator(_day_is_midnight),
+    Field(
+        description="A date (midnight in Dutch time) or a date-time with its offset",
+        examples=["2026-01-01", "2026-11-20T21:15:00+01:00"],
+    ),
+]
+ProvinceCode = Annotated[str, Field(pattern=r"^PV\d{2}$", examples=["PV27"])]
+
+Dimension = Literal[
+    "role",
+    "incident_type",
+    "channel",
+    "organisation",
+    "province",
+    "month",
+    "urgency",
+    "source",
+    "police_status",
+    "reason_not_reported",
+    "perpetrator_kind",
+    "family_targeted",
+    "pool",
+]
+DIMENSIONS: tuple[Dimension, ...] = Dimension.__args__  # type: ignore[attr-defined]
+
+Labels = Literal["codes", "nl"]
+
+
+class _Query(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class CaseFilters(_Query):
+    """Filters every kind of case has. Repeat a parameter for several values (any of
+    them matches); different parameters must all match."""
+
+    role: list[Role] = Field(default_factory=list, max_length=10)
+    organisation_code: list[OrganisationCode] = Field(default_factory=list, max_length=50)
+    province_code: list[ProvinceCode] = Field(default_factory=list, max_length=12)
+    incident_type: list[IncidentType] = Field(default_factory=list, max_length=10)
+    channel: list[Channel] = Field(default_factory=list, max_length=10)
+    police_status: list[PoliceStatus] = Field(default_factory=list, max_length=3)
+    reason_not_reported: list[ReasonNotReported] = Field(default_factory=list, max_length=5)
+    perpetrator_kind: list[PerpetratorKind] = Field(default_factory=list, max_length=5)
+    family_targeted: bool | None = None
+    from_: Moment | None = Field(
+        default=None, alias="from", description="Reported (or received) at or after"
+    )
+    to: Moment | None = Field(default=None, description="Reported (or received) before")
+
+
+class IncidentFilters(CaseFilters):
+    status: list[Status] = Field(default_factory=list, max_length=5)
+    urgency: list[Urgency] = Field(default_factory=list, max_length=3)
+    source: list[Source] = Field(default_factory=list, max_length=3)
+    pool: list[Pool] = Field(default_factory=list, max_length=5)
+    adviser_id: Identifier | None = Field(default=None, description="The assigned adviser")
+
+
+class Page(_Query):
+    sort: Literal["reported_at", "-reported_at"] = Field(
+        default="-reported_at", description="By reported (received) time; `-` is newest first"
+    )
+    limit: int = Field(default=50, ge=1, le=500)
+    cursor: str | None = Field(
+        default=None, max_length=200, description="`next_cursor` of the previous page"
+    )
+
+
+class IncidentListQuery(IncidentFilters, Page):
+    pass
+
+
+class RegistrationFilters(CaseFilters):
+    wants_contact: bool | None = None
+
+
+class RegistrationListQuery(RegistrationFilters, Page):
+    pass
+
+
+class StatsFilters(CaseFilters):
+    urgency: list[Urgency] = Field(default_factory=list, max_length=3)
+    source: list[Source] = Field(default_factory=list, max_length=3)
+    pool: list[Pool] = Field(default_factory=list, max_length=5)
+
+
+class StatsQuery(StatsFilters):
+    group_by: list[Dimension] = Field(
+        default_factory=list,
+        max_length=2,
+        description="One or two dimensions (none: the overall figures)",
+    )
+
+
+class StatsExportQuery(StatsQuery):
+    labels: Labels = Field(default="codes", description="`nl`: Dutch headers and values")
+
+
+class CasesExportQuery(IncidentFilters):
+    sort: Literal["reported_at", "-reported_at"] = "reported_at"
+    labels: Labels = Field(default="codes", description="`nl`: Dutch headers and values")
+
+
+def problems(query: BaseModel) -> list[dict[str, str]]:
+    """What is wrong across fields (each field alone was already validated)."""
+    found = []
+    start, end = getattr(query, "from_", None), getattr(query, "to", None)
+    if start is not None and end is not None and end <= start:
+        found.append({"field": "to", "message": "must be later than `from`"})
+    group_by = getattr(query, "group_by", [])
+    if len(set(group_by)) != len(group_by):
+        found.append({"field": "group_by", "message": "a dimension may appear only once"})
+    return found

@@ -1,0 +1,1 @@
+"""Alembic migrations of the registry's read model (`upgrade head` runs on start)."""

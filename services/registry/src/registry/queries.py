@@ -1,0 +1,186 @@
+"""Reading the projection: cases, registrations, pages, exports."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from contracts.events import Event, parse_event
+from registry.db import EventRecord, IncidentRecord, RegistrationRecord
+from registry.facts import CHANNEL_BITS, TYPE_BITS, encode, to_mask
+from registry.filters import CaseFilters
+
+T = TypeVar("T")
+
+# filter field → column name, where the names differ
+_COLUMN_OF = {"incident_type": "types_mask", "channel": "channels_mask"}
+_MASKS = {"incident_type": TYPE_BITS, "channel": CHANNEL_BITS}
+# filter field → dimension of `case_facts`, whose columns hold encoded numbers
+_CODED = {"organisation_code": "organisation", "province_code": "province"}
+_NOT_FILTERS = frozenset({"sort", "limit", "cursor", "group_by", "labels"})
+
+
+def conditions(
+    filters: CaseFilters, model: Any, *, at: str, coded: bool = False
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a filter on any table that has the filtered columns;
+    `at` names the column the `from`/`to` range applies to; `coded` is for
+    `case_facts`, whose dimensions are stored as numbers."""
+    found: list[ColumnElement[bool]] = []
+    for name, value in filters:
+        if value is None or value == [] or name in _NOT_FILTERS:
+            continue
+        if name == "from_":
+            found.append(getattr(model, at) >= value)
+        elif name == "to":
+            found.append(getattr(model, at) < value)
+        elif name in _MASKS:
+            mask = to_mask(value, _MASKS[name])
+            found.append(getattr(model, _COLUMN_OF[name]).bitwise_and(mask) != 0)
+        elif coded:
+            dimension = _CODED.get(name, name)
+            column = getattr(model, dimension)
+            values = value if isinstance(value, list) else [value]
+            found.append(column.in_([encode(dimension, v) for v in values]))
+        elif isinstance(value, bool):
+            found.append(getattr(model, name).is_(value))
+        elif isinstance(value, list):
+            found.append(getattr(model, name).in_([str(v) for v in value]))
+        else:
+            found.append(getattr(model, name) == str(value))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_after: tuple[datetime, str] | None
+
+
+def _page(
+    query: Select[Any],
+    at: Any,
+    key: Any,
+    *,
+    newest_first: bool,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> Select[Any]:
+    if after is not None:
+        bound = tuple_(at, key)
+        query = query.where(bound < after if newest_first else bound > after)
+    order = (at.desc(), key.desc()) if newest_first else (at.asc(), key.asc())
+    return query.order_by(*order).limit(limit + 1)
+
+
+class Queries:
+    """Reading the projection."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def incident(self, incident_id: uuid.UUID) -> tuple[IncidentRecord, list[Event]] | None:
+        async with self._sessions() as session:
+            record = await session.get(IncidentRecord, str(incident_id))
+            if record is None or not record.reported:
+                return None
+            payloads = (
+                await session.execute(
+                    select(EventRecord.payload).where(EventRecord.incident_id == str(incident_id))
+                )
+            ).scalars()
+            return record, [parse_event(p) for p in payloads]
+
+    async def incidents(
+        self,
+        filters: CaseFilters,
+        *,
+        newest_first: bool,
+        limit: int,
+        after: tuple[datetime, str] | None,
+    ) -> Page[IncidentRecord]:
+        query = select(IncidentRecord).where(
+            IncidentRecord.reported.is_(True),
+            *conditions(filters, IncidentRecord, at="reported_at"),
+        )
+        query = _page(
+            query,
+            IncidentRecord.reported_at,
+            IncidentRecord.incident_id,
+            newest_first=newest_first,
+            after=after,
+            limit=limit,
+        )
+        async with self._sessions() as session:
+            rows = list((await session.execute(query)).scalars())
+        return _paged(rows, limit, lambda r: (r.reported_at, r.incident_id))
+
+    async def registration(self, registration_id: uuid.UUID) -> RegistrationRecord | None:
+        async with self._sessions() as session:
+            return await session.get(RegistrationRecord, str(registration_id))
+
+    async def registrations(
+        self,
+        filters: CaseFilters,
+        *,
+        newest_first: bool,
+        limit: int,
+        after: tuple[datetime, str] | None,
+    ) -> Page[RegistrationRecord]:
+        query = select(RegistrationRecord).where(
+            *conditions(filters, RegistrationRecord, at="received_at")
+        )
+        query = _page(
+            query,
+            RegistrationRecord.received_at,
+            RegistrationRecord.registration_id,
+            newest_first=newest_first,
+            after=after,
+            limit=limit,
+        )
+        async with self._sessions() as session:
+            rows = list((await session.execute(query)).scalars())
+        return _paged(rows, limit, lambda r: (r.received_at, r.registration_id))
+
+    async def stream_incidents(
+        self, filters: CaseFilters, *, newest_first: bool, chunk: int = 1000
+    ) -> AsyncIterator[IncidentRecord]:
+        """Every matching incident, read in chunks (keyset pages), so an export of a
+        million cases holds one chunk in memory."""
+        after: tuple[datetime, str] | None = None
+        while True:
+            page = await self.incidents(
+                filters, newest_first=newest_first, limit=chunk, after=after
+            )
+            for record in page.items:
+                yield record
+            if page.next_after is None:
+                return
+            after = page.next_after
+
+    async def erasable(self, *, closed_before: datetime, limit: int) -> list[str]:
+        """Closed cases past retention whose personal data is still there."""
+        query = (
+            select(IncidentRecord.incident_id)
+            .where(
+                IncidentRecord.status == "closed",
+                IncidentRecord.closed_at < closed_before,
+                IncidentRecord.erased_at.is_(None),
+            )
+            .order_by(IncidentRecord.closed_at)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return list((await session.execute(query)).scalars())
+
+
+def _paged(rows: list[T], limit: int, key: Any) -> Page[T]:
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, key(rows[-1]) if more and rows else None)

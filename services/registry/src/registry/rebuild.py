@@ -1,0 +1,125 @@
+"""`weerbaar-registry rebuild`: replay the events stream from the start into an empty
+database, stop-the-world (run it against a new database, or with the service stopped).
+
+It reads with an ephemeral ordered consumer (nothing durable is created or moved), up
+to the last message stored when it started, and writes through the same projection
+as the live consumer, so the result equals the live read model. A message that is
+not a valid event is skipped, as the live consumer parks it instead of projecting it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+import nats
+from nats.js.api import DeliverPolicy
+from pydantic import ValidationError
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts.events import Event, parse_event
+from contracts.subjects import ALL_EVENTS, EVENTS_STREAM
+from registry.db import TABLES, Base, EventRecord, make_engine
+from registry.migrate import upgrade
+from registry.settings import RegistrySettings
+from registry.store import Projector
+
+
+class NotEmptyError(Exception):
+    """The target database already holds events."""
+
+
+async def is_empty(engine: AsyncEngine) -> bool:
+    async with engine.connect() as conn:
+        count = await conn.scalar(select(func.count()).select_from(EventRecord))
+    return not count
+
+
+async def reset(engine: AsyncEngine) -> None:
+    """Drop the read model's tables and migrate again from nothing."""
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
+        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    await upgrade(engine)
+
+
+async def rebuild(
+    settings: RegistrySettings,
+    *,
+    drop_existing: bool = False,
+    batch: int = 2000,
+    out: TextIO = sys.stderr,
+    idle_timeout_s: float = 10.0,
+) -> int:
+    """Replay the stream into the database; returns the number of events projected."""
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        if not await is_empty(engine):
+            if not drop_existing:
+                raise NotEmptyError(
+                    "the database already holds events; rebuild into an empty one "
+                    "(or pass --drop-existing to empty it first)"
+                )
+            await reset(engine)
+        return await _replay(settings, engine, batch=batch, out=out, idle_s=idle_timeout_s)
+    finally:
+        await engine.dispose()
+
+
+async def _replay(
+    settings: RegistrySettings, engine: AsyncEngine, *, batch: int, out: TextIO, idle_s: float
+) -> int:
+    options: dict[str, object] = {"name": "weerbaar-registry-rebuild"}
+    if settings.nats_user and settings.nats_password:
+        options.update(user=settings.nats_user, password=settings.nats_password.get_secret_value())
+    nc = await nats.connect(settings.nats_servers(), **options)
+    projector = Projector(engine, batch_max=batch)
+    projected = skipped = 0
+    started = time.monotonic()
+    try:
+        js = nc.jetstream()
+        last = (await js.stream_info(EVENTS_STREAM)).state.last_seq
+        print(f"rebuild: replaying {EVENTS_STREAM} up to sequence {last}", file=out)
+        if last == 0:
+            return 0
+        sub = await js.subscribe(
+            ALL_EVENTS,
+            stream=EVENTS_STREAM,
+            ordered_consumer=True,
+            deliver_policy=DeliverPolicy.ALL,
+            pending_msgs_limit=4 * batch,
+        )
+        pending: list[Event] = []
+        sequence = 0
+        next_report = time.monotonic() + 2.0
+        while sequence < last:
+            msg = await sub.next_msg(timeout=idle_s)
+            sequence = msg.metadata.sequence.stream
+            try:
+                pending.append(parse_event(msg.data))
+            except ValidationError:
+                skipped += 1
+            if len(pending) >= batch or sequence >= last:
+                await projector.write(pending)
+                projected += len(pending)
+                pending = []
+            if time.monotonic() >= next_report or sequence >= last:
+                rate = projected / max(time.monotonic() - started, 1e-9)
+                print(
+                    f"rebuild: {sequence}/{last} messages, {projected} events projected, "
+                    f"{skipped} skipped, {rate:,.0f} events/s",
+                    file=out,
+                    flush=True,
+                )
+                next_report = time.monotonic() + 2.0
+        await sub.unsubscribe()
+    finally:
+        await nc.close()
+    print(f"rebuild: done, {projected} events in {time.monotonic() - started:.1f}s", file=out)
+    return projected
+
+
+__all__ = ["TABLES", "NotEmptyError", "is_empty", "rebuild", "reset"]

@@ -1,0 +1,157 @@
+"""Statistics over the case facts: grouped counts, rates, acknowledgement times.
+
+Counts are computed by the database in one scan grouped by the dimensions (incident
+types and channels by their bit masks, expanded here); suppression of small cells is
+applied last, on the final cells, when the caller may see aggregates only."""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from registry.db import CaseFact
+from registry.facts import (
+    CHANNEL_BITS,
+    MEASURES,
+    SMALL_CELL,
+    TYPE_BITS,
+    decode,
+    from_mask,
+    percentile,
+    rate,
+    suppress,
+)
+from registry.filters import Dimension, StatsFilters
+from registry.queries import conditions
+
+COLUMN_OF: dict[Dimension, str] = {
+    "role": "role",
+    "incident_type": "types_mask",
+    "channel": "channels_mask",
+    "organisation": "organisation",
+    "province": "province",
+    "month": "month",
+    "urgency": "urgency",
+    "source": "source",
+    "police_status": "police_status",
+    "reason_not_reported": "reason_not_reported",
+    "perpetrator_kind": "perpetrator_kind",
+    "family_targeted": "family_targeted",
+    "pool": "pool",
+}
+_EXPAND = {
+    "incident_type": lambda mask: from_mask(mask, TYPE_BITS),
+    "channel": lambda mask: from_mask(mask, CHANNEL_BITS),
+}
+
+RATE_COLUMNS = ("aangifte_rate", "police_report_rate", "escalation_rate")
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell of a statistic: its dimension values and raw sums (before suppression)."""
+
+    key: tuple[Any, ...]
+    count: int
+    aangifte: int
+    police_report: int
+    assigned: int
+    escalated: int
+
+    def public(self, group_by: list[Dimension], *, suppressed: bool) -> dict[str, Any]:
+        """The cell as a caller sees it: counts below the threshold hidden when
+        `suppressed`, and with them every share that would reveal one."""
+        small = suppressed and self.count < SMALL_CELL
+        return {
+            **dict(zip(group_by, self.key, strict=True)),
+            "count": suppress(self.count, enabled=suppressed),
+            "aangifte_rate": None
+            if small
+            else rate(self.aangifte, self.count, suppressed=suppressed),
+            "police_report_rate": None
+            if small
+            else rate(self.police_report, self.count, suppressed=suppressed),
+            "escalation_rate": None
+            if small
+            else rate(self.escalated, self.assigned, suppressed=suppressed),
+        }
+
+
+def _order(value: Any) -> tuple[int, Any]:
+    return (1, "") if value is None else (0, str(value))
+
+
+class Statistics:
+    """Monitor figures from `case_facts`, which holds no personal data."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def cells(self, filters: StatsFilters, group_by: list[Dimension]) -> list[Cell]:
+        """Every non-empty cell of the grouping, sorted by its dimension values."""
+        columns = [getattr(CaseFact, COLUMN_OF[d]) for d in group_by]
+        sums = [func.sum(getattr(CaseFact, m)) for m in MEASURES[1:]]
+        query = (
+            select(*columns, func.count(), *sums)
+            .where(*conditions(filters, CaseFact, at="reported_at", coded=True))
+            .group_by(*columns)
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        totals: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(MEASURES))
+        width = len(group_by)
+        for row in rows:
+            keys, values = row[:width], row[width:]
+            if not values[0]:
+                continue
+            choices = [
+                _EXPAND[d](k) if d in _EXPAND else [decode(d, k)]
+                for d, k in zip(group_by, keys, strict=True)
+            ]
+            for key in itertools.product(*choices):
+                cell = totals[key]
+                for i, v in enumerate(values):
+                    cell[i] += int(v or 0)
+        return [
+            Cell(key, *sums_)
+            for key, sums_ in sorted(
+                totals.items(), key=lambda item: tuple(_order(k) for k in item[0])
+            )
+        ]
+
+    async def acknowledgement(
+        self, filters: StatsFilters, *, suppressed: bool
+    ) -> list[dict[str, Any]]:
+        """Median and 90th percentile of the time from report to acknowledgement, by
+        the pool of the adviser who acknowledged."""
+        query = (
+            select(CaseFact.pool, CaseFact.ack_seconds, func.count())
+            .where(
+                CaseFact.ack_seconds.is_not(None),
+                CaseFact.pool.is_not(None),
+                *conditions(filters, CaseFact, at="reported_at", coded=True),
+            )
+            .group_by(CaseFact.pool, CaseFact.ack_seconds)
+            .order_by(CaseFact.pool, CaseFact.ack_seconds)
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        result = []
+        for pool, group in itertools.groupby(rows, key=lambda r: r[0]):
+            histogram = [(int(r[1] or 0), int(r[2])) for r in group]
+            acknowledged = sum(n for _, n in histogram)
+            hidden = suppressed and acknowledged < SMALL_CELL
+            result.append(
+                {
+                    "pool": decode("pool", pool),
+                    "acknowledged": suppress(acknowledged, enabled=suppressed),
+                    "median_s": None if hidden else percentile(histogram, 0.5),
+                    "p90_s": None if hidden else percentile(histogram, 0.9),
+                }
+            )
+        return result

@@ -1,0 +1,326 @@
+"""Statistics against a hand-computed expectation, on SQLite and PostgreSQL.
+
+The fixture (17 cases):
+- 7 mayors of Amsterdam (GM0363, PV27), November 2026, threat via social media,
+  high, crisis line; police 3 aangifte, 2 melding, 2 none (part of the job); all
+  routed to NGB, 1 escalated; acknowledged after 60, 120, …, 420 s.
+- 5 councillors of Utrecht (GM0344, PV26), October 2026, verbal aggression and
+  threat in person, normal, media report; police none (not serious enough); routed
+  to NVvR; 3 acknowledged after 600 s, 2 not.
+- 2 aldermen of Rotterdam (GM0599, PV28), intimidation by phone, acute, crisis
+  line, both aangifte; acknowledged after 30 and 90 s. One was reported at
+  2026-10-31 23:30 UTC: 00:30 on 1 November in Amsterdam, so November.
+- 3 registrations without contact: councillors of Utrecht, November 2026, verbal
+  aggression during a meeting, melding.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from contracts.events import (
+    AdviserAssigned,
+    AssignmentAcknowledged,
+    AssignmentEscalated,
+    ContactPoint,
+    Event,
+    IncidentFacts,
+    IncidentReported,
+    Official,
+    Police,
+    RegistrationReceived,
+    derive_id,
+)
+from contracts.vocabulary import NotificationChannel, Pool
+from registry.filters import StatsFilters, StatsQuery
+from registry.retention import erasure
+from tests.support.registry import open_registry
+
+NOV = datetime(2026, 11, 10, 12, tzinfo=UTC)
+OCT = datetime(2026, 10, 12, 12, tzinfo=UTC)
+
+
+def incident(
+    n: int,
+    *,
+    role: str,
+    org: str,
+    at: datetime,
+    types: list[str],
+    channels: list[str],
+    urgency: str,
+    source: str,
+    police: dict[str, Any],
+    pool: Pool,
+    ack_after_s: int | None,
+    escalated: bool = False,
+) -> list[Event]:
+    incident_id = derive_id("stats-fixture", n)
+
+    def env(kind: str, when: datetime) -> dict[str, Any]:
+        return {
+            "event_id": derive_id("stats-fixture", kind, n),
+            "incident_id": incident_id,
+            "occurred_at": when,
+            "producer": "test",
+        }
+
+    assignment_id = derive_id("stats-assignment", n)
+    events: list[Event] = [
+        IncidentReported(
+            **env("reported", at),
+            source=source,
+            official=Official(role=role, organisation_code=org, name=f"Naam {n}"),
+            incident=IncidentFacts(types=types, channels=channels, description="Tekst."),
+            urgency=urgency,
+            police=Police(**police),
+        ),
+        AdviserAssigned(
+            **env("assigned", at + timedelta(seconds=1)),
+            assignment_id=assignment_id,
+            adviser_id=f"{pool.value}-1",
+            pool=pool,
+            urgency=urgency,
+            ack_deadline=at + timedelta(minutes=15),
+            role=role,
+            organisation_code=org,
+            contacts=[ContactPoint(channel=NotificationChannel.EMAIL, address="a@b.nl")],
+        ),
+    ]
+    if escalated:
+        events.append(
+            AssignmentEscalated(
+                **env("escalated", at + timedelta(seconds=2)),
+                previous_assignment_id=assignment_id,
+                previous_adviser_id=f"{pool.value}-1",
+                escalation_level=1,
+            )
+        )
+    if ack_after_s is not None:
+        events.append(
+            AssignmentAcknowledged(
+                **env("acknowledged", at + timedelta(seconds=ack_after_s)),
+                assignment_id=assignment_id,
+            )
+        )
+    return events
+
+
+def fixture() -> list[Event]:
+    events: list[Event] = []
+    mayor_police = [{"status": "aangifte"}] * 3 + [{"status": "melding"}] * 2
+    mayor_police += [{"status": "none", "reason_not_reported": "part_of_the_job"}] * 2
+    for i in range(7):
+        events += incident(
+            i,
+            role="mayor",
+            org="GM0363",
+            at=NOV + timedelta(hours=i),
+            types=["threat"],
+            channels=["social_media"],
+            urgency="high",
+            source="crisis_line",
+            police=mayor_police[i],
+            pool=Pool.NGB,
+            ack_after_s=60 * (i + 1),
+            escalated=i == 0,
+        )
+    for i in range(5):
+        events += incident(
+            10 + i,
+            role="councillor",
+            org="GM0344",
+            at=OCT + timedelta(hours=i),
+            types=["verbal_aggression", "threat"],
+            channels=["in_person"],
+            urgency="normal",
+            source="media_report",
+            police={"status": "none", "reason_not_reported": "not_serious_enough"},
+            pool=Pool.NVVR,
+            ack_after_s=600 if i < 3 else None,
+        )
+    for i, at in enumerate([NOV, datetime(2026, 10, 31, 23, 30, tzinfo=UTC)]):
+        events += incident(
+            20 + i,
+            role="alderman",
+            org="GM0599",
+            at=at,
+            types=["intimidation"],
+            channels=["phone"],
+            urgency="acute",
+            source="crisis_line",
+            police={"status": "aangifte"},
+            pool=Pool.WETHOUDERSVERENIGING,
+            ack_after_s=30 + 60 * i,
+        )
+    for i in range(3):
+        events.append(
+            RegistrationReceived(
+                event_id=derive_id("stats-registration", i),
+                incident_id=derive_id("stats-registration-id", i),
+                occurred_at=NOV + timedelta(days=1, hours=i),
+                producer="test",
+                external_id=f"UTR-{i}",
+                organisation_code="GM0344",
+                role="councillor",
+                incident=IncidentFacts(types=["verbal_aggression"], channels=["during_meeting"]),
+                police=Police(status="melding"),
+            )
+        )
+    return events
+
+
+def counts(cells: list[Any]) -> dict[tuple[Any, ...], int]:
+    return {c.key: c.count for c in cells}
+
+
+EXPECTED_COUNTS: dict[tuple[str, ...], dict[tuple[Any, ...], int]] = {
+    (): {(): 17},
+    ("role",): {("alderman",): 2, ("councillor",): 8, ("mayor",): 7},
+    ("incident_type",): {("verbal_aggression",): 8, ("threat",): 12, ("intimidation",): 2},
+    ("channel",): {("in_person",): 5, ("phone",): 2, ("social_media",): 7, ("during_meeting",): 3},
+    ("organisation",): {("GM0344",): 8, ("GM0363",): 7, ("GM0599",): 2},
+    ("province",): {("PV26",): 8, ("PV27",): 7, ("PV28",): 2},
+    ("month",): {("2026-10",): 5, ("2026-11",): 12},
+    ("urgency",): {("acute",): 2, ("high",): 7, ("normal",): 5, (None,): 3},
+    ("source",): {("crisis_line",): 9, ("media_report",): 5, ("municipal_registration",): 3},
+    ("police_status",): {("aangifte",): 5, ("melding",): 5, ("none",): 7},
+    ("reason_not_reported",): {
+        ("not_serious_enough",): 5,
+        ("part_of_the_job",): 2,
+        (None,): 10,
+    },
+    ("pool",): {("ngb",): 7, ("nvvr",): 5, ("wethoudersvereniging",): 2, (None,): 3},
+    ("role", "month"): {
+        ("alderman", "2026-11"): 2,
+        ("councillor", "2026-10"): 5,
+        ("councillor", "2026-11"): 3,
+        ("mayor", "2026-11"): 7,
+    },
+    ("incident_type", "channel"): {
+        ("verbal_aggression", "in_person"): 5,
+        ("verbal_aggression", "during_meeting"): 3,
+        ("threat", "in_person"): 5,
+        ("threat", "social_media"): 7,
+        ("intimidation", "phone"): 2,
+    },
+}
+
+
+@pytest.fixture
+async def registry(registry_database_url: str) -> Any:
+    async with open_registry(registry_database_url) as opened:
+        await opened.projector.write(fixture())
+        yield opened
+
+
+@pytest.mark.parametrize("group_by", list(EXPECTED_COUNTS), ids=lambda g: "x".join(g) or "all")
+async def test_counts_match_the_hand_computed_figures(
+    registry: Any, group_by: tuple[str, ...]
+) -> None:
+    cells = await registry.statistics.cells(StatsFilters(), list(group_by))
+    assert counts(cells) == EXPECTED_COUNTS[group_by]
+
+
+async def test_rates_match_the_hand_computed_figures(registry: Any) -> None:
+    cells = {c.key: c for c in await registry.statistics.cells(StatsFilters(), ["role"])}
+    mayor = cells[("mayor",)].public(["role"], suppressed=False)
+    assert mayor == {
+        "role": "mayor",
+        "count": 7,
+        "aangifte_rate": round(3 / 7, 3),
+        "police_report_rate": round(5 / 7, 3),
+        "escalation_rate": round(1 / 7, 3),
+    }
+    councillor = cells[("councillor",)].public(["role"], suppressed=False)
+    assert councillor["aangifte_rate"] == 0.0
+    assert councillor["police_report_rate"] == round(3 / 8, 3)
+    assert councillor["escalation_rate"] == 0.0  # 0 of the 5 routed; registrations aren't
+
+
+async def test_small_cells_are_suppressed_for_aggregate_readers(registry: Any) -> None:
+    cells = {c.key: c for c in await registry.statistics.cells(StatsFilters(), ["role"])}
+    shown = {key: c.public(["role"], suppressed=True) for key, c in cells.items()}
+    assert shown[("alderman",)] == {
+        "role": "alderman",
+        "count": "<5",
+        "aangifte_rate": None,
+        "police_report_rate": None,
+        "escalation_rate": None,
+    }
+    assert shown[("mayor",)]["count"] == 7
+    # 3 aangifte and 1 escalation among 7 mayors would reveal counts below 5
+    assert shown[("mayor",)]["aangifte_rate"] is None
+    assert shown[("mayor",)]["escalation_rate"] is None
+    assert shown[("mayor",)]["police_report_rate"] == round(5 / 7, 3)
+    assert shown[("councillor",)]["count"] == 8
+    assert shown[("councillor",)]["aangifte_rate"] == 0.0
+    every = await registry.statistics.cells(StatsFilters(), ["role", "month"])
+    for cell in every:
+        public = cell.public(["role", "month"], suppressed=True)
+        if cell.count < 5:
+            assert public["count"] == "<5"
+        else:
+            assert public["count"] == cell.count
+
+
+async def test_acknowledgement_times_by_pool(registry: Any) -> None:
+    raw = {
+        p["pool"]: p
+        for p in await registry.statistics.acknowledgement(StatsFilters(), suppressed=False)
+    }
+    assert raw["ngb"] == {"pool": "ngb", "acknowledged": 7, "median_s": 240.0, "p90_s": 384.0}
+    assert raw["nvvr"]["median_s"] == 600.0 and raw["nvvr"]["acknowledged"] == 3
+    assert raw["wethoudersvereniging"]["median_s"] == 60.0
+    shown = {
+        p["pool"]: p
+        for p in await registry.statistics.acknowledgement(StatsFilters(), suppressed=True)
+    }
+    assert shown["ngb"]["median_s"] == 240.0
+    assert shown["nvvr"] == {"pool": "nvvr", "acknowledged": "<5", "median_s": None, "p90_s": None}
+
+
+async def test_filters_narrow_the_cases(registry: Any) -> None:
+    async def total(**filters: Any) -> int:
+        query = StatsQuery.model_validate(filters)
+        cells = await registry.statistics.cells(query, [])
+        return cells[0].count if cells else 0
+
+    assert await total(role=["mayor", "alderman"]) == 9
+    assert await total(incident_type=["threat"]) == 12
+    assert await total(incident_type=["threat", "intimidation"]) == 14
+    assert await total(channel=["during_meeting"]) == 3
+    assert await total(organisation_code=["GM0344"]) == 8
+    assert await total(province_code=["PV28"]) == 2
+    assert await total(urgency=["acute"]) == 2
+    assert await total(source=["municipal_registration"]) == 3
+    assert await total(police_status=["aangifte"]) == 5
+    assert await total(reason_not_reported=["part_of_the_job"]) == 2
+    assert await total(pool=["ngb"]) == 7
+    assert await total(**{"from": "2026-11-01", "to": "2026-12-01"}) == 12
+    # 2026-10-31 23:30 UTC is already November in Amsterdam
+    assert await total(**{"from": "2026-10-01", "to": "2026-11-01"}) == 5
+    assert await total(role=["mayor"], police_status=["none"]) == 2
+
+
+async def test_erasure_leaves_the_statistics_as_they_were(registry: Any) -> None:
+    groupings = [list(g) for g in EXPECTED_COUNTS]
+    before = [await registry.statistics.cells(StatsFilters(), g) for g in groupings]
+    ack_before = await registry.statistics.acknowledgement(StatsFilters(), suppressed=False)
+    ids = [derive_id("stats-fixture", n) for n in (0, 3, 10, 21)]
+    await registry.projector.write(
+        [erasure(i, requested_by="registry-retention", reason="retention") for i in ids]
+    )
+    for incident_id in ids:
+        record, _ = await registry.queries.incident(incident_id)
+        assert record.erased_at is not None and record.official_name is None
+    after = [await registry.statistics.cells(StatsFilters(), g) for g in groupings]
+    assert after == before
+    assert await registry.statistics.acknowledgement(StatsFilters(), suppressed=False) == (
+        ack_before
+    )
+    assert uuid.UUID(str(ids[0]))  # the ids are real incident ids

@@ -1,0 +1,78 @@
+"""Helpers for the registry's tests: a migrated database, snapshots to compare row for
+row, the recorded event sequence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts.events import Event, parse_event
+from registry.db import TABLES, Base, make_engine
+from registry.migrate import upgrade
+from registry.queries import Queries
+from registry.stats import Statistics
+from registry.store import Projector
+
+DATA = Path(__file__).resolve().parents[1] / "integration" / "data"
+RECORDED = DATA / "registry_events.jsonl"
+
+
+@dataclass
+class Registry:
+    engine: AsyncEngine
+    projector: Projector
+    queries: Queries
+    statistics: Statistics
+
+
+@asynccontextmanager
+async def open_registry(url: str) -> AsyncIterator[Registry]:
+    """A migrated database with the registry's writer and readers on it."""
+    engine = make_engine(url)
+    await upgrade(engine)
+    try:
+        yield Registry(engine, Projector(engine), Queries(engine), Statistics(engine))
+    finally:
+        await engine.dispose()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, str) and value[:1] == "{":
+        try:
+            return json.dumps(json.loads(value), sort_keys=True)
+        except ValueError:
+            return value
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of the read model, sorted, values made comparable
+    across databases."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    async with engine.connect() as conn:
+        for name in TABLES:
+            table = Base.metadata.tables[name]
+            rows = (await conn.execute(select(table))).all()
+            found[name] = sorted(
+                (tuple(_plain(v) for v in row) for row in rows), key=lambda r: repr(r)
+            )
+    return found
+
+
+def recorded_events() -> list[Event]:
+    """The event sequence recorded from a real run (tests/support/record_events.py),
+    in stream order."""
+    lines = RECORDED.read_text().splitlines()
+    return [parse_event(line) for line in lines if line.strip()]
