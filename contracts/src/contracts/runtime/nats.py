@@ -10,6 +10,10 @@ from typing import Any
 
 from faststream.nats import NatsBroker
 from faststream.nats.prometheus import NatsPrometheusMiddleware
+from faststream.nats.prometheus.provider import (
+    BatchNatsMetricsSettingsProvider,
+    NatsMetricsSettingsProvider,
+)
 from faststream.nats.security import NatsUserPassword
 from nats.errors import Error as NatsError
 from nats.js.client import JetStreamContext
@@ -39,6 +43,49 @@ async def _reconnected_cb() -> None:
     _log.info("nats reconnected")
 
 
+def subject_pattern(subject: str) -> str:
+    """A subject as a metric label: the incident id at its end becomes `*`, so the
+    number of series stays bounded (and no id reaches a label)."""
+    head, _, last = subject.rpartition(".")
+    if head.startswith(("weerbaar.events.", "weerbaar.timers.", "weerbaar.dead.")) and last:
+        return f"{head}.*"
+    return subject
+
+
+class _BoundedProvider(NatsMetricsSettingsProvider):
+    def get_consume_attrs_from_message(self, msg: Any) -> Any:
+        attrs = super().get_consume_attrs_from_message(msg)
+        attrs["destination_name"] = subject_pattern(attrs["destination_name"])
+        return attrs
+
+    def get_publish_destination_name_from_cmd(self, cmd: Any) -> str:
+        return subject_pattern(super().get_publish_destination_name_from_cmd(cmd))
+
+
+class _BoundedBatchProvider(BatchNatsMetricsSettingsProvider):
+    def get_consume_attrs_from_message(self, msg: Any) -> Any:
+        attrs = super().get_consume_attrs_from_message(msg)
+        attrs["destination_name"] = subject_pattern(attrs["destination_name"])
+        return attrs
+
+    def get_publish_destination_name_from_cmd(self, cmd: Any) -> str:
+        return subject_pattern(super().get_publish_destination_name_from_cmd(cmd))
+
+
+def _bounded_provider(msg: Any) -> Any:
+    if isinstance(msg, list | tuple):
+        return _BoundedBatchProvider()
+    return _BoundedProvider()
+
+
+class BoundedNatsPrometheusMiddleware(NatsPrometheusMiddleware):
+    """FastStream's NATS metrics with subjects reduced to their pattern."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._settings_provider_factory = _bounded_provider
+
+
 def build_broker(settings: ServiceSettings, *, service: str, **options: Any) -> NatsBroker:
     """A FastStream NATS broker: nothing connects until it is started."""
     security = None
@@ -56,7 +103,9 @@ def build_broker(settings: ServiceSettings, *, service: str, **options: Any) -> 
         error_cb=_error_cb,
         disconnected_cb=_disconnected_cb,
         reconnected_cb=_reconnected_cb,
-        middlewares=[NatsPrometheusMiddleware(registry=REGISTRY, app_name=f"weerbaar_{service}")],
+        middlewares=[
+            BoundedNatsPrometheusMiddleware(registry=REGISTRY, app_name=f"weerbaar_{service}")
+        ],
         logger=None,
         **options,
     )
