@@ -213,3 +213,12 @@ def deliver_promptly(broker: NatsBroker) -> None:
 
         fetch._prompt = True  # type: ignore[attr-defined]
         subscription.fetch = fetch
+
+
+async def stop_quietly(broker: NatsBroker) -> None:
+    """Stop the broker on shutdown: in-flight messages are left unacknowledged (JetStream
+    redelivers them); a NATS that is already gone is no reason to fail the shutdown."""
+    try:
+        await broker.stop()
+    except Exception as exc:
+        _log.warning("broker stopped uncleanly", error_type=type(exc).__name__)

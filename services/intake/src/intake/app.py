@@ -27,7 +27,7 @@ from contracts.runtime.http import (
     install_problem_handlers,
 )
 from contracts.runtime.logging import configure_logging, get_logger
-from contracts.runtime.nats import build_broker, document_publishers
+from contracts.runtime.nats import build_broker, document_publishers, stop_quietly
 from contracts.tokens import AckClaim, InvalidTokenError, verify_ack_token
 from intake import pages
 from intake.adapters import JetStreamPublisher, KeyValueIdempotencyStore, StreamIncidentLookup
@@ -133,7 +133,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             yield
         finally:
             connecting.cancel()
-            await broker.stop()
+            await stop_quietly(broker)
 
     app = FastAPI(
         title="Weerbaar intake API",

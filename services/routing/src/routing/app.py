@@ -35,6 +35,7 @@ from contracts.runtime.nats import (
     document_publishers,
     publish_event,
     start_with_retry,
+    stop_quietly,
 )
 from contracts.subjects import ROUTING_CONSUMER, ROUTING_TIMERS_CONSUMER, TIMERS_STREAM
 from contracts.vocabulary import Pool
@@ -211,7 +212,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         finally:
             for task in tasks:
                 task.cancel()
-            await broker.stop()
+            await stop_quietly(broker)
 
     app = FastAPI(
         title="Weerbaar routing",

@@ -1,0 +1,39 @@
+"""SIGTERM stops a service cleanly, even when NATS is already gone."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.support.servers import ROOT
+from tests.support.system import System
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats]
+
+
+@pytest.fixture(scope="module")
+async def system(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
+    running = System(
+        workdir=tmp_path_factory.mktemp("shutdown"), roster=ROOT / "deploy/config/roster.yaml"
+    )
+    try:
+        await running.start()
+        yield running
+    finally:
+        await running.stop()
+
+
+async def test_sigterm_with_nats_gone_exits_cleanly(system: System) -> None:
+    assert system.nats is not None
+    system.nats.stop()
+    for name in ("intake", "routing"):
+        process = system.services[name]
+        assert process.process is not None
+        popen = process.process
+        popen.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal: -15 is a clean stop.
+        assert popen.wait(20) in (0, -signal.SIGTERM), process.log_text()[-2000:]
+        assert "Application shutdown failed" not in process.log_text()
+        process.process = None
