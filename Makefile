@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help setup run test lint unit integration e2e schemas check-schemas bench clean
+.PHONY: help setup run test lint unit integration e2e schemas check-schemas bench bench-registry clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ e2e: setup  ## every service as a process, driven over HTTP
 
 test: lint  ## lint and the whole suite
 	$(PYTEST) tests
+
+bench-registry: setup  ## registry: ingest and statistics on 1M incidents, PostgreSQL and SQLite (BENCH_INCIDENTS=…)
+	$(UV) run --frozen python -m tests.bench.registry_bench
 
 schemas: setup  ## regenerate the JSON Schema, AsyncAPI and OpenAPI documents in docs/
 	$(UV) run --frozen python -m tests.support.schemas write

@@ -90,7 +90,6 @@ async def _replay(
             stream=EVENTS_STREAM,
             ordered_consumer=True,
             deliver_policy=DeliverPolicy.ALL,
-            pending_msgs_limit=4 * batch,
         )
         pending: list[Event] = []
         sequence = 0
