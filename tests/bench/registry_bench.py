@@ -407,7 +407,32 @@ def stats_queries() -> list[tuple[str, Callable[[Statistics, Queries], Awaitable
     ]
 
 
-async def time_queries(url: str, runs: int) -> list[tuple[str, float]]:
+PLANNED = ("by role", "by province x month", "by role x incident type", "ack median/p90 by pool")
+
+
+async def explain(engine: Any, name: str, run: Any) -> str:
+    """The database's plan of the statement a query runs (with the time it took)."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        seen.append((statement, params))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        await run(Statistics(engine), Queries(engine))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    statement, params = seen[-1]
+    prefix = "EXPLAIN ANALYZE " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    async with engine.connect() as conn:
+        rows = (await conn.exec_driver_sql(prefix + statement, params)).all()
+    plan = "\n".join("    " + " ".join(str(c) for c in row[-1:]) for row in rows)
+    return f"  {name}: {' '.join(statement.split())}\n{plan}"
+
+
+async def time_queries(url: str, runs: int) -> tuple[list[tuple[str, float]], list[str]]:
     engine = make_engine(url)
     try:
         if engine.dialect.name == "postgresql":
@@ -427,7 +452,8 @@ async def time_queries(url: str, runs: int) -> list[tuple[str, float]]:
                 await run(statistics_, queries)
                 times.append((time.perf_counter() - began) * 1000)
             results.append((name, statistics.median(times)))
-        return results
+        plans = [await explain(engine, n, r) for n, r in stats_queries() if n in PLANNED]
+        return results, plans
     finally:
         await engine.dispose()
 
@@ -463,18 +489,20 @@ async def main() -> int:
         print(line, file=sys.stderr, flush=True)
 
     out(
-        f"registry benchmark: {count:,} incidents, {os.cpu_count()} cores, "
-        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
+        f"registry benchmark: {count:,} incidents, {os.cpu_count()} cores, {cpu_model()}, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
     )
     table: list[str] = []
+    plans: list[str] = []
     for kind in kinds:
         with tempfile.TemporaryDirectory(prefix="weerbaar-bench-") as tmp:
             async with database(kind, Path(tmp)) as (url, label):
                 out(f"{label}: ingesting…")
                 events, spent = await ingest(url, count, out=out)
                 out(f"{label}: timing statistics…")
-                timings = await time_queries(url, runs)
-        table.append(f"\n{label}, {count:,} incidents")
+                timings, explained = await time_queries(url, runs)
+        table.append(f"\n{label}, {count:,} incidents (load average {os.getloadavg()[0]:.1f})")
+        plans.append(f"\n{label}\n" + "\n".join(explained))
         table.append(
             f"  projection ingest: {events:,} events in {spent:,.0f} s = "
             f"{events / spent:,.0f} events/s"
@@ -482,7 +510,16 @@ async def main() -> int:
         for name, ms in timings:
             table.append(f"  {name:<34} {ms:8.1f} ms")
     print("\n".join(table))
+    print("\nquery plans:" + "\n".join(plans))
     return 0
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.machine()
 
 
 if __name__ == "__main__":

@@ -189,6 +189,8 @@ class CaseFact(Base):
     __table_args__ = (
         Index("ix_case_facts_reported_at", "reported_at"),
         Index("ix_case_facts_organisation", "organisation"),
+        # acknowledgement times by pool: read in order from the index, no sort
+        Index("ix_case_facts_pool_ack", "pool", "ack_seconds"),
     )
 
 
@@ -203,6 +205,7 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages, not 2 MiB
             cursor.close()
 
     return engine
