@@ -10,7 +10,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Iterable, MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -105,10 +105,18 @@ def _stdlib_record_without_message(
         record.exc_text = None
     event_dict.pop("_record", None)
     event_dict.pop("_from_structlog", None)
+    # Some libraries put a formatted traceback, messages included, into the text.
+    message = event_dict.get("event")
+    if isinstance(message, str) and "Traceback (most recent call last)" in message:
+        event_dict["event"] = message.split("Traceback (most recent call last)")[0].strip() or (
+            "error (traceback omitted)"
+        )
     return event_dict
 
 
-def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -> None:
+def configure_logging(
+    *, service: str, level: str = "INFO", json: bool = True, stream: TextIO | None = None
+) -> None:
     """Configure structlog and the standard library to write allow-listed records."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -123,7 +131,7 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
     structlog.configure(
         processors=[*shared, *tail],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
@@ -131,7 +139,7 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
         foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
         processors=[_stdlib_record_without_message, *tail],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -21,6 +21,7 @@ from contracts.runtime.nats import (
     document_publishers,
     publish_event,
     start_with_retry,
+    stop_quietly,
 )
 from contracts.subjects import NOTIFY_CONSUMER
 from contracts.vocabulary import NotificationChannel
@@ -144,7 +145,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
             yield
         finally:
             starting.cancel()
-            await broker.stop()
+            await stop_quietly(broker)
             await notify.http.aclose()
 
     app = FastAPI(

@@ -29,6 +29,7 @@ from contracts.runtime.nats import (
     document_publishers,
     publish_event,
     start_with_retry,
+    stop_quietly,
 )
 from contracts.subjects import REGISTRY_CONSUMER
 from registry.api import build_router
@@ -103,7 +104,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await broker.stop()
+            await stop_quietly(broker)
             await projector.stop()
             await engine.dispose()
 
