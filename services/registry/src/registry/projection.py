@@ -7,6 +7,7 @@ A duplicate changes nothing; an event that arrives late lands in its place.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,9 +55,10 @@ PERSONAL_VALUES = ("official_name", "official_phone", "official_email", "descrip
 """The incident's values that are personal data, nulled by an erasure."""
 
 
-def sort_key(event: Event) -> tuple[datetime, int, str]:
-    """Events in the order they happened; the lifecycle order breaks exact ties."""
-    return (event.occurred_at, _RANK.get(event.type, 99), str(event.event_id))
+def sort_key(event: Event) -> tuple[datetime, int, uuid.UUID]:
+    """Events in the order they happened; the lifecycle order breaks exact ties, then
+    the event id (UUIDs order as their text does)."""
+    return (event.occurred_at, _RANK.get(event.type, 99), event.event_id)
 
 
 @dataclass

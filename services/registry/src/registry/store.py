@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import JSON, Table, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -52,9 +52,19 @@ def _statements(dialect_name: str) -> dict[str, Any]:
 
     def upsert(table: Table, key: str) -> Any:
         stmt = dialect.insert(table)
+        columns = [c for c in table.columns if c.name != key]
+        # A refresh that changes nothing (most notifications) writes nothing: no new
+        # row version, no WAL. JSON has no equality on PostgreSQL; those columns
+        # only change together with compared ones (the masks, `reported`).
+        changed = [
+            c.is_distinct_from(stmt.excluded[c.name])
+            for c in columns
+            if not isinstance(c.type, JSON)
+        ]
         return stmt.on_conflict_do_update(
             index_elements=[key],
-            set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != key},
+            set_={c.name: stmt.excluded[c.name] for c in columns},
+            where=or_(*changed),
         )
 
     return {
