@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.auth import OPERATOR
 from tests.support.servers import ROOT
 from tests.support.system import System
 
@@ -26,7 +27,8 @@ async def system(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Syst
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as http:
+    # The operator's token by default; tests acting as another role pass their own.
+    async with httpx.AsyncClient(timeout=10, headers=OPERATOR) as http:
         yield http
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from contracts.subjects import EVENTS_STREAM, TIMER_PREFIX, TIMERS_STREAM, event_subject
 from contracts.tokens import sign_ack_token
+from tests.support.auth import OPS
 from tests.support.servers import ServiceProcess, eventually, free_port
 from tests.support.system import System, subject_of, wait_for_incident
 
@@ -354,5 +355,5 @@ async def test_a_broken_roster_on_reload_keeps_the_old_one(
         assert "advisers.0.pool" in log
     finally:
         system.roster.write_text(ROSTER)
-    metrics = (await client.get(f"{system.services['routing'].base_url}/metrics")).text
+    metrics = (await client.get(f"{system.services['routing'].base_url}/metrics", headers=OPS)).text
     assert 'weerbaar_routing_roster_reloads_total{outcome="refused"}' in metrics

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import roster_without
+from tests.support.auth import OPS
 from tests.support.servers import ROOT, eventually
 from tests.support.system import System, wait_for_incident
 
@@ -97,7 +98,7 @@ async def test_canary_personal_data_never_reaches_a_log(
     leaked = [label for label, value in CANARY.items() if value in logs]
     assert leaked == [], f"personal data in the logs: {leaked}"
     for service in system.services.values():
-        metrics = (await client.get(f"{service.base_url}/metrics")).text
+        metrics = (await client.get(f"{service.base_url}/metrics", headers=OPS)).text
         assert [v for v in CANARY.values() if v in metrics] == []
         # Subjects are labels with the incident id cut off: series stay bounded.
         assert incident_id not in metrics, service.name

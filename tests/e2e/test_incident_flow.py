@@ -11,6 +11,7 @@ import nats
 import pytest
 
 from contracts.subjects import EVENTS_STREAM, event_subject
+from tests.support import auth
 from tests.support.servers import eventually
 from tests.support.system import System, body_of, wait_for_incident
 
@@ -217,6 +218,7 @@ async def test_registration_with_and_without_contact(
     system: System, client: httpx.AsyncClient
 ) -> None:
     url = f"{system.intake}/v1/registrations"
+    as_system = auth.system("GM0344")
     external = f"REG-{uuid.uuid4().hex[:8]}"
     body = {
         "external_id": external,
@@ -228,20 +230,23 @@ async def test_registration_with_and_without_contact(
         "family_targeted": False,
         "wants_contact": False,
     }
-    first = await client.post(url, json=body)
-    again = await client.post(url, json=body)
+    first = await client.post(url, json=body, headers=as_system)
+    again = await client.post(url, json=body, headers=as_system)
     assert first.status_code == again.status_code == 202, first.text
     assert first.json() == again.json()
     assert first.json()["incident_id"] is None
-    changed = await client.post(url, json={**body, "family_targeted": True})
+    changed = await client.post(url, json={**body, "family_targeted": True}, headers=as_system)
     assert changed.status_code == 409
+    elsewhere = await client.post(url, json=body, headers=auth.system("GM0363"))
+    assert elsewhere.status_code == 403
+    assert (await client.post(url, json=body)).status_code == 403  # an operator
 
     with_name = {
         **body,
         "external_id": external + "-b",
         "official": {"role": "councillor", "name": "B. Jansen"},
     }
-    refused = await client.post(url, json=with_name)
+    refused = await client.post(url, json=with_name, headers=as_system)
     assert refused.status_code == 422
     assert "wants_contact" in refused.json()["detail"]
 
@@ -250,7 +255,7 @@ async def test_registration_with_and_without_contact(
         "official": {"role": "councillor", "name": "B. Jansen", "phone": "+31687654321"},
         "wants_contact": True,
     }
-    response = await client.post(url, json=wanted)
+    response = await client.post(url, json=wanted, headers=as_system)
     assert response.status_code == 202, response.text
     incident_id = response.json()["incident_id"]
     record = await wait_for_incident(

@@ -14,6 +14,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from contracts.tokens import verify_ack_token
+from tests.support.auth import OPS
 from tests.support.http_receiver import HttpReceiver
 from tests.support.servers import ROOT, eventually
 from tests.support.system import System, wait_for_incident
@@ -116,10 +117,12 @@ async def test_an_acute_page_over_every_channel_leaks_nothing(
     leaked = [k for k, v in secrets.items() if v in logs]
     assert leaked == [], f"personal data in the logs: {leaked}"
     for service in system.services.values():
-        metrics = (await client.get(f"{service.base_url}/metrics")).text
+        metrics = (await client.get(f"{service.base_url}/metrics", headers=OPS)).text
         leaked = [k for k, v in secrets.items() if v in metrics]
         assert leaked == [], f"personal data in {service.name}'s metrics: {leaked}"
-    notify_metrics = (await client.get(f"{system.services['notify'].base_url}/metrics")).text
+    notify_metrics = (
+        await client.get(f"{system.services['notify'].base_url}/metrics", headers=OPS)
+    ).text
     providers = {
         sample.labels["provider"]
         for family in text_string_to_metric_families(notify_metrics)

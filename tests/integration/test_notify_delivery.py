@@ -23,6 +23,7 @@ from nats.js.client import JetStreamContext
 from contracts.events import NotificationFailed, NotificationSent, derive_id
 from contracts.tokens import verify_ack_token
 from contracts.vocabulary import NotificationChannel, Urgency
+from tests.support.auth import OPS
 from tests.support.http_receiver import HttpReceiver
 from tests.support.notify_helpers import (
     ACK_SECRET,
@@ -67,7 +68,7 @@ class Rig:
 
     async def metrics(self) -> str:
         async with httpx.AsyncClient(timeout=5) as client:
-            return (await client.get(f"{self.notify.base_url}/metrics")).text
+            return (await client.get(f"{self.notify.base_url}/metrics", headers=OPS)).text
 
     def mails_for(self, assignment_text: str) -> list[Message]:
         return self.mailbox.mentioning(assignment_text)

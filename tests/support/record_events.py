@@ -18,6 +18,8 @@ import httpx
 import nats
 
 from contracts.subjects import ALL_EVENTS, EVENTS_STREAM
+from tests.support.auth import OPERATOR
+from tests.support.auth import system as municipal
 from tests.support.servers import ROOT
 from tests.support.system import System, settle_briefly, wait_for_incident
 
@@ -58,7 +60,7 @@ def call(role: str, organisation: str, urgency: str, n: int) -> dict[str, Any]:
 
 
 async def drive(system: System) -> None:
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10, headers=OPERATOR) as client:
         ids = []
         for n, (role, organisation, urgency) in enumerate(CALLS):
             r = await client.post(
@@ -81,7 +83,9 @@ async def drive(system: System) -> None:
             }
             if wants:
                 body["official"] |= {"name": "Recorded Registrant", "phone": "+31600000000"}
-            r = await client.post(f"{system.intake}/v1/registrations", json=body)
+            r = await client.post(
+                f"{system.intake}/v1/registrations", json=body, headers=municipal("GM0363")
+            )
             r.raise_for_status()
         for incident_id in ids:
             await wait_for_incident(client, system.registry, incident_id, having={"assigned"})

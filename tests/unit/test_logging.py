@@ -47,8 +47,7 @@ def test_a_library_traceback_in_the_message_is_dropped(
     lines: Callable[[], list[dict[str, Any]]],
 ) -> None:
     logging.getLogger("uvicorn.error").error(
-        "Exception in ASGI application\nTraceback (most recent call last):\n  ...\n"
-        "ValueError: %s",
+        "Exception in ASGI application\nTraceback (most recent call last):\n  ...\nValueError: %s",
         SECRET,
     )
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -120,8 +120,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
 
-def install_operational_routes(app: FastAPI, *, readiness: ReadinessCheck) -> None:
-    """`/healthz` (alive), `/readyz` (connected to what it needs) and `/metrics`."""
+def install_operational_routes(
+    app: FastAPI, *, readiness: ReadinessCheck, metrics_guard: Callable[..., Any] | None = None
+) -> None:
+    """`/healthz` (alive), `/readyz` (connected to what it needs), both open, and
+    `/metrics`, behind `metrics_guard` (the ops role) when one is given."""
 
     @app.get("/healthz", tags=["operations"], include_in_schema=True)
     async def healthz() -> dict[str, str]:
@@ -136,7 +139,12 @@ def install_operational_routes(app: FastAPI, *, readiness: ReadinessCheck) -> No
             status_code=200 if ready else 503,
         )
 
-    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=PlainTextResponse,
+        dependencies=[Depends(metrics_guard)] if metrics_guard else [],
+    )
     async def metrics() -> PlainTextResponse:
         return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 

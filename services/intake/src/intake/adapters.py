@@ -81,6 +81,23 @@ class StreamIncidentLookup:
     async def exists(self, incident_id: uuid.UUID) -> bool:
         return await self._last("incident.reported", incident_id) is not None
 
+    async def assigned_advisers(self, incident_id: uuid.UUID) -> list[str]:
+        """Every adviser the incident was ever assigned to, oldest first."""
+        js = self._broker.connection.jetstream(timeout=self._timeout_s)
+        subject = event_subject(AdviserAssigned.TYPE, incident_id)
+        found: list[str] = []
+        sequence = 1
+        try:
+            while len(found) < 100:
+                message = await js.get_msg(EVENTS_STREAM, seq=sequence, subject=subject, next=True)
+                found.append(AdviserAssigned.model_validate_json(message.data or b"").adviser_id)
+                sequence = (message.seq or sequence) + 1
+        except NotFoundError:
+            pass
+        except (NatsError, TimeoutError, OSError) as exc:
+            raise PublishFailedError(type(exc).__name__) from exc
+        return found
+
     async def current_assignment(self, incident_id: uuid.UUID) -> AdviserAssigned | None:
         data = await self._last(AdviserAssigned.TYPE, incident_id)
         return AdviserAssigned.model_validate_json(data) if data else None

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
 
-from fastapi import FastAPI, Header, Path, Request
+from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.nats import NatsBroker
 from prometheus_client import Counter
 
 from contracts.events import (
     ActionRecorded,
+    AdviserAssigned,
     AssignmentAcknowledged,
     Event,
     IncidentClosed,
@@ -20,6 +21,7 @@ from contracts.events import (
     IncidentReported,
     RegistrationReceived,
 )
+from contracts.runtime.auth import Principal, Role, forbidden, secure
 from contracts.runtime.http import (
     BodyGuardMiddleware,
     ProblemError,
@@ -152,7 +154,20 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         connected = bool(app.state.connected) and broker.connection.is_connected
         return {"nats": connected}
 
-    install_operational_routes(app, readiness=readiness)
+    security = secure(app)
+    allow = security.allow
+    install_operational_routes(
+        app, readiness=readiness, metrics_guard=allow(Role.OPS, what="read metrics")
+    )
+    Reporter = Annotated[
+        Principal, Depends(allow(Role.OPERATOR, Role.COORDINATOR, what="report incidents"))
+    ]
+    System = Annotated[Principal, Depends(allow(Role.MUNICIPAL_SYSTEM, what="post registrations"))]
+    CaseWorker = Annotated[
+        Principal,
+        Depends(allow(Role.OPERATOR, Role.COORDINATOR, Role.ADVISER, what="work on cases")),
+    ]
+    MaybePrincipal = Annotated[Principal | None, Depends(security.optional())]
 
     def unavailable(command: str) -> ProblemError:
         COMMANDS.labels(command, "unavailable").inc()
@@ -162,6 +177,16 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             "The event store did not confirm storing the request; nothing was accepted. "
             "Retry with the same Idempotency-Key.",
             headers={"Retry-After": str(settings.retry_after_s)},
+        )
+
+    def superseded(command: str, current: AdviserAssigned | None) -> ProblemError:
+        COMMANDS.labels(command, "superseded").inc()
+        return ProblemError(
+            409,
+            "Assignment superseded",
+            "This assignment is no longer current: the case was escalated to another "
+            "adviser. Nothing was acknowledged.",
+            extra={"current_assignment_id": str(current.assignment_id) if current else None},
         )
 
     async def run(command: str, call: Callable[[], Awaitable[T]]) -> T:
@@ -176,15 +201,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                 "This Idempotency-Key was used before with a different request body.",
             ) from None
         except SupersededError as exc:
-            COMMANDS.labels(command, "superseded").inc()
-            current = exc.current
-            raise ProblemError(
-                409,
-                "Assignment superseded",
-                "This assignment is no longer current: the case was escalated to another "
-                "adviser. Nothing was acknowledged.",
-                extra={"current_assignment_id": str(current.assignment_id) if current else None},
-            ) from None
+            raise superseded(command, exc.current) from None
         except InvalidLinkError:
             COMMANDS.labels(command, "invalid_link").inc()
             raise ProblemError(
@@ -203,11 +220,26 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         )
         return JSONResponse(body.model_dump(mode="json"), status_code=202)
 
-    async def require_incident(incident_id: uuid.UUID, command: str) -> None:
+    def not_found(incident_id: uuid.UUID, command: str) -> ProblemError:
+        COMMANDS.labels(command, "not_found").inc()
+        return ProblemError(404, "Not found", f"No incident {incident_id}.")
+
+    async def require_incident(
+        incident_id: uuid.UUID, command: str, principal: Principal | None = None
+    ) -> None:
+        """The incident exists and, for an adviser, was assigned to them now or before
+        (otherwise it is 404, so ids cannot be probed)."""
         found = await run(command, lambda: lookup.exists(incident_id))
         if not found:
-            COMMANDS.labels(command, "not_found").inc()
-            raise ProblemError(404, "Not found", f"No incident {incident_id}.")
+            raise not_found(incident_id, command)
+        if principal is not None and principal.role is Role.ADVISER:
+            advisers = await run(command, lambda: lookup.assigned_advisers(incident_id))
+            if principal.adviser_id not in advisers:
+                raise not_found(incident_id, command)
+
+    def scoped(principal: Principal, key: str | None) -> str | None:
+        """An Idempotency-Key belongs to whoever sent it."""
+        return f"{principal.key}\x1f{key}" if key is not None else None
 
     @app.post(
         "/v1/incidents",
@@ -216,13 +248,14 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         tags=["incidents"],
         responses=PROBLEM_RESPONSES,
     )
-    async def report_incident(body: ReportIncident, idempotency_key: Key = None) -> JSONResponse:
-        """Report an incident; 202 only once JetStream has stored it."""
+    async def report_incident(
+        body: ReportIncident, principal: Reporter, idempotency_key: Key = None
+    ) -> JSONResponse:
+        """Report an incident; 202 only once JetStream has stored it. Operators and
+        coordinators."""
+        key = scoped(principal, idempotency_key)
         return accepted(
-            await run(
-                "report",
-                lambda: intake.report_incident(request=body, idempotency_key=idempotency_key),
-            )
+            await run("report", lambda: intake.report_incident(request=body, idempotency_key=key))
         )
 
     @app.post(
@@ -232,12 +265,17 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         tags=["registrations"],
         responses=PROBLEM_RESPONSES,
     )
-    async def register(body: RegisterIncident, idempotency_key: Key = None) -> JSONResponse:
-        """Register an incident from an organisation's own aggression protocol.
+    async def register(
+        body: RegisterIncident, principal: System, idempotency_key: Key = None
+    ) -> JSONResponse:
+        """Register an incident from an organisation's own aggression protocol: a
+        municipal, provincial or water-board system, for its own organisation only.
 
         `(organisation_code, external_id)` identifies the registration: a repeat is the
         same registration; a different body under the same id is a 409."""
         del idempotency_key  # the registration's own identity makes it idempotent
+        if body.organisation_code != principal.organisation_code:
+            raise forbidden(principal, "register incidents of another organisation")
         try:
             registration, outreach = await intake.register(request=body)
         except IdempotencyConflictError:
@@ -263,10 +301,19 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         return JSONResponse(result.model_dump(mode="json"), status_code=202)
 
     async def acknowledge_incident(
-        incident_id: uuid.UUID, request: Acknowledge, idempotency_key: str | None
+        incident_id: uuid.UUID,
+        request: Acknowledge,
+        idempotency_key: str | None,
+        principal: Principal | None = None,
     ) -> Event:
-        await require_incident(incident_id, "acknowledge")
+        await require_incident(incident_id, "acknowledge", principal)
         current = await run("acknowledge", lambda: lookup.current_assignment(incident_id))
+        if principal is not None and principal.role is Role.ADVISER and request.token is None:
+            if current is None or current.adviser_id != principal.adviser_id:
+                raise superseded("acknowledge", current)
+            request = request.model_copy(
+                update={"assignment_id": current.assignment_id, "adviser_id": principal.adviser_id}
+            )
         return await run(
             "acknowledge",
             lambda: intake.acknowledge(
@@ -290,13 +337,28 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         },
     )
     async def acknowledge(
-        incident_id: IncidentId, body: Acknowledge | None = None, idempotency_key: Key = None
+        incident_id: IncidentId,
+        principal: MaybePrincipal,
+        body: Acknowledge | None = None,
+        idempotency_key: Key = None,
     ) -> JSONResponse:
-        """Acknowledge the assignment: the adviser has taken the case. Acknowledging the
-        same assignment twice is harmless; a superseded assignment is a 409."""
-        return accepted(
-            await acknowledge_incident(incident_id, body or Acknowledge(), idempotency_key)
-        )
+        """Acknowledge the assignment: the adviser has taken the case. Either the signed
+        token from the page (no bearer token needed), or an adviser (their own current
+        assignment), an operator or a coordinator. Acknowledging the same assignment
+        twice is harmless; a superseded assignment is a 409."""
+        request = body or Acknowledge()
+        if request.token is None:
+            if principal is None:
+                raise ProblemError(
+                    401,
+                    "Unauthorised",
+                    "A bearer token, or the token from the acknowledge link, is needed.",
+                    headers={"WWW-Authenticate": 'Bearer realm="weerbaar"'},
+                )
+            if principal.role not in (Role.ADVISER, Role.OPERATOR, Role.COORDINATOR):
+                raise forbidden(principal, "acknowledge assignments")
+        key = scoped(principal, idempotency_key) if principal else None
+        return accepted(await acknowledge_incident(incident_id, request, key, principal))
 
     @app.get("/v1/ack/{token}", response_class=HTMLResponse, tags=["acknowledge link"])
     async def acknowledge_page(token: AckToken) -> HTMLResponse:
@@ -322,9 +384,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         )
 
     async def command(
-        name: str, incident_id: uuid.UUID, call: Callable[[], Awaitable[Event]]
+        name: str,
+        incident_id: uuid.UUID,
+        principal: Principal,
+        call: Callable[[], Awaitable[Event]],
     ) -> JSONResponse:
-        await require_incident(incident_id, name)
+        await require_incident(incident_id, name, principal)
         return accepted(await run(name, call))
 
     @app.post(
@@ -335,14 +400,21 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         responses={404: {"description": "No such incident"}, **PROBLEM_RESPONSES},
     )
     async def record_action(
-        incident_id: IncidentId, body: RecordAction, idempotency_key: Key = None
+        incident_id: IncidentId,
+        body: RecordAction,
+        principal: CaseWorker,
+        idempotency_key: Key = None,
     ) -> JSONResponse:
-        """Record a follow-up action on the case."""
+        """Record a follow-up action on the case (its adviser, operators, coordinators)."""
+        if principal.role is Role.ADVISER:
+            body = body.model_copy(update={"adviser_id": principal.adviser_id})
+        key = scoped(principal, idempotency_key)
         return await command(
             "action",
             incident_id,
+            principal,
             lambda: intake.record_action(
-                incident_id=incident_id, request=body, idempotency_key=idempotency_key
+                incident_id=incident_id, request=body, idempotency_key=key
             ),
         )
 
@@ -354,17 +426,21 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         responses={404: {"description": "No such incident"}, **PROBLEM_RESPONSES},
     )
     async def close(
-        incident_id: IncidentId, body: CloseIncident | None = None, idempotency_key: Key = None
+        incident_id: IncidentId,
+        principal: CaseWorker,
+        body: CloseIncident | None = None,
+        idempotency_key: Key = None,
     ) -> JSONResponse:
-        """Close the case."""
+        """Close the case (its adviser, operators, coordinators)."""
+        request = body or CloseIncident()
+        if principal.role is Role.ADVISER:
+            request = request.model_copy(update={"adviser_id": principal.adviser_id})
+        key = scoped(principal, idempotency_key)
         return await command(
             "close",
             incident_id,
-            lambda: intake.close(
-                incident_id=incident_id,
-                request=body or CloseIncident(),
-                idempotency_key=idempotency_key,
-            ),
+            principal,
+            lambda: intake.close(incident_id=incident_id, request=request, idempotency_key=key),
         )
 
     @app.post(
@@ -375,16 +451,19 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         responses={404: {"description": "No such incident"}, **PROBLEM_RESPONSES},
     )
     async def reopen(
-        incident_id: IncidentId, body: ReopenIncident | None = None, idempotency_key: Key = None
+        incident_id: IncidentId,
+        principal: CaseWorker,
+        body: ReopenIncident | None = None,
+        idempotency_key: Key = None,
     ) -> JSONResponse:
-        """Reopen a closed case."""
+        """Reopen a closed case (its adviser, operators, coordinators)."""
+        key = scoped(principal, idempotency_key)
         return await command(
             "reopen",
             incident_id,
+            principal,
             lambda: intake.reopen(
-                incident_id=incident_id,
-                request=body or ReopenIncident(),
-                idempotency_key=idempotency_key,
+                incident_id=incident_id, request=body or ReopenIncident(), idempotency_key=key
             ),
         )
 

@@ -54,3 +54,7 @@ class IncidentLookup(Protocol):
     async def current_assignment(self, incident_id: uuid.UUID) -> AdviserAssigned | None:
         """The latest assignment published for the incident, if any."""
         ...
+
+    async def assigned_advisers(self, incident_id: uuid.UUID) -> list[str]:
+        """Every adviser the incident was ever assigned to."""
+        ...

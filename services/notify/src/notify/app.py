@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from faststream.nats import NatsBroker
 
 from contracts.events import Event, NotificationFailed, NotificationSent
+from contracts.runtime.auth import Role, secure
 from contracts.runtime.consumer import subscribe
 from contracts.runtime.http import install_operational_routes, install_problem_handlers
 from contracts.runtime.logging import configure_logging
@@ -159,5 +160,8 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     async def readiness() -> dict[str, bool]:
         return {"nats": bool(state["started"] and broker.connection.is_connected)}
 
-    install_operational_routes(app, readiness=readiness)
+    security = secure(app)
+    install_operational_routes(
+        app, readiness=readiness, metrics_guard=security.allow(Role.OPS, what="read metrics")
+    )
     return app

@@ -26,6 +26,7 @@ from contracts.events import (
     ReminderDue,
     utcnow,
 )
+from contracts.runtime.auth import Role, secure
 from contracts.runtime.consumer import backoff_s, delivery_attempt, subscribe
 from contracts.runtime.http import install_operational_routes, install_problem_handlers
 from contracts.runtime.logging import configure_logging, get_logger
@@ -226,5 +227,8 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         connected = state["started"] and broker.connection.is_connected
         return {"nats": bool(connected), "roster": bool(router.roster.advisers)}
 
-    install_operational_routes(app, readiness=readiness)
+    security = secure(app)
+    install_operational_routes(
+        app, readiness=readiness, metrics_guard=security.allow(Role.OPS, what="read metrics")
+    )
     return app

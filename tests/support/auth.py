@@ -1,0 +1,52 @@
+"""Bearer tokens for the tests, signed with the development key the services accept."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+
+from contracts.runtime.auth import DEV_SIGNING_KEY, Role, sign_token
+
+
+def token(role: Role | str, subject: str | None = None, **claims: str) -> str:
+    role = Role(role)
+    return sign_token(subject=subject or f"test-{role.value}", role=role, claims=claims)
+
+
+def bearer(role: Role | str, subject: str | None = None, **claims: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(role, subject, **claims)}"}
+
+
+OPERATOR = bearer(Role.OPERATOR)
+OPS = bearer(Role.OPS)
+ANALYST = bearer(Role.ANALYST)
+COORDINATOR = bearer(Role.COORDINATOR)
+
+
+def adviser(adviser_id: str) -> dict[str, str]:
+    return bearer(Role.ADVISER, f"adviser-{adviser_id}", adviser_id=adviser_id)
+
+
+def system(organisation_code: str) -> dict[str, str]:
+    return bearer(
+        Role.MUNICIPAL_SYSTEM, f"system-{organisation_code}", organisation_code=organisation_code
+    )
+
+
+def expired(role: Role | str = Role.OPERATOR) -> dict[str, str]:
+    now = int(time.time())
+    payload = {
+        "sub": "late",
+        "role": Role(role).value,
+        "iss": "weerbaar-dev",
+        "aud": "weerbaar",
+        "iat": now - 7200,
+        "exp": now - 3600,
+    }
+    return {"Authorization": f"Bearer {jwt.encode(payload, DEV_SIGNING_KEY, algorithm='HS256')}"}
+
+
+def wrongly_signed(role: Role | str = Role.OPERATOR) -> dict[str, str]:
+    forged = sign_token(subject="forger", role=Role(role), key="not-the-key-" * 4)
+    return {"Authorization": f"Bearer {forged}"}
