@@ -316,6 +316,13 @@ async def test_erasure_request_is_accepted_recorded_and_scrubs(api: Any) -> None
         headers={"Idempotency-Key": "erase-1"},
     )
     assert again.json()["event_id"] == accepted["event_id"]
+    conflict = await client.post(
+        f"/v1/incidents/{case.incident_id}/erase",
+        json={"requested_by": "operator-18"},
+        headers={"Idempotency-Key": "erase-1"},
+    )
+    assert conflict.status_code == 409
+    assert "Idempotency-Key" in conflict.json()["detail"]
     record = (await client.get(f"/v1/incidents/{case.incident_id}")).json()
     assert record["official"]["name"] is None and record["description"] is None
     assert record["personal_data_erased_at"] is not None

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.events import Event, Identifier
+from contracts.events import Event, Identifier, PersonalDataErased
 from contracts.runtime.http import ProblemError
 from contracts.runtime.nats import PublishFailedError
 from contracts.vocabulary import Role, Status
@@ -332,6 +332,7 @@ def build_router(
         tags=["incidents"],
         responses={
             404: {"description": "No such incident"},
+            409: {"description": "The Idempotency-Key was used with another body"},
             503: {"description": "The erasure could not be stored; try again"},
         },
     )
@@ -350,6 +351,13 @@ def build_router(
         event = erasure(
             incident_id, requested_by=body.requested_by, reason="request", key=idempotency_key
         )
+        earlier = await queries.event(event.event_id)
+        if isinstance(earlier, PersonalDataErased) and earlier.requested_by != event.requested_by:
+            raise ProblemError(
+                409,
+                "Conflict",
+                "Idempotency-Key: already used for an erasure request with another body",
+            )
         try:
             await publish(event)
         except PublishFailedError:

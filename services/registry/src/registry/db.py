@@ -113,10 +113,11 @@ class IncidentRecord(Base):
     description: Mapped[str | None] = mapped_column(Text)
 
     # Lists are newest first by (reported_at, incident_id); the selective filters get
-    # an index that keeps that order, the others filter along the time index.
+    # an index that keeps that order, the others filter along the time index. Status
+    # has none: it changes with nearly every event, and an index on it would be
+    # rewritten each time for a filter the time index serves well enough.
     __table_args__ = (
         Index("ix_incidents_reported_at_id", "reported_at", "incident_id"),
-        Index("ix_incidents_status_reported", "status", "reported_at", "incident_id"),
         Index("ix_incidents_org_reported", "organisation_code", "reported_at", "incident_id"),
         Index("ix_incidents_adviser_reported", "adviser_id", "reported_at", "incident_id"),
         Index("ix_incidents_closed_at", "closed_at"),

@@ -121,6 +121,12 @@ class Queries:
             rows = list((await session.execute(query)).scalars())
         return _paged(rows, limit, lambda r: (r.reported_at, r.incident_id))
 
+    async def event(self, event_id: uuid.UUID) -> Event | None:
+        """One stored event."""
+        async with self._sessions() as session:
+            record = await session.get(EventRecord, str(event_id))
+            return parse_event(record.payload) if record is not None else None
+
     async def registration(self, registration_id: uuid.UUID) -> RegistrationRecord | None:
         async with self._sessions() as session:
             return await session.get(RegistrationRecord, str(registration_id))

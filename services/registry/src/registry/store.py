@@ -90,51 +90,75 @@ class Pending:
     done: asyncio.Future[None]
 
 
+class _Lane:
+    """Events of the incidents hashed to one lane, committed one batch at a time."""
+
+    def __init__(self) -> None:
+        self.pending: list[Pending] = []
+        self.wake = asyncio.Event()
+
+
 class Projector:
     """Writes events in group commits: every event waiting when a transaction starts
-    goes into it, and each caller returns only after its event is committed."""
+    goes into it, and each caller returns only after its event is committed.
+
+    With several `lanes` (PostgreSQL), incidents are spread over lanes by their id,
+    each lane committing on its own connection: one lane's SQL runs while another's
+    events are folded, and no two transactions ever touch the same incident, so the
+    order of an incident's batches stays as it was. SQLite has one writer: one lane."""
 
     def __init__(
-        self, engine: AsyncEngine, *, batch_max: int = 500, parsed_cache: int = 20000
+        self,
+        engine: AsyncEngine,
+        *,
+        batch_max: int = 500,
+        parsed_cache: int = 20000,
+        lanes: int | None = None,
     ) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._batch_max = batch_max
-        self._pending: list[Pending] = []
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        if lanes is None:
+            lanes = 2 if engine.dialect.name == "postgresql" else 1
+        self._lanes = [_Lane() for _ in range(max(1, lanes))]
+        self._tasks: list[asyncio.Task[None]] = []
         # Parsed events by id, with the payload they were parsed from: refreshing a case
         # re-reads all its events, and parsing them again would cost more than the SQL.
         self._parsed: OrderedDict[str, tuple[str, Event]] = OrderedDict()
         self._parsed_max = parsed_cache
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="registry-projector")
+        self._tasks = [
+            asyncio.create_task(self._run(lane), name=f"registry-projector-{n}")
+            for n, lane in enumerate(self._lanes)
+        ]
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        for item in self._pending:
-            if not item.done.done():
-                item.done.set_exception(asyncio.CancelledError())
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for lane in self._lanes:
+            for item in lane.pending:
+                if not item.done.done():
+                    item.done.set_exception(asyncio.CancelledError())
 
     async def submit(self, event: Event, attempt: int = 1) -> None:
         """Project one event; returns once it is committed."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append(Pending(event, done))
-        self._wake.set()
+        lane = self._lanes[event.incident_id.int % len(self._lanes)]
+        lane.pending.append(Pending(event, done))
+        lane.wake.set()
         await done
 
-    async def _run(self) -> None:
+    async def _run(self, lane: _Lane) -> None:
         while True:
-            await self._wake.wait()
+            await lane.wake.wait()
             await asyncio.sleep(0)  # let the rest of a fetched batch queue up
-            self._wake.clear()
-            while self._pending:
-                batch, self._pending = (
-                    self._pending[: self._batch_max],
-                    self._pending[self._batch_max :],
+            lane.wake.clear()
+            while lane.pending:
+                batch, lane.pending = (
+                    lane.pending[: self._batch_max],
+                    lane.pending[self._batch_max :],
                 )
                 await self._commit(batch)
 
