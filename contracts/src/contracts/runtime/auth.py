@@ -24,7 +24,7 @@ from prometheus_client import Counter
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from contracts.runtime.http import ProblemError
+from contracts.runtime.http import ProblemError, problem_doc
 from contracts.runtime.logging import get_logger
 
 DEV_SIGNING_KEY = "weerbaar-development-signing-key-not-for-production"
@@ -324,6 +324,14 @@ class Security:
 def secure(app: FastAPI, settings: AuthSettings | None = None) -> Security:
     """Authentication, rate limits and security headers for a service's app."""
     settings = settings or AuthSettings()
+    # Documented on every route defined after this call.
+    app.router.responses.update(
+        {
+            401: problem_doc("No valid bearer token"),
+            403: problem_doc("The caller's role may not do this"),
+            429: problem_doc("Too many requests; retry after Retry-After seconds"),
+        }
+    )
     authenticator = Authenticator(settings)
     limiter = RateLimiter(per_minute=settings.rate_per_minute)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -59,6 +59,33 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry for a problem+json answer."""
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+
+
 def _field_path(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -76,7 +103,14 @@ def _describe(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]]:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Answer every error as problem+json and never leak a stack trace."""
+    """Answer every error as problem+json and never leak a stack trace. Call it before
+    defining routes: they document the problem answers it sets up."""
+    app.router.responses.update(
+        {
+            422: problem_doc("Invalid request: the detail names the field"),
+            500: problem_doc("Internal error (never a client's mistake)"),
+        }
+    )
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -100,6 +134,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+        if exc.status_code == 400 and "parsing the body" in detail:
+            # FastAPI's answer to a body that is not UTF-8 JSON: a validation error too.
+            return problem_response(
+                422,
+                "Invalid request",
+                "body: not valid JSON in UTF-8",
+                instance=request.url.path,
+                extra={"errors": [{"field": "body", "message": "not valid JSON in UTF-8"}]},
+            )
         titles = {404: "Not found", 405: "Method not allowed"}
         return problem_response(
             exc.status_code,

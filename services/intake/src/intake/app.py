@@ -4,7 +4,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -27,6 +27,7 @@ from contracts.runtime.http import (
     ProblemError,
     install_operational_routes,
     install_problem_handlers,
+    problem_doc,
 )
 from contracts.runtime.logging import configure_logging, get_logger
 from contracts.runtime.nats import build_broker, document_publishers, stop_quietly
@@ -59,12 +60,22 @@ COMMANDS = Counter(
     "weerbaar_intake_commands_total", "Commands handled by intake", ["command", "outcome"]
 )
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
-    409: {"description": "Idempotency-Key reused with a different body"},
-    413: {"description": "Body too large"},
-    415: {"description": "Body is not JSON"},
-    422: {"description": "Invalid request"},
-    503: {"description": "Not stored: JetStream unreachable; retry after Retry-After seconds"},
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: problem_doc("Idempotency-Key reused with a different body"),
+    413: problem_doc("Body too large"),
+    415: problem_doc("Body is not JSON"),
+    422: problem_doc("Invalid request: the detail names the field"),
+    503: problem_doc("Not stored: JetStream unreachable; retry after Retry-After seconds"),
+}
+
+
+HTML_PAGES: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"text/html": {"schema": {"type": "string"}}}}
+    for code, text in (
+        (403, "The link is invalid or expired"),
+        (409, "The assignment was escalated to someone else since"),
+        (503, "Not stored; try again"),
+    )
 }
 
 
@@ -330,10 +341,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         response_model=Accepted,
         tags=["incidents"],
         responses={
-            403: {"description": "Invalid or expired acknowledge token"},
-            404: {"description": "No such incident"},
+            403: problem_doc("Invalid or expired acknowledge token, or a role that may not"),
+            404: problem_doc("No such incident (or not one of the adviser's)"),
             **PROBLEM_RESPONSES,
-            409: {"description": "The assignment was superseded (escalated), or a reused key"},
+            409: problem_doc("The assignment was superseded (escalated), or a reused key"),
         },
     )
     async def acknowledge(
@@ -360,7 +371,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         key = scoped(principal, idempotency_key) if principal else None
         return accepted(await acknowledge_incident(incident_id, request, key, principal))
 
-    @app.get("/v1/ack/{token}", response_class=HTMLResponse, tags=["acknowledge link"])
+    @app.get(
+        "/v1/ack/{token}",
+        response_class=HTMLResponse,
+        tags=["acknowledge link"],
+        responses=HTML_PAGES,
+    )
     async def acknowledge_page(token: AckToken) -> HTMLResponse:
         """The page behind the link in a notification: what it is about, and one button."""
         claim = _claim_or_none(token, settings)
@@ -368,7 +384,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             return HTMLResponse(pages.invalid_link(), status_code=403, headers=NO_STORE)
         return HTMLResponse(pages.confirm(claim.incident_id, token), headers=NO_STORE)
 
-    @app.post("/v1/ack/{token}", response_class=HTMLResponse, tags=["acknowledge link"])
+    @app.post(
+        "/v1/ack/{token}",
+        response_class=HTMLResponse,
+        tags=["acknowledge link"],
+        responses=HTML_PAGES,
+    )
     async def acknowledge_by_link(token: AckToken) -> HTMLResponse:
         """Acknowledge through the link's button (a form post without fields)."""
         claim = _claim_or_none(token, settings)
@@ -397,7 +418,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         status_code=202,
         response_model=Accepted,
         tags=["incidents"],
-        responses={404: {"description": "No such incident"}, **PROBLEM_RESPONSES},
+        responses={
+            404: problem_doc("No such incident (or not one of the adviser's)"),
+            **PROBLEM_RESPONSES,
+        },
     )
     async def record_action(
         incident_id: IncidentId,
@@ -423,7 +447,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         status_code=202,
         response_model=Accepted,
         tags=["incidents"],
-        responses={404: {"description": "No such incident"}, **PROBLEM_RESPONSES},
+        responses={
+            404: problem_doc("No such incident (or not one of the adviser's)"),
+            **PROBLEM_RESPONSES,
+        },
     )
     async def close(
         incident_id: IncidentId,
@@ -448,7 +475,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         status_code=202,
         response_model=Accepted,
         tags=["incidents"],
-        responses={404: {"description": "No such incident"}, **PROBLEM_RESPONSES},
+        responses={
+            404: problem_doc("No such incident (or not one of the adviser's)"),
+            **PROBLEM_RESPONSES,
+        },
     )
     async def reopen(
         incident_id: IncidentId,
