@@ -16,6 +16,7 @@ setup: $(UV)  ## create .venv with uv and install every package (locked)
 
 run: setup  ## start the whole system on embedded defaults (Ctrl-C stops it)
 	$(UV) run --frozen python deploy/dev/prepare.py
+	$(UV) run --frozen weerbaar-dev-credentials .data/dev-credentials.json
 	exec $(UV) run --frozen honcho -f .data/Procfile -e .data/dev.env start
 
 lint: setup  ## ruff and mypy

@@ -338,3 +338,17 @@ def secure(app: FastAPI, settings: AuthSettings | None = None) -> Security:
     return Security(
         authenticator=authenticator, limiter=limiter, allow=authorise(authenticator, limiter)
     )
+
+
+def main() -> None:
+    """`weerbaar-dev-credentials [PATH]`: write development tokens for every role."""
+    import sys
+
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else ".data/dev-credentials.json")
+    write_dev_credentials(path)
+    path.chmod(0o600)
+    print(f"weerbaar: development credentials for every role in {path}")
+    print(
+        '  e.g. curl -H "Authorization: Bearer $(jq -r \'."operator-1".token\' '
+        f'{path})" http://127.0.0.1:8000/v1/...'
+    )

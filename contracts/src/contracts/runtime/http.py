@@ -271,3 +271,29 @@ class _BodyTooLargeError(Exception):
 
 async def _empty_receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def serve(service: str, build: Callable[[], tuple[FastAPI, Any]]) -> None:
+    """Build the app (settings first) and serve it; a bad configuration is a readable
+    message and exit code 2, not a traceback."""
+    import sys
+
+    import uvicorn
+    from pydantic import ValidationError
+
+    try:
+        app, settings = build()
+    except ValidationError as exc:
+        print(f"weerbaar-{service}: invalid configuration:", file=sys.stderr)
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"]) or "settings"
+            print(f"  {field}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_ACK_TOKEN_SECRET = "development-only-ack-token-secret"  # noqa: S105
 
 
 class ServiceSettings(BaseSettings):
@@ -23,11 +25,20 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     ack_token_secret: SecretStr = Field(
-        default=SecretStr("development-only-ack-token-secret"),
+        default=SecretStr(DEV_ACK_TOKEN_SECRET),
         description="Shared by notify (signs acknowledge links) and intake (verifies them)",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _no_development_secrets_in_production(self) -> Self:
+        if (
+            self.environment == "production"
+            and self.ack_token_secret.get_secret_value() == DEV_ACK_TOKEN_SECRET
+        ):
+            raise ValueError("production refuses the development ACK_TOKEN_SECRET")
+        return self
 
     def nats_servers(self) -> list[str]:
         """The NATS servers to connect to."""

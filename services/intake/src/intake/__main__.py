@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import uvicorn
+from fastapi import FastAPI
 
+from contracts.runtime.http import serve
 from intake.app import create_app
 from intake.settings import IntakeSettings
 
 
-def main() -> None:
+def build() -> tuple[FastAPI, IntakeSettings]:
     settings = IntakeSettings()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    return create_app(settings), settings
+
+
+def main() -> None:
+    serve("intake", build)
 
 
 if __name__ == "__main__":

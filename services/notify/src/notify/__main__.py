@@ -5,29 +5,22 @@ from __future__ import annotations
 
 import sys
 
-import uvicorn
+from fastapi import FastAPI
 
+from contracts.runtime.http import serve
 from notify.app import create_app
 from notify.settings import NotifySettings
 
 
-def serve() -> None:
+def build() -> tuple[FastAPI, NotifySettings]:
     settings = NotifySettings()
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    return create_app(settings), settings
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args:
-        serve()
+        serve("notify", build)
         return 0
     from notify.cli import main as cli
 

@@ -91,8 +91,9 @@ async def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
-        from notify.__main__ import serve
+        from contracts.runtime.http import serve
+        from notify.__main__ import build
 
-        serve()
+        serve("notify", build)
         return 0
     return asyncio.run(_run(args))

@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-import uvicorn
+from typing import Any
 
 from contracts.events import utcnow
+from contracts.runtime.http import serve
 from routing.roster import RosterError, coverage_gaps, load_roster
 from routing.settings import RoutingSettings
 
@@ -41,22 +41,17 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "check-roster":
         raise SystemExit(check_roster(args.path))
-    settings = RoutingSettings()
     from routing.app import create_app
 
-    try:
-        app = create_app(settings)
-    except RosterError as exc:
-        print(f"weerbaar-routing: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    def build() -> tuple[Any, RoutingSettings]:
+        settings = RoutingSettings()
+        try:
+            return create_app(settings), settings
+        except RosterError as exc:
+            print(f"weerbaar-routing: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+    serve("routing", build)
 
 
 if __name__ == "__main__":
