@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
+import secrets
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import sys
 import time
@@ -16,6 +20,29 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+NATS_ACCOUNTS = ROOT / "deploy/nats/accounts.conf"
+"""The accounts, users and subject permissions of deploy/ and `make run`."""
+
+HARNESS_USER = "harness"
+"""The test harness's own NATS user: every right, and whoever connects without
+credentials is it (`no_auth_user`), so tests can play parts no service plays."""
+
+
+def nats_user_variables(accounts: Path = NATS_ACCOUNTS) -> dict[str, str]:
+    """Each NATS user in the accounts file and the server variable holding its password."""
+    text = "\n".join(
+        line for line in accounts.read_text().splitlines() if not line.lstrip().startswith("#")
+    )
+    found = re.findall(r"user:\s*([\w-]+)\s*,?\s*password:\s*\$(\w+)", text)
+    return dict(found)
+
+
+def nats_secret() -> str:
+    """A random password or key that the NATS config parser reads as a string."""
+    alphabet = string.ascii_letters + string.digits
+    return secrets.choice(string.ascii_letters) + "".join(
+        secrets.choice(alphabet) for _ in range(31)
+    )
 
 
 def free_port() -> int:
@@ -47,34 +74,121 @@ def wait_for_port(port: int, timeout: float = 15.0) -> None:
 
 @dataclass
 class NatsServer:
-    """A JetStream nats-server on a free port with its own store directory."""
+    """A JetStream nats-server on a free port with its own store directory.
+
+    With `permissions` (the default) it runs deploy/nats/accounts.conf, the users and
+    subject permissions of production and `make run`, with a random password per user
+    (`user_env("intake")` gives a service its NATS_USER/NATS_PASSWORD). `anonymous`
+    adds the test harness's user, which has every right and is whoever connects without
+    credentials, so tests that forge events or read streams work unchanged; turn it off
+    to have every connection authenticate. `encryption_key` turns on JetStream's
+    encryption at rest."""
 
     store_dir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     extra_config: str = ""
+    permissions: bool = True
+    anonymous: bool = True
+    encryption_key: str | None = None
+    monitor_port: int | None = None
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.permissions:
+            for user in nats_user_variables():
+                self.passwords.setdefault(user, nats_secret())
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    @property
+    def log_path(self) -> Path:
+        return self.store_dir / "nats.log"
+
+    def user_env(self, user: str) -> dict[str, str]:
+        """NATS_USER and NATS_PASSWORD of one user (empty without permissions)."""
+        if not self.permissions:
+            return {}
+        return {"NATS_USER": user, "NATS_PASSWORD": self.passwords[user]}
+
+    def credentials(self, user: str) -> dict[str, str]:
+        """`user` and `password` for nats.connect()."""
+        return {"user": user, "password": self.passwords[user]}
+
+    def accounts_text(self) -> str:
+        text = NATS_ACCOUNTS.read_text()
+        if not self.anonymous:
+            return text
+        marker = "  WEERBAAR {\n    jetstream: enabled\n\n    users: [\n"
+        if marker not in text:
+            raise RuntimeError(f"cannot add the test harness user to {NATS_ACCOUNTS}")
+        harness = f"      {{ user: {HARNESS_USER}, password: {nats_secret()} }}\n"
+        return text.replace(marker, marker + harness, 1) + f"\nno_auth_user: {HARNESS_USER}\n"
+
     def config_text(self) -> str:
-        return (
-            f'listen: "127.0.0.1:{self.port}"\n'
-            f'jetstream {{\n  store_dir: "{self.store_dir}"\n  sync_interval: always\n}}\n'
-            f"{self.extra_config}"
+        cipher = (
+            "  cipher: chachapoly\n  key: $NATS_JS_KEY\n" if self.encryption_key is not None else ""
         )
+        text = (
+            f'listen: "127.0.0.1:{self.port}"\n'
+            f'jetstream {{\n  store_dir: "{self.store_dir}"\n  sync_interval: always\n'
+            f"{cipher}}}\n"
+        )
+        if self.monitor_port is not None:
+            text += f'http: "127.0.0.1:{self.monitor_port}"\n'
+        if self.permissions:
+            text += "include ./accounts.conf\n"
+        return text + self.extra_config
+
+    def server_env(self) -> dict[str, str]:
+        """The variables the config refers to: a password per user, the key."""
+        env = {**os.environ}
+        if self.permissions:
+            variables = nats_user_variables()
+            env.update({variables[user]: password for user, password in self.passwords.items()})
+        if self.encryption_key is not None:
+            env["NATS_JS_KEY"] = self.encryption_key
+        return env
 
     def start(self) -> NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         config = self.store_dir / "nats.conf"
         config.write_text(self.config_text())
-        log = (self.store_dir / "nats.log").open("ab")
+        if self.permissions:
+            (self.store_dir / "accounts.conf").write_text(self.accounts_text())
+        log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [nats_server_binary(), "-c", str(config)], stdout=log, stderr=subprocess.STDOUT
+            [nats_server_binary(), "-c", str(config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.server_env(),
         )
         wait_for_port(self.port)
         return self
+
+    def violations(self) -> list[str]:
+        """The permission violations the server logged."""
+        if not self.log_path.exists():
+            return []
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return [line for line in lines if "Violation" in line]
+
+    def connection_users(self) -> dict[str, set[str]]:
+        """Connection name → the users it authenticated as (needs `monitor_port`)."""
+        import urllib.request
+
+        assert self.monitor_port is not None
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{self.monitor_port}/connz?auth=1&limit=1024", timeout=5
+        ) as response:
+            connz = json.load(response)
+        users: dict[str, set[str]] = {}
+        for connection in connz.get("connections") or []:
+            name = connection.get("name") or ""
+            users.setdefault(name, set()).add(connection.get("authorized_user") or "")
+        return users
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -93,12 +207,13 @@ class NatsServer:
         self.process = None
 
 
-async def provision(url: str) -> None:
+async def provision(url: str, *, user: str | None = None, password: str | None = None) -> None:
+    """Create the streams, buckets and durables (as `user`, e.g. the provisioner)."""
     import nats
 
     from contracts.provision import provision as provision_topology
 
-    nc = await nats.connect(url)
+    nc = await nats.connect(url, user=user, password=password)
     try:
         await provision_topology(nc.jetstream())
     finally:

@@ -13,7 +13,14 @@ from typing import Any
 import httpx
 from aiosmtpd.controller import Controller
 
-from tests.support.servers import NatsServer, ServiceProcess, eventually, free_port, provision
+from tests.support.servers import (
+    NatsServer,
+    ServiceProcess,
+    eventually,
+    free_port,
+    nats_secret,
+    provision,
+)
 
 SERVICES = ("intake", "routing", "registry", "notify")
 
@@ -93,21 +100,37 @@ class System:
             **self.env_overrides,
         }
 
+    def service_env(self, name: str) -> dict[str, str]:
+        """One service's environment: the shared one and its own NATS user."""
+        assert self.nats
+        return {**self.env(), **self.nats.user_env(name)}
+
     async def start(self) -> System:
-        self.nats = NatsServer(store_dir=self.workdir / "nats").start()
-        await provision(self.nats.url)
+        # The permissions and encryption at rest of deploy/ and `make run`; each service
+        # connects as its own user, the streams are made by the provisioner.
+        self.nats = NatsServer(
+            store_dir=self.workdir / "nats", encryption_key=nats_secret(), monitor_port=free_port()
+        ).start()
+        await provision(self.nats.url, **self.nats.credentials("provisioner"))
         self.smtp = Controller(self.mailbox, hostname="127.0.0.1", port=free_port())
         self.smtp.start()
         for name in SERVICES:
             self.services[name] = ServiceProcess(
                 name=name, env={}, log_path=self.workdir / f"{name}.log", port=free_port()
             )
-        env = self.env()
-        for process in self.services.values():
-            process.env = env
+        for name, process in self.services.items():
+            process.env = self.service_env(name)
             process.start()
         await self.wait_ready()
+        self.check_nats_users()
         return self
+
+    def check_nats_users(self) -> None:
+        """Every service is connected to NATS as its own user, not as the harness."""
+        assert self.nats
+        users = self.nats.connection_users()
+        for name in SERVICES:
+            assert users.get(f"weerbaar-{name}") == {name}, (name, users)
 
     async def wait_ready(self, timeout: float = 60.0) -> None:
         async with httpx.AsyncClient(timeout=2) as client:
@@ -138,6 +161,10 @@ class System:
             self.smtp.stop()
         if self.nats:
             self.nats.stop()
+            # The services ran with the permissions of deploy/nats/accounts.conf: anything
+            # they needed and were refused is a gap in those permissions.
+            violations = self.nats.violations()
+            assert not violations, "NATS refused a service:\n" + "\n".join(violations[:20])
 
     def logs(self) -> str:
         return "\n".join(p.log_text() for p in self.services.values())

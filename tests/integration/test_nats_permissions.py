@@ -1,0 +1,356 @@
+"""Least privilege in NATS: each service's user, with the permissions of
+deploy/nats/accounts.conf, against a real nats-server.
+
+A service that steps outside its permissions is refused by the server itself (and
+logs "nats permission violation"); within them it can do all its work. What each
+service publishes is read from its AsyncAPI document, which tests/test_documents.py
+keeps equal to the code, so a new event a service publishes fails here until
+accounts.conf allows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+import structlog
+import yaml
+from faststream.nats import NatsBroker
+from nats.aio.client import Client
+from nats.js.client import JetStreamContext
+from nats.js.errors import NotFoundError
+from pydantic import SecretStr
+
+import contracts.runtime.nats as runtime_nats
+from contracts.events import AdviserAssigned, derive_id, utcnow
+from contracts.runtime.logging import configure_logging, get_logger
+from contracts.runtime.nats import PublishFailedError, build_broker, publish_event
+from contracts.runtime.settings import ServiceSettings
+from contracts.subjects import (
+    ALL_EVENTS,
+    DEAD_LETTER_PREFIX,
+    DEAD_LETTER_STREAM,
+    EVENTS_STREAM,
+    IDEMPOTENCY_BUCKET,
+    NOTIFY_BUCKET,
+    REGISTRY_CONSUMER,
+    ROUTING_BUCKET,
+    TIMER_PREFIX,
+    TIMERS_STREAM,
+    TOPOLOGY,
+)
+from tests.support.servers import ROOT, NatsServer, eventually, provision
+
+pytestmark = pytest.mark.nats
+
+SERVICES = ("intake", "routing", "notify", "registry")
+BUCKETS = {"intake": IDEMPOTENCY_BUCKET, "routing": ROUTING_BUCKET, "notify": NOTIFY_BUCKET}
+REFUSED_WAIT_S = 0.5  # a refused request is dropped by the server: the client times out
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """The production permissions and nothing else: every connection authenticates."""
+    running = NatsServer(
+        store_dir=tmp_path_factory.mktemp("nats-permissions"), anonymous=False
+    ).start()
+    try:
+        asyncio.run(provision(running.url, **running.credentials("provisioner")))
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """What the services' NATS error callback logs, as parsed JSON records."""
+    stream = io.StringIO()
+    configure_logging(service="test", level="DEBUG", json=True, stream=stream)
+    # a fresh logger: the module's own may be cached with an earlier configuration
+    original = runtime_nats._log
+    runtime_nats._log = get_logger("nats")
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line]
+    runtime_nats._log = original
+    structlog.reset_defaults()
+    logging.getLogger().handlers[:] = []
+
+
+async def connect(server: NatsServer, user: str) -> Client:
+    return await nats.connect(server.url, **server.credentials(user), max_reconnect_attempts=0)
+
+
+@pytest.fixture
+async def service_broker(server: NatsServer) -> AsyncIterator[Callable[[str], Any]]:
+    """A started broker of a service, built as the service builds it (build_broker)."""
+    started: list[NatsBroker] = []
+
+    async def start(service: str) -> NatsBroker:
+        settings = ServiceSettings(
+            nats_url=server.url,
+            nats_user=service,
+            nats_password=SecretStr(server.passwords[service]),
+        )
+        broker = build_broker(settings, service=service)
+        await broker.connect()
+        started.append(broker)
+        return broker
+
+    yield start
+    for broker in started:
+        await broker.stop()
+
+
+async def stored(server: NatsServer, stream: str, subject: str) -> bool:
+    nc = await connect(server, "ops")
+    try:
+        await nc.jetstream().get_last_msg(stream, subject)
+        return True
+    except NotFoundError:
+        return False
+    finally:
+        await nc.close()
+
+
+def violations_of(server: NatsServer, user: str, subject: str = "") -> list[str]:
+    return [v for v in server.violations() if f'/user:{user}"' in v and subject in v]
+
+
+def permission_logged(records: list[dict[str, Any]]) -> bool:
+    return any(
+        r.get("event") == "nats permission violation" and r.get("level") == "error" for r in records
+    )
+
+
+def assignment(incident_id: uuid.UUID) -> AdviserAssigned:
+    return AdviserAssigned.model_validate(
+        {
+            "event_id": derive_id("forged", incident_id),
+            "incident_id": incident_id,
+            "occurred_at": utcnow(),
+            "producer": "intake",
+            "assignment_id": derive_id("forged-assignment", incident_id),
+            "adviser_id": "ngb-01",
+            "pool": "ngb",
+            "urgency": "high",
+            "ack_deadline": utcnow() + timedelta(minutes=15),
+            "role": "mayor",
+            "organisation_code": "GM0363",
+            "contacts": [{"channel": "email", "address": "x@example.nl"}],
+        }
+    )
+
+
+async def test_intake_cannot_forge_an_assignment(
+    server: NatsServer,
+    service_broker: Callable[[str], Any],
+    logs: Callable[[], list[dict[str, Any]]],
+) -> None:
+    broker = await service_broker("intake")
+    forged = assignment(uuid.uuid4())
+    with pytest.raises(PublishFailedError):
+        await publish_event(broker, forged, timeout_s=REFUSED_WAIT_S)
+
+    assert not await stored(server, EVENTS_STREAM, forged.subject())
+    await eventually(
+        lambda: violations_of(server, "intake", forged.subject()), what="the server's refusal"
+    )
+    assert "Publish Violation" in violations_of(server, "intake", forged.subject())[0]
+    await eventually(lambda: permission_logged(logs()), what="intake's security event")
+    # The connection stays up: intake goes on publishing what it may.
+    assert broker.connection.is_connected
+
+
+async def test_notify_cannot_read_the_registry_consumer(
+    server: NatsServer,
+    service_broker: Callable[[str], Any],
+    logs: Callable[[], list[dict[str, Any]]],
+) -> None:
+    # Something for the registry to read.
+    intake = await connect(server, "intake")
+    try:
+        subject = f"weerbaar.events.incident.reported.{uuid.uuid4()}"
+        await intake.jetstream().publish(subject, b"{}", stream=EVENTS_STREAM)
+    finally:
+        await intake.close()
+    ops = await connect(server, "ops")
+    js_ops = ops.jetstream()
+    before = await js_ops.consumer_info(EVENTS_STREAM, REGISTRY_CONSUMER.durable)
+    assert before.num_pending
+
+    broker = await service_broker("notify")
+    js = broker.connection.jetstream(timeout=REFUSED_WAIT_S)
+    # Binding needs the consumer's info: refused.
+    with pytest.raises(TimeoutError):
+        await js.consumer_info(EVENTS_STREAM, REGISTRY_CONSUMER.durable)
+    # Asking for the next message without binding first: refused as well.
+    with pytest.raises(TimeoutError):
+        await broker.connection.request(
+            f"$JS.API.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.{REGISTRY_CONSUMER.durable}",
+            json.dumps({"batch": 1, "no_wait": True}).encode(),
+            timeout=REFUSED_WAIT_S,
+        )
+    try:
+        after = await js_ops.consumer_info(EVENTS_STREAM, REGISTRY_CONSUMER.durable)
+    finally:
+        await ops.close()
+    assert after.delivered.stream_seq == before.delivered.stream_seq
+    assert after.num_ack_pending == before.num_ack_pending == 0
+
+    await eventually(
+        lambda: violations_of(server, "notify", f"CONSUMER.MSG.NEXT.{EVENTS_STREAM}.registry"),
+        what="the server's refusal",
+    )
+    assert violations_of(server, "notify", f"CONSUMER.INFO.{EVENTS_STREAM}.registry")
+    await eventually(lambda: permission_logged(logs()), what="notify's security event")
+
+
+def sends(service: str) -> list[str]:
+    """The subjects the service's AsyncAPI document says it publishes."""
+    document = yaml.safe_load((ROOT / f"docs/asyncapi/{service}.yaml").read_text())
+    channels = document["channels"]
+    addresses = []
+    for operation in document["operations"].values():
+        if operation["action"] == "send":
+            name = operation["channel"]["$ref"].rsplit("/", 1)[-1]
+            addresses.append(channels[name]["address"])
+    return addresses
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_each_service_can_do_its_own_work(server: NatsServer, service: str) -> None:
+    refused_before = len(violations_of(server, service))
+    incident = str(uuid.uuid4())
+    nc = await connect(server, service)
+    js = nc.jetstream(timeout=2)
+    ops = await connect(server, "ops")
+    try:
+        publishes = [a.replace("*", incident) for a in sends(service)]
+        assert publishes
+        for subject in publishes:  # every event it publishes, with a PubAck
+            ack = await js.publish(subject, b"{}", stream=EVENTS_STREAM)
+            assert ack.stream == EVENTS_STREAM
+
+        for consumer in TOPOLOGY.consumers:  # its own durables: bind, fetch, ack
+            if consumer.durable.split("-")[0] != service:
+                continue
+            if consumer.stream == TIMERS_STREAM:  # routing schedules its own timers
+                await js.publish(f"{TIMER_PREFIX}.ack.{incident}", b"{}", stream=TIMERS_STREAM)
+            else:  # an event for it, and it parks poison under its own name
+                seed = consumer.filter_subjects[0].replace(">", "incident.reported.*")
+                await ops.jetstream().publish(seed.replace("*", incident), b"{}")
+                await js.publish(
+                    f"{DEAD_LETTER_PREFIX}.{consumer.durable}.1", b"{}", stream=DEAD_LETTER_STREAM
+                )
+            subscription = await js.pull_subscribe_bind(consumer.durable, stream=consumer.stream)
+            messages = await subscription.fetch(1, timeout=2)
+            await messages[0].ack_sync()
+
+        if service in BUCKETS:  # its own bucket
+            kv = await js.key_value(BUCKETS[service])
+            revision = await kv.create(f"k-{incident}", b"1")
+            await kv.update(f"k-{incident}", b"2", last=revision)
+            assert (await kv.get(f"k-{incident}")).value == b"2"
+            if service == "routing":  # warm-up lists the keys
+                assert f"k-{incident}" in await kv.keys()
+
+        if service == "intake":  # "does this incident exist", "who is assigned"
+            await js.get_last_msg(EVENTS_STREAM, f"weerbaar.events.incident.reported.{incident}")
+            with pytest.raises(NotFoundError):
+                await js.get_msg(
+                    EVENTS_STREAM,
+                    seq=1,
+                    subject=f"weerbaar.events.adviser.assigned.{incident}",
+                    next=True,
+                )
+
+        if service == "registry":  # `weerbaar-registry rebuild` replays the stream
+            replay = await js.subscribe(ALL_EVENTS, stream=EVENTS_STREAM, ordered_consumer=True)
+            await replay.next_msg(timeout=2)
+            await replay.unsubscribe()
+    finally:
+        await ops.close()
+        await nc.close()
+    await asyncio.sleep(0.2)  # the server logs a refusal as it happens
+    assert violations_of(server, service)[refused_before:] == []
+
+
+async def test_ops_can_redrive_and_the_provisioner_only_provisions(server: NatsServer) -> None:
+    ops = await connect(server, "ops")
+    try:  # weerbaar-notify dead-letters redrive: publish the event again
+        await ops.jetstream().publish(
+            f"weerbaar.events.adviser.assigned.{uuid.uuid4()}", b"{}", stream=EVENTS_STREAM
+        )
+    finally:
+        await ops.close()
+    await provision(server.url, **server.credentials("provisioner"))  # again: idempotent
+    provisioner = await connect(server, "provisioner")
+    subject = f"weerbaar.events.incident.reported.{uuid.uuid4()}"
+    try:
+        js = provisioner.jetstream(timeout=REFUSED_WAIT_S)
+        with pytest.raises(TimeoutError):
+            await js.publish(subject, b"{}", stream=EVENTS_STREAM)
+        with pytest.raises(TimeoutError):
+            await js.delete_stream(EVENTS_STREAM)
+    finally:
+        await provisioner.close()
+    assert violations_of(server, "provisioner", subject)
+    assert violations_of(server, "provisioner", f"STREAM.DELETE.{EVENTS_STREAM}")
+
+
+Attempt = Callable[[JetStreamContext, str], Awaitable[Any]]
+FORBIDDEN: dict[str, tuple[str, Attempt]] = {
+    "registry assigns an adviser": (
+        "registry",
+        lambda js, i: js.publish(f"weerbaar.events.adviser.assigned.{i}", b"{}"),
+    ),
+    "routing reads notify's bucket": ("routing", lambda js, i: js.key_value(NOTIFY_BUCKET)),
+    "intake creates a consumer": (
+        "intake",
+        lambda js, i: js.subscribe(ALL_EVENTS, stream=EVENTS_STREAM, ordered_consumer=True),
+    ),
+    "notify schedules a timer": (
+        "notify",
+        lambda js, i: js.publish(f"{TIMER_PREFIX}.ack.{i}", b"{}", stream=TIMERS_STREAM),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FORBIDDEN))
+async def test_other_forbidden_operations_are_refused(server: NatsServer, case: str) -> None:
+    user, attempt = FORBIDDEN[case]
+    refused_before = len(violations_of(server, user))
+    nc = await connect(server, user)
+    try:
+        with pytest.raises(TimeoutError):
+            await attempt(nc.jetstream(timeout=REFUSED_WAIT_S), str(uuid.uuid4()))
+    finally:
+        await nc.close()
+    await eventually(
+        lambda: len(violations_of(server, user)) > refused_before, what="the server's refusal"
+    )
+
+
+def test_every_user_of_the_accounts_file_has_a_password(tmp_path: Path) -> None:
+    server = NatsServer(store_dir=tmp_path)
+    assert set(server.passwords) == {
+        *SERVICES,
+        "provisioner",
+        "ops",
+        "sys",
+    }
+
+
+def test_the_kubernetes_copy_of_the_permissions_is_the_same() -> None:
+    copy = ROOT / "deploy/k8s/nats/accounts.conf"
+    assert copy.read_text() == (ROOT / "deploy/nats/accounts.conf").read_text(), (
+        "run deploy/k8s/sync-nats-config.sh"
+    )
