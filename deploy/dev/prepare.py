@@ -3,17 +3,30 @@
 Uses the servers named by NATS_URL, DATABASE_URL and SMTP_HOST when they are set;
 otherwise an embedded JetStream nats-server (data under .data/nats), SQLite
 (.data/registry.db) and a local SMTP mailbox (.data/mailbox).
+
+The embedded nats-server runs the users and subject permissions of production
+(deploy/nats/accounts.conf, included as it is) and encrypts its store at rest. Each
+user's password and the encryption key are made on the first run and kept in
+.data/nats/credentials.env (mode 0600); every process gets only its own user's
+password. It listens on 127.0.0.1 only and without TLS, unlike deploy/.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
+import shlex
 import socket
+import string
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / ".data"
+ACCOUNTS = ROOT / "deploy/nats/accounts.conf"
+JS_KEY = "NATS_JS_KEY"
+SERVICES = ("intake", "routing", "registry", "notify")
 
 
 def port_free(port: int) -> bool:
@@ -41,12 +54,68 @@ def pick(name: str, default: int) -> int:
     return chosen
 
 
+def nats_user_variables() -> dict[str, str]:
+    """Each user of accounts.conf and the server variable that holds its password."""
+    text = "\n".join(
+        line for line in ACCOUNTS.read_text().splitlines() if not line.lstrip().startswith("#")
+    )
+    return dict(re.findall(r"user:\s*([\w-]+)\s*,?\s*password:\s*\$(\w+)", text))
+
+
+def secret() -> str:
+    """32 random letters and digits, starting with a letter (NATS reads it as a string)."""
+    alphabet = string.ascii_letters + string.digits
+    return secrets.choice(string.ascii_letters) + "".join(
+        secrets.choice(alphabet) for _ in range(31)
+    )
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            key, sep, value = line.partition("=")
+            if sep and not key.startswith("#"):
+                values[key.strip()] = value.strip()
+    return values
+
+
+def nats_credentials(store: Path, variables: dict[str, str]) -> Path:
+    """.data/nats/credentials.env: a password per NATS user and the JetStream key, made
+    once and then reused (the encrypted store cannot be read without that key)."""
+    path = store / "credentials.env"
+    values = read_env_file(path)
+    if JS_KEY not in values and any((store / "jetstream").rglob("meta.key")):
+        raise SystemExit(
+            f"weerbaar: {store / 'jetstream'} is encrypted but its key ({path}) is gone; "
+            f"remove {store} (or run `make clean`) to start with an empty store"
+        )
+    wanted = [*variables.values(), JS_KEY]
+    missing = [name for name in wanted if not values.get(name)]
+    for name in missing:
+        values[name] = secret()
+    if missing or not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(
+                "# make run's NATS secrets: one password per user of deploy/nats/accounts.conf\n"
+                "# and the JetStream encryption key. Losing NATS_JS_KEY loses .data/nats.\n"
+            )
+            out.write("".join(f"{name}={values[name]}\n" for name in sorted(values)))
+    path.chmod(0o600)
+    return path
+
+
 def main() -> int:
     DATA.mkdir(exist_ok=True)
     bindir = Path(sys.executable).parent
     env: dict[str, str] = {}
     procs: dict[str, str] = {}
 
+    # What a process runs as: with an external NATS the caller's own NATS_USER and
+    # NATS_PASSWORD (for every process, as given); with the embedded server its own user,
+    # whose password comes from credentials.env, sourced but not exported.
+    as_user = {name: "" for name in (*SERVICES, "provisioner")}
     if os.environ.get("NATS_URL"):
         env["NATS_URL"] = os.environ["NATS_URL"]
         print(f"weerbaar: using NATS at {env['NATS_URL']}")
@@ -54,16 +123,33 @@ def main() -> int:
         nats_port = pick("NATS_PORT", 4222)
         store = DATA / "nats"
         store.mkdir(exist_ok=True)
+        store.chmod(0o700)
+        variables = nats_user_variables()
+        credentials = nats_credentials(store, variables)
+        source = f". {shlex.quote(str(credentials))} && "
         (store / "nats.conf").write_text(
+            "# Written by deploy/dev/prepare.py on every `make run`: edit that, not this.\n"
             f'listen: "127.0.0.1:{nats_port}"\n'
             f'server_name: "weerbaar-dev"\n'
             "jetstream {\n"
             f'  store_dir: "{store / "jetstream"}"\n'
             "  sync_interval: always\n"
+            "  # encryption at rest, as in deploy/nats; the key is in credentials.env\n"
+            "  cipher: chachapoly\n"
+            f"  key: ${JS_KEY}\n"
             "}\n"
+            "# the users and permissions of production; passwords from credentials.env\n"
+            f"include {os.path.relpath(ACCOUNTS, store)}\n"
         )
         env["NATS_URL"] = f"nats://127.0.0.1:{nats_port}"
-        procs["nats"] = f"exec {bindir / 'nats-server'} -c {store / 'nats.conf'}"
+        server = f"{bindir / 'nats-server'} -c {store / 'nats.conf'}"
+        procs["nats"] = f"set -a && {source}set +a && exec {server}"
+        for name in SERVICES:
+            as_user[name] = f'{source}NATS_USER={name} NATS_PASSWORD="${variables[name]}" '
+        as_user["provisioner"] = (
+            f"{source}NATS_PROVISION_USER=provisioner "
+            f'NATS_PROVISION_PASSWORD="${variables["provisioner"]}" '
+        )
 
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
@@ -105,11 +191,11 @@ def main() -> int:
 
     # Provisioning is idempotent; the other services retry until the consumers exist.
     procs["intake"] = (
-        f"{bindir / 'weerbaar-provision'} --wait 60 && exec {bindir / 'weerbaar-intake'}"
+        f"{as_user['provisioner']}{bindir / 'weerbaar-provision'} --wait 60 && "
+        f"{as_user['intake']}exec {bindir / 'weerbaar-intake'}"
     )
-    procs["routing"] = f"exec {bindir / 'weerbaar-routing'}"
-    procs["registry"] = f"exec {bindir / 'weerbaar-registry'}"
-    procs["notify"] = f"exec {bindir / 'weerbaar-notify'}"
+    for name in ("routing", "registry", "notify"):
+        procs[name] = f"{as_user[name]}exec {bindir / f'weerbaar-{name}'}"
 
     (DATA / "dev.env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
     (DATA / "Procfile").write_text("".join(f"{k}: {v}\n" for k, v in procs.items()))
@@ -120,6 +206,8 @@ def main() -> int:
     print(f"  routing        http://127.0.0.1:{ports['ROUTING_PORT']}/healthz")
     print(f"  notify         http://127.0.0.1:{ports['NOTIFY_PORT']}/healthz")
     print(f"  NATS           {env['NATS_URL']}")
+    if "nats" in procs:
+        print(f"  NATS users     passwords and JetStream key in {DATA / 'nats/credentials.env'}")
     if "mailbox" in procs:
         print(f"  dev mailbox    smtp://127.0.0.1:{env['SMTP_PORT']} → {DATA / 'mailbox'}/new")
     return 0
