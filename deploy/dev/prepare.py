@@ -106,6 +106,19 @@ def nats_credentials(store: Path, variables: dict[str, str]) -> Path:
     return path
 
 
+def adopt_store_from_before_accounts(store: Path) -> None:
+    """Before it had users, make run's streams lived in NATS' global account `$G`; they
+    now belong to the account WEERBAAR. Move them over once (nats-server then encrypts
+    them as it starts)."""
+    accounts = store / "jetstream" / "jetstream"
+    old, new = accounts / "$G", accounts / "WEERBAAR"
+    if (old / "streams").is_dir() and not new.exists():
+        old.rename(new)
+        print(f"weerbaar: moved the NATS streams in {old} to the account WEERBAAR")
+    elif old.is_dir():
+        print(f"weerbaar: {old} holds streams from before NATS users; unused, remove it")
+
+
 def main() -> int:
     DATA.mkdir(exist_ok=True)
     bindir = Path(sys.executable).parent
@@ -126,6 +139,7 @@ def main() -> int:
         store.chmod(0o700)
         variables = nats_user_variables()
         credentials = nats_credentials(store, variables)
+        adopt_store_from_before_accounts(store)
         source = f". {shlex.quote(str(credentials))} && "
         (store / "nats.conf").write_text(
             "# Written by deploy/dev/prepare.py on every `make run`: edit that, not this.\n"
