@@ -6,6 +6,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -178,44 +179,49 @@ class Intake:
         self, *, incident_id: uuid.UUID, request: RecordAction, idempotency_key: str | None
     ) -> Event:
         seed = await self._seed(f"actions\x1f{incident_id}", idempotency_key, request)
-        event = ActionRecorded(
-            event_id=derive_id("action.recorded", incident_id, seed),
-            incident_id=incident_id,
-            occurred_at=utcnow(),
-            producer=PRODUCER,
-            action_id=derive_id("action", incident_id, seed),
-            kind=request.kind,
-            note=request.note,
-            adviser_id=request.adviser_id,
+        return await self._stored(
+            ActionRecorded(
+                **_envelope("action.recorded", incident_id, seed),
+                action_id=derive_id("action", incident_id, seed),
+                kind=request.kind,
+                note=request.note,
+                adviser_id=request.adviser_id,
+            )
         )
-        await self.publisher.publish(event)
-        return event
 
     async def close(
         self, *, incident_id: uuid.UUID, request: CloseIncident, idempotency_key: str | None
     ) -> Event:
         seed = await self._seed(f"close\x1f{incident_id}", idempotency_key, request)
-        event = IncidentClosed(
-            event_id=derive_id("incident.closed", incident_id, seed),
-            incident_id=incident_id,
-            occurred_at=utcnow(),
-            producer=PRODUCER,
-            summary=request.summary,
-            adviser_id=request.adviser_id,
+        return await self._stored(
+            IncidentClosed(
+                **_envelope("incident.closed", incident_id, seed),
+                summary=request.summary,
+                adviser_id=request.adviser_id,
+            )
         )
-        await self.publisher.publish(event)
-        return event
 
     async def reopen(
         self, *, incident_id: uuid.UUID, request: ReopenIncident, idempotency_key: str | None
     ) -> Event:
         seed = await self._seed(f"reopen\x1f{incident_id}", idempotency_key, request)
-        event = IncidentReopened(
-            event_id=derive_id("incident.reopened", incident_id, seed),
-            incident_id=incident_id,
-            occurred_at=utcnow(),
-            producer=PRODUCER,
-            reason=request.reason,
+        return await self._stored(
+            IncidentReopened(
+                **_envelope("incident.reopened", incident_id, seed), reason=request.reason
+            )
         )
+
+    async def _stored(self, event: Event) -> Event:
         await self.publisher.publish(event)
         return event
+
+
+def _envelope(event_type: str, incident_id: uuid.UUID, seed: str) -> dict[str, Any]:
+    """The envelope of a follow-up event: its id derives from the request's seed, so a
+    repeated request is the same event."""
+    return {
+        "event_id": derive_id(event_type, incident_id, seed),
+        "incident_id": incident_id,
+        "occurred_at": utcnow(),
+        "producer": PRODUCER,
+    }
