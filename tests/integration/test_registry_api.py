@@ -13,10 +13,12 @@ import pytest
 from fastapi import FastAPI
 
 from contracts.events import Event, IncidentReported, RegistrationReceived
+from contracts.runtime.auth import secure
 from contracts.runtime.http import install_problem_handlers
 from contracts.runtime.nats import PublishFailedError
 from registry.api import build_router
 from tests.integration.test_registry_stats import fixture
+from tests.support import auth
 from tests.support.registry import Registry, open_registry, recorded_events
 
 
@@ -40,19 +42,30 @@ async def api(registry_database_url: str) -> AsyncIterator[tuple[httpx.AsyncClie
     async with open_registry(registry_database_url) as registry:
         await registry.projector.write(recorded_events() + fixture())
         publisher = Publisher(registry)
-        app = FastAPI()
-        install_problem_handlers(app)
-        app.include_router(
-            build_router(
-                registry.queries,
-                registry.statistics,
-                publish=publisher,
-                public_url="http://registry.test",
-            )
-        )
+        app = registry_app(registry, publisher)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as c:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://registry.test", headers=auth.OPERATOR
+        ) as c:
             yield c, publisher
+
+
+def registry_app(registry: Registry, publish: Any) -> FastAPI:
+    """The registry's routes as the service mounts them, on an app of their own."""
+    app = FastAPI()
+    install_problem_handlers(app)
+    security = secure(app)
+    app.include_router(
+        build_router(
+            registry.queries,
+            registry.statistics,
+            publish=publish,
+            public_url="http://registry.test",
+            security=security,
+            audit=registry.audit,
+        )
+    )
+    return app
 
 
 def reported_ids() -> list[str]:
@@ -193,6 +206,7 @@ async def test_registrations_are_listed_apart(api: Any) -> None:
 
 async def test_stats_suppress_small_cells(api: Any) -> None:
     client, _ = api
+    client.headers.update(auth.ANALYST)
     response = await client.get(
         "/v1/stats", params={"group_by": "role", "organisation_code": "GM0599"}
     )
@@ -225,6 +239,18 @@ async def test_stats_suppress_small_cells(api: Any) -> None:
     assert mayor_threat["count"] == 7
     for cell in two["cells"]:
         assert cell["count"] == "<5" or cell["count"] >= 5
+
+
+@pytest.mark.parametrize("who", ["operator", "coordinator"])
+async def test_those_who_see_the_cases_get_every_count(api: Any, who: str) -> None:
+    client, _ = api
+    client.headers.update(auth.bearer(who))
+    params = {"group_by": "role", "organisation_code": "GM0599"}
+    body = (await client.get("/v1/stats", params=params)).json()
+    assert body["suppressed_below"] is None
+    assert [c["count"] for c in body["cells"]] == [3]  # "<5" to an analyst
+    ack = (await client.get("/v1/stats/acknowledgement")).json()
+    assert ack["suppressed_below"] is None
 
 
 @pytest.mark.parametrize(
@@ -261,6 +287,7 @@ def rows(text: str) -> list[list[str]]:
 
 async def test_stats_export_is_csv_with_a_header_and_dutch_labels(api: Any) -> None:
     client, _ = api
+    client.headers.update(auth.ANALYST)
     params = {"group_by": ["role", "month"], "from": "2026-10-01", "to": "2026-11-20"}
     codes = await client.get("/v1/export/stats", params=params)
     assert codes.status_code == 200
@@ -355,3 +382,24 @@ async def test_erasure_of_an_unknown_incident_or_without_jetstream(api: Any) -> 
     down = await client.post(f"/v1/incidents/{case.incident_id}/erase", json={"requested_by": "a"})
     assert down.status_code == 503
     assert down.headers["retry-after"]
+
+
+async def test_the_audit_log_pages_for_coordinators(api: Any) -> None:
+    client, _ = api
+    for incident_id in reported_ids()[:3]:
+        assert (await client.get(f"/v1/incidents/{incident_id}")).status_code == 200
+    coordinator = auth.COORDINATOR
+    first = await client.get("/v1/audit", params={"limit": 2}, headers=coordinator)
+    assert first.status_code == 200, first.text
+    page = first.json()
+    assert [e["incident_id"] for e in page["items"]] == reported_ids()[:3][::-1][:2]
+    assert {e["subject"] for e in page["items"]} == {"test-operator"}
+    rest = await client.get(
+        "/v1/audit", params={"limit": 2, "cursor": page["next_cursor"]}, headers=coordinator
+    )
+    assert [e["incident_id"] for e in rest.json()["items"]] == [reported_ids()[0]]
+    assert rest.json()["next_cursor"] is None
+    for params in ({"cursor": "abc"}, {"action": "incident.delete"}, {"from": "gisteren"}):
+        bad = await client.get("/v1/audit", params=params, headers=coordinator)
+        assert bad.status_code == 422, params
+    assert (await client.get("/v1/audit")).status_code == 403  # an operator

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import Event, parse_event
+from registry.audit import AuditLog
+from registry.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event
 from registry.db import TABLES, Base, make_engine
 from registry.migrate import upgrade
 from registry.queries import Queries
@@ -31,15 +33,25 @@ class Registry:
     projector: Projector
     queries: Queries
     statistics: Statistics
+    audit: AuditLog
+    keyring: Keyring
 
 
 @asynccontextmanager
-async def open_registry(url: str) -> AsyncIterator[Registry]:
+async def open_registry(url: str, keyring: Keyring | None = None) -> AsyncIterator[Registry]:
     """A migrated database with the registry's writer and readers on it."""
     engine = make_engine(url)
+    keyring = keyring or Keyring.development()
     await upgrade(engine)
     try:
-        yield Registry(engine, Projector(engine), Queries(engine), Statistics(engine))
+        yield Registry(
+            engine,
+            Projector(engine, keyring=keyring),
+            Queries(engine, keyring),
+            Statistics(engine),
+            AuditLog(engine),
+            keyring,
+        )
     finally:
         await engine.dispose()
 
@@ -57,16 +69,37 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
+def _opened(name: str, row: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
+    """The row with its sealed values opened (each sealing has its own nonce)."""
+    if name == "events":
+        return {**row, "payload": open_event(row["payload"], keyring).model_dump_json()}
+    if name == "incidents":
+        return {
+            **row,
+            **{
+                c: keyring.open(row[c], incident_context(row["incident_id"], c))
+                for c in INCIDENT_COLUMNS
+            },
+        }
+    return row
+
+
+async def snapshot(
+    engine: AsyncEngine, keyring: Keyring | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table of the read model, sorted, values made comparable
-    across databases."""
+    across databases (sealed values opened)."""
+    keyring = keyring or Keyring.development()
     found: dict[str, list[tuple[Any, ...]]] = {}
     async with engine.connect() as conn:
         for name in TABLES:
             table = Base.metadata.tables[name]
-            rows = (await conn.execute(select(table))).all()
+            rows = [
+                _opened(name, dict(row._mapping), keyring)
+                for row in (await conn.execute(select(table))).all()
+            ]
             found[name] = sorted(
-                (tuple(_plain(v) for v in row) for row in rows), key=lambda r: repr(r)
+                (tuple(_plain(v) for v in row.values()) for row in rows), key=lambda r: repr(r)
             )
     return found
 

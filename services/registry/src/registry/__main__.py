@@ -1,6 +1,7 @@
 """`weerbaar-registry [serve]` runs the registry; `weerbaar-registry rebuild` replays the
 events stream into an empty database; `weerbaar-registry migrate` upgrades the schema;
-`weerbaar-registry retention` runs the retention job once."""
+`weerbaar-registry retention` runs the retention job once; `weerbaar-registry
+rotate-keys` re-seals every personal value under the current encryption key."""
 
 from __future__ import annotations
 
@@ -70,6 +71,12 @@ def main(argv: list[str] | None = None) -> None:
     rebuild.add_argument("--batch", type=int, default=2000, help="events per transaction")
     commands.add_parser("migrate", help="upgrade the database schema to the latest revision")
     commands.add_parser("retention", help="publish the erasures that are due, once")
+    rotate = commands.add_parser(
+        "rotate-keys",
+        help="re-seal every personal value under REGISTRY_ENCRYPTION_KEY_ID "
+        "(keep the old keys configured until it is done)",
+    )
+    rotate.add_argument("--chunk", type=int, default=500, help="rows per transaction")
     args = parser.parse_args(argv)
     settings = RegistrySettings()
     if args.command in (None, "serve"):
@@ -87,6 +94,15 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_migrate(settings))
     elif args.command == "retention":
         asyncio.run(_retention(settings))
+    elif args.command == "rotate-keys":
+        from registry.crypto import SealError
+        from registry.rotate import rotate_keys
+
+        try:
+            asyncio.run(rotate_keys(settings, chunk=args.chunk))
+        except SealError as exc:
+            print(f"rotate-keys: {exc}; nothing after this chunk was changed", file=sys.stderr)
+            raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 """The registry's query API: cases, registrations, statistics, exports, erasure."""
 
-from __future__ import annotations
-
 import base64
 import binascii
 import uuid
@@ -9,18 +7,23 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.events import Event, Identifier, PersonalDataErased
-from contracts.runtime.http import ProblemError
+from contracts.events import AdviserAssigned, Event, Identifier, PersonalDataErased
+from contracts.runtime.auth import Principal, Security
+from contracts.runtime.auth import Role as Access
+from contracts.runtime.http import ProblemError, problem_doc
+from contracts.runtime.logging import get_logger
 from contracts.runtime.nats import PublishFailedError
 from contracts.vocabulary import Role, Status
+from registry.audit import AuditLog
 from registry.db import IncidentRecord, RegistrationRecord
 from registry.export import cases_csv, stats_csv
 from registry.facts import SMALL_CELL
 from registry.filters import (
+    AuditQuery,
     CasesExportQuery,
     IncidentListQuery,
     RegistrationListQuery,
@@ -35,6 +38,7 @@ from registry.retention import ERASURES, erasure
 from registry.stats import Statistics
 
 Publish = Callable[[Event], Awaitable[None]]
+_log = get_logger("registry")
 
 
 class OfficialOut(BaseModel):
@@ -156,24 +160,57 @@ class Accepted(BaseModel):
     status_url: str
 
 
-def caller_sees_aggregates_only(request: Request) -> bool:
-    """Whether small cells must be suppressed for this caller. Until authentication
-    comes (the security issue), every caller is an aggregate-only reader."""
-    return True
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    subject: str = Field(description="The caller's subject (the token's `sub`)")
+    role: str
+    action: str = Field(description="incident.read, export.cases, export.stats or erasure.request")
+    incident_id: str | None
+    detail: dict[str, Any] | None = Field(description="The export's filters, or the request")
+    client: str | None = Field(description="The client's address")
 
 
-def _officials(r: IncidentRecord) -> OfficialOut:
+class AuditPageOut(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
+
+
+SEES_CASES = frozenset({Access.OPERATOR, Access.COORDINATOR})
+
+
+def caller_sees_aggregates_only(principal: Principal) -> bool:
+    """Whether small cells must be suppressed for this caller: for everyone but those
+    who may see every case anyway."""
+    return principal.role not in SEES_CASES
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _not_found(what: str, ident: uuid.UUID) -> ProblemError:
+    return ProblemError(404, "Not found", f"No {what} {ident}.")
+
+
+def _out_of_bounds(principal: Principal, what: str, ident: uuid.UUID) -> ProblemError:
+    """Someone else's case: answered exactly like one that does not exist."""
+    _log.warning("authorisation refused", role=principal.role.value, reason=f"other {what}")
+    return _not_found(what, ident)
+
+
+def _officials(r: IncidentRecord, personal: dict[str, str | None]) -> OfficialOut:
     return OfficialOut(
         role=Role(r.role) if r.role else None,
         organisation_code=r.organisation_code,
         province_code=r.province_code,
-        name=r.official_name,
-        phone=r.official_phone,
-        email=r.official_email,
+        name=personal["official_name"],
+        phone=personal["official_phone"],
+        email=personal["official_email"],
     )
 
 
-def _summary_fields(r: IncidentRecord) -> dict[str, Any]:
+def _summary_fields(r: IncidentRecord, personal: dict[str, str | None]) -> dict[str, Any]:
     assignment = None
     if r.assignment_id and r.adviser_id and r.pool:
         assignment = AssignmentOut(
@@ -189,22 +226,24 @@ def _summary_fields(r: IncidentRecord) -> dict[str, Any]:
         "source": r.source,
         "urgency": r.urgency,
         "reported_at": r.reported_at,
-        "official": _officials(r),
+        "official": _officials(r, personal),
         "types": list(r.types or []),
         "assignment": assignment,
     }
 
 
-def _detail(r: IncidentRecord, events: list[Event]) -> IncidentDetail:
+def _detail(
+    r: IncidentRecord, events: list[Event], personal: dict[str, str | None]
+) -> IncidentDetail:
     return IncidentDetail(
-        **_summary_fields(r),
+        **_summary_fields(r, personal),
         occurred_at=r.occurred_at,
         channels=list(r.channels or []),
         needs=list(r.needs or []),
         police={"status": r.police_status, "reason_not_reported": r.reason_not_reported},
         perpetrator_kind=r.perpetrator_kind,
         family_targeted=r.family_targeted,
-        description=r.description,
+        description=personal["description"],
         registration_id=r.registration_id,
         closed_at=r.closed_at,
         escalations=r.escalations,
@@ -285,43 +324,94 @@ def _csv(lines: Any, filename: str) -> StreamingResponse:
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}
 }
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: problem_doc("No such incident, or not one of the caller's")
+}
 
 
 def build_router(
-    queries: Queries, statistics: Statistics, *, publish: Publish, public_url: str
+    queries: Queries,
+    statistics: Statistics,
+    *,
+    publish: Publish,
+    public_url: str,
+    security: Security,
+    audit: AuditLog,
 ) -> APIRouter:
+    """The routes; `security` comes from `secure(app)` on the app they are added to."""
     router = APIRouter(prefix="/v1")
+    allow = security.allow
+    CaseReader = Annotated[
+        Principal,
+        Depends(allow(Access.OPERATOR, Access.COORDINATOR, Access.ADVISER, what="read cases")),
+    ]
+    RegistrationReader = Annotated[
+        Principal,
+        Depends(
+            allow(
+                Access.OPERATOR,
+                Access.COORDINATOR,
+                Access.MUNICIPAL_SYSTEM,
+                what="read registrations",
+            )
+        ),
+    ]
+    StatisticsReader = Annotated[
+        Principal,
+        Depends(allow(Access.ANALYST, Access.OPERATOR, Access.COORDINATOR, what="read statistics")),
+    ]
+    Eraser = Annotated[
+        Principal,
+        Depends(allow(Access.OPERATOR, Access.COORDINATOR, what="request erasures")),
+    ]
+    CaseExporter = Annotated[Principal, Depends(allow(Access.OPERATOR, what="export cases"))]
+    Auditor = Annotated[Principal, Depends(allow(Access.COORDINATOR, what="read the audit log"))]
 
     @router.get(
         "/incidents/{incident_id}",
         response_model=IncidentDetail,
         tags=["incidents"],
-        responses={404: {"description": "No such incident"}},
+        responses=NOT_FOUND,
     )
     async def get_incident(
+        request: Request,
+        principal: CaseReader,
         incident_id: Annotated[uuid.UUID, Path(description="The incident id")],
     ) -> IncidentDetail:
         """One incident with its whole timeline, oldest first: every assignment,
         notification attempt, acknowledgement, escalation, action, status change and
-        erasure."""
+        erasure. Operators and coordinators see every case, an adviser the cases ever
+        assigned to them (another is a 404). Every read is recorded in the audit log."""
         found = await queries.incident(incident_id)
         if found is None:
-            raise ProblemError(404, "Not found", f"No incident {incident_id}.")
-        return _detail(*found)
+            raise _not_found("incident", incident_id)
+        record, events = found
+        if principal.role is Access.ADVISER and not any(
+            isinstance(e, AdviserAssigned) and e.adviser_id == principal.adviser_id for e in events
+        ):
+            raise _out_of_bounds(principal, "incident", incident_id)
+        await audit.record(
+            principal, "incident.read", incident_id=str(incident_id), client=_client(request)
+        )
+        return _detail(record, events, queries.personal(record))
 
     @router.get("/incidents", response_model=IncidentPage, tags=["incidents"])
-    async def list_incidents(query: Annotated[IncidentListQuery, Query()]) -> IncidentPage:
+    async def list_incidents(
+        principal: CaseReader, query: Annotated[IncidentListQuery, Query()]
+    ) -> IncidentPage:
         """Incidents by reported time (newest first unless `sort=reported_at`), filtered,
-        a page at a time: pass `next_cursor` as `cursor` for the next page."""
+        a page at a time: pass `next_cursor` as `cursor` for the next page. An adviser
+        gets only the cases ever assigned to them."""
         _check(query)
         page = await queries.incidents(
             query,
             newest_first=query.sort.startswith("-"),
             limit=query.limit,
             after=_decode_cursor(query.cursor, query.sort),
+            adviser=principal.adviser_id if principal.role is Access.ADVISER else None,
         )
         return IncidentPage(
-            items=[IncidentSummary(**_summary_fields(r)) for r in page.items],
+            items=[IncidentSummary(**_summary_fields(r, queries.personal(r))) for r in page.items],
             next_cursor=_encode_cursor(query.sort, page.next_after),
         )
 
@@ -331,12 +421,16 @@ def build_router(
         response_model=Accepted,
         tags=["incidents"],
         responses={
-            404: {"description": "No such incident"},
-            409: {"description": "The Idempotency-Key was used with another body"},
-            503: {"description": "The erasure could not be stored; try again"},
+            404: problem_doc("No such incident"),
+            409: problem_doc("The Idempotency-Key was used with another body"),
+            413: problem_doc("Body too large"),
+            415: problem_doc("Body is not JSON"),
+            503: problem_doc("The erasure could not be stored; try again"),
         },
     )
     async def erase_incident(
+        request: Request,
+        principal: Eraser,
         incident_id: Annotated[uuid.UUID, Path(description="The incident id")],
         body: Annotated[EraseRequest, Body()],
         idempotency_key: Annotated[
@@ -345,9 +439,10 @@ def build_router(
     ) -> Accepted:
         """Erase the personal data of one case (name, contact details, free text);
         the statistics stay as they are and the timeline records who asked, and when.
-        Answered once the request is stored in JetStream; the record follows shortly."""
+        Answered once the request is stored in JetStream; the record follows shortly.
+        Operators and coordinators only; recorded in the audit log."""
         if await queries.incident(incident_id) is None:
-            raise ProblemError(404, "Not found", f"No incident {incident_id}.")
+            raise _not_found("incident", incident_id)
         event = erasure(
             incident_id, requested_by=body.requested_by, reason="request", key=idempotency_key
         )
@@ -368,6 +463,13 @@ def build_router(
                 headers={"Retry-After": "2"},
             ) from None
         ERASURES.labels("request").inc()
+        await audit.record(
+            principal,
+            "erasure.request",
+            incident_id=str(incident_id),
+            detail={"requested_by": body.requested_by, "event_id": str(event.event_id)},
+            client=_client(request),
+        )
         return Accepted(
             incident_id=str(incident_id),
             event_id=str(event.event_id),
@@ -378,29 +480,41 @@ def build_router(
         "/registrations/{registration_id}",
         response_model=RegistrationOut,
         tags=["registrations"],
-        responses={404: {"description": "No such registration"}},
+        responses={404: problem_doc("No such registration, or not one of the caller's")},
     )
     async def get_registration(
+        principal: RegistrationReader,
         registration_id: Annotated[uuid.UUID, Path(description="The registration id")],
     ) -> RegistrationOut:
-        """One registration posted by a municipal, provincial or water-board system."""
+        """One registration posted by a municipal, provincial or water-board system; a
+        system reads only its own organisation's."""
         found = await queries.registration(registration_id)
         if found is None:
-            raise ProblemError(404, "Not found", f"No registration {registration_id}.")
+            raise _not_found("registration", registration_id)
+        if (
+            principal.role is Access.MUNICIPAL_SYSTEM
+            and found.organisation_code != principal.organisation_code
+        ):
+            raise _out_of_bounds(principal, "registration", registration_id)
         return _registration(found)
 
     @router.get("/registrations", response_model=RegistrationPage, tags=["registrations"])
     async def list_registrations(
+        principal: RegistrationReader,
         query: Annotated[RegistrationListQuery, Query()],
     ) -> RegistrationPage:
         """Registrations posted by organisations' own systems, by received time, kept
-        apart from the incidents (one that wanted contact is also an incident)."""
+        apart from the incidents (one that wanted contact is also an incident). A
+        system gets only its own organisation's."""
         _check(query)
         page = await queries.registrations(
             query,
             newest_first=query.sort.startswith("-"),
             limit=query.limit,
             after=_decode_cursor(query.cursor, query.sort),
+            organisation=(
+                principal.organisation_code if principal.role is Access.MUNICIPAL_SYSTEM else None
+            ),
         )
         return RegistrationPage(
             items=[_registration(r) for r in page.items],
@@ -408,13 +522,14 @@ def build_router(
         )
 
     @router.get("/stats", response_model=StatsOut, tags=["statistics"])
-    async def stats(request: Request, query: Annotated[StatsQuery, Query()]) -> StatsOut:
+    async def stats(principal: StatisticsReader, query: Annotated[StatsQuery, Query()]) -> StatsOut:
         """Counts of cases (incidents, and registrations that did not become one)
         grouped by up to two dimensions, with the aangifte rate, the share with any
         police report and the escalation rate per cell. A case with several incident
-        types or channels counts once in each. Counts below 5 are shown as "<5"."""
+        types or channels counts once in each. Counts below 5 are shown as "<5" to
+        analysts (operators and coordinators, who see the cases, get every count)."""
         _check(query)
-        suppressed = caller_sees_aggregates_only(request)
+        suppressed = caller_sees_aggregates_only(principal)
         cells = await statistics.cells(query, list(query.group_by))
         return StatsOut(
             group_by=list(query.group_by),
@@ -424,12 +539,12 @@ def build_router(
 
     @router.get("/stats/acknowledgement", response_model=AcknowledgementOut, tags=["statistics"])
     async def acknowledgement(
-        request: Request, query: Annotated[StatsFilters, Query()]
+        principal: StatisticsReader, query: Annotated[StatsFilters, Query()]
     ) -> AcknowledgementOut:
         """Median and 90th percentile of the time from report to acknowledgement, by
         the pool of the adviser who acknowledged."""
         _check(query)
-        suppressed = caller_sees_aggregates_only(request)
+        suppressed = caller_sees_aggregates_only(principal)
         return AcknowledgementOut(
             suppressed_below=SMALL_CELL if suppressed else None,
             pools=await statistics.acknowledgement(query, suppressed=suppressed),
@@ -442,13 +557,22 @@ def build_router(
         tags=["export"],
     )
     async def export_stats(
-        request: Request, query: Annotated[StatsExportQuery, Query()]
+        request: Request,
+        principal: StatisticsReader,
+        query: Annotated[StatsExportQuery, Query()],
     ) -> StreamingResponse:
         """The statistic of `GET /v1/stats` as CSV with a header row, suppressed the
-        same way; `labels=nl` gives Dutch headers and values."""
+        same way; `labels=nl` gives Dutch headers and values. Recorded in the audit
+        log."""
         _check(query)
-        suppressed = caller_sees_aggregates_only(request)
+        suppressed = caller_sees_aggregates_only(principal)
         cells = await statistics.cells(query, list(query.group_by))
+        await audit.record(
+            principal,
+            "export.stats",
+            detail=query.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+            client=_client(request),
+        )
         lines = stats_csv(cells, list(query.group_by), labels=query.labels, suppressed=suppressed)
         return _csv(lines, "weerbaar-statistiek.csv")
 
@@ -458,12 +582,39 @@ def build_router(
         responses=CSV_RESPONSE,
         tags=["export"],
     )
-    async def export_cases(query: Annotated[CasesExportQuery, Query()]) -> StreamingResponse:
-        """Every matching case as CSV, one row each, streamed: for operators only (to be
-        enforced by the security issue). Case-level but without personal data: no
-        name, contact details or free text."""
+    async def export_cases(
+        request: Request,
+        principal: CaseExporter,
+        query: Annotated[CasesExportQuery, Query()],
+    ) -> StreamingResponse:
+        """Every matching case as CSV, one row each, streamed: for operators only.
+        Case-level but without personal data: no name, contact details or free text.
+        Recorded in the audit log."""
         _check(query)
+        await audit.record(
+            principal,
+            "export.cases",
+            detail=query.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+            client=_client(request),
+        )
         records = queries.stream_incidents(query, newest_first=query.sort.startswith("-"))
         return _csv(cases_csv(records, labels=query.labels), "weerbaar-casussen.csv")
+
+    @router.get("/audit", response_model=AuditPageOut, tags=["audit"])
+    async def audit_log(principal: Auditor, query: Annotated[AuditQuery, Query()]) -> AuditPageOut:
+        """Who read which case and who exported what, newest first, a page at a time;
+        filtered by subject, action, incident and time. Coordinators only."""
+        _check(query)
+        after = None
+        if query.cursor is not None:
+            try:
+                after = int(query.cursor)
+            except ValueError:
+                raise _invalid("cursor", "not a cursor from a previous page") from None
+        page = await audit.page(query, after=after)
+        return AuditPageOut(
+            items=[AuditEntry(**row) for row in page.items],
+            next_cursor=str(page.next_after) if page.next_after is not None else None,
+        )
 
     return router

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import Event, PersonalDataErased
+from contracts.runtime.auth import Role, secure
 from contracts.runtime.consumer import subscribe
 from contracts.runtime.http import (
     BodyGuardMiddleware,
@@ -33,6 +34,7 @@ from contracts.runtime.nats import (
 )
 from contracts.subjects import REGISTRY_CONSUMER
 from registry.api import build_router
+from registry.audit import AuditLog
 from registry.db import make_engine
 from registry.migrate import upgrade
 from registry.queries import Queries
@@ -53,6 +55,7 @@ class Registry:
     queries: Queries
     statistics: Statistics
     retention: Retention
+    audit: AuditLog
 
     async def publish(self, event: Event) -> None:
         await publish_event(self.broker, event)
@@ -63,11 +66,12 @@ def build(settings: RegistrySettings) -> Registry:
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
-    projector = Projector(engine, batch_max=settings.batch_max)
+    keyring = settings.keyring()
+    projector = Projector(engine, batch_max=settings.batch_max, keyring=keyring)
     broker = build_broker(settings, service="registry")
     subscribe(broker, REGISTRY_CONSUMER, projector.submit, batch_size=256)
     document_publishers(broker, [PersonalDataErased])
-    queries = Queries(engine)
+    queries = Queries(engine, keyring)
 
     async def publish(event: Event) -> None:
         await publish_event(broker, event)
@@ -75,7 +79,16 @@ def build(settings: RegistrySettings) -> Registry:
     retention = Retention(
         queries=queries, publish=publish, retention=timedelta(days=settings.retention_days)
     )
-    return Registry(settings, engine, broker, projector, queries, Statistics(engine), retention)
+    return Registry(
+        settings,
+        engine,
+        broker,
+        projector,
+        queries,
+        Statistics(engine),
+        retention,
+        AuditLog(engine),
+    )
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
@@ -130,13 +143,18 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             "database": database,
         }
 
-    install_operational_routes(app, readiness=readiness)
+    security = secure(app)
+    install_operational_routes(
+        app, readiness=readiness, metrics_guard=security.allow(Role.OPS, what="read metrics")
+    )
     app.include_router(
         build_router(
             registry.queries,
             registry.statistics,
             publish=registry.publish,
             public_url=settings.public_url,
+            security=security,
+            audit=registry.audit,
         )
     )
     return app

@@ -195,6 +195,39 @@ class CaseFact(Base):
     )
 
 
+class CaseAdviser(Base):
+    """Every adviser a case was ever assigned to (the timeline's `adviser.assigned`):
+    an adviser sees those cases, and only those."""
+
+    __tablename__ = "case_advisers"
+
+    adviser_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class AuditRecord(Base):
+    """Who read which case, or exported what, when and from where. Append-only: the
+    code has no path that changes or deletes a row, and a trigger refuses it. It is
+    not part of the read model: a rebuild keeps it."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    subject: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    action: Mapped[str] = mapped_column(String(40))
+    incident_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[Any] = mapped_column(JSON, nullable=True)
+    client: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_audit_log_subject_id", "subject", "id"),
+        Index("ix_audit_log_action_id", "action", "id"),
+        Index("ix_audit_log_at", "at"),
+    )
+
+
 def make_engine(url: str, **options: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL and a busy timeout."""
     engine = create_async_engine(url, pool_pre_ping=True, **options)
@@ -212,12 +245,15 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
     return engine
 
 
-TABLES = ("events", "incidents", "registrations", "case_facts")
-"""Every table of the read model, in the order a comparison or a reset walks them."""
+TABLES = ("events", "incidents", "registrations", "case_facts", "case_advisers")
+"""Every table of the read model, in the order a comparison or a reset walks them
+(not the audit log, which a rebuild keeps)."""
 
 __all__ = [
     "TABLES",
+    "AuditRecord",
     "Base",
+    "CaseAdviser",
     "CaseFact",
     "Engine",
     "EventRecord",

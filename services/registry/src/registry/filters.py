@@ -154,3 +154,22 @@ def problems(query: BaseModel) -> list[dict[str, str]]:
     if len(set(group_by)) != len(group_by):
         found.append({"field": "group_by", "message": "a dimension may appear only once"})
     return found
+
+
+AuditAction = Literal["incident.read", "export.cases", "export.stats", "erasure.request"]
+
+
+class AuditQuery(_Query):
+    """The audit log, newest first, a page at a time."""
+
+    subject: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="The caller's subject (the token's `sub`)"
+    )
+    action: list[AuditAction] = Field(default_factory=list, max_length=4)
+    incident_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")] | None = None
+    from_: Moment | None = Field(default=None, alias="from", description="At or after")
+    to: Moment | None = Field(default=None, description="Before")
+    limit: int = Field(default=50, ge=1, le=500)
+    cursor: str | None = Field(
+        default=None, pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the previous page"
+    )

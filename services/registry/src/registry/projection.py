@@ -255,6 +255,10 @@ def scrub(event: Event) -> Event:
                 "incident": event.incident.model_copy(update={"description": None}),
             }
         )
+    if isinstance(event, RegistrationReceived):
+        return event.model_copy(
+            update={"incident": event.incident.model_copy(update={"description": None})}
+        )
     if isinstance(event, ActionRecorded):
         return event.model_copy(update={"note": None})
     if isinstance(event, IncidentClosed):

@@ -11,8 +11,9 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from contracts.events import Event, parse_event
-from registry.db import EventRecord, IncidentRecord, RegistrationRecord
+from contracts.events import Event
+from registry.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event
+from registry.db import CaseAdviser, EventRecord, IncidentRecord, RegistrationRecord
 from registry.facts import CHANNEL_BITS, TYPE_BITS, encode, to_mask
 from registry.filters import CaseFilters
 
@@ -82,8 +83,18 @@ def _page(
 class Queries:
     """Reading the projection."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, keyring: Keyring | None = None) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._keyring = keyring or Keyring.development()
+
+    def personal(self, record: IncidentRecord) -> dict[str, str | None]:
+        """The incident's personal values, opened (for an authorised caller only)."""
+        return {
+            column: self._keyring.open(
+                getattr(record, column), incident_context(record.incident_id, column)
+            )
+            for column in INCIDENT_COLUMNS
+        }
 
     async def incident(self, incident_id: uuid.UUID) -> tuple[IncidentRecord, list[Event]] | None:
         async with self._sessions() as session:
@@ -95,7 +106,7 @@ class Queries:
                     select(EventRecord.payload).where(EventRecord.incident_id == str(incident_id))
                 )
             ).scalars()
-            return record, [parse_event(p) for p in payloads]
+            return record, [open_event(p, self._keyring) for p in payloads]
 
     async def incidents(
         self,
@@ -104,11 +115,19 @@ class Queries:
         newest_first: bool,
         limit: int,
         after: tuple[datetime, str] | None,
+        adviser: str | None = None,
     ) -> Page[IncidentRecord]:
+        """A page of incidents; with `adviser`, only those ever assigned to them."""
         query = select(IncidentRecord).where(
             IncidentRecord.reported.is_(True),
             *conditions(filters, IncidentRecord, at="reported_at"),
         )
+        if adviser is not None:
+            query = query.where(
+                IncidentRecord.incident_id.in_(
+                    select(CaseAdviser.incident_id).where(CaseAdviser.adviser_id == adviser)
+                )
+            )
         query = _page(
             query,
             IncidentRecord.reported_at,
@@ -125,7 +144,7 @@ class Queries:
         """One stored event."""
         async with self._sessions() as session:
             record = await session.get(EventRecord, str(event_id))
-            return parse_event(record.payload) if record is not None else None
+            return open_event(record.payload, self._keyring) if record is not None else None
 
     async def registration(self, registration_id: uuid.UUID) -> RegistrationRecord | None:
         async with self._sessions() as session:
@@ -138,10 +157,14 @@ class Queries:
         newest_first: bool,
         limit: int,
         after: tuple[datetime, str] | None,
+        organisation: str | None = None,
     ) -> Page[RegistrationRecord]:
+        """A page of registrations; with `organisation`, only that organisation's."""
         query = select(RegistrationRecord).where(
             *conditions(filters, RegistrationRecord, at="received_at")
         )
+        if organisation is not None:
+            query = query.where(RegistrationRecord.organisation_code == organisation)
         query = _page(
             query,
             RegistrationRecord.received_at,

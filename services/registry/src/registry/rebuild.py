@@ -16,7 +16,7 @@ from typing import TextIO
 import nats
 from nats.js.api import DeliverPolicy
 from pydantic import ValidationError
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import Event, parse_event
@@ -38,11 +38,12 @@ async def is_empty(engine: AsyncEngine) -> bool:
 
 
 async def reset(engine: AsyncEngine) -> None:
-    """Drop the read model's tables and migrate again from nothing."""
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.drop_all)
-        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    """Empty the read model's tables. The audit log is not part of the read model and
+    stays as it is: who read what does not depend on a rebuild."""
     await upgrade(engine)
+    async with engine.begin() as conn:
+        for name in TABLES:
+            await conn.execute(Base.metadata.tables[name].delete())
 
 
 async def rebuild(
@@ -76,7 +77,7 @@ async def _replay(
     if settings.nats_user and settings.nats_password:
         options.update(user=settings.nats_user, password=settings.nats_password.get_secret_value())
     nc = await nats.connect(settings.nats_servers(), **options)
-    projector = Projector(engine, batch_max=batch)
+    projector = Projector(engine, batch_max=batch, keyring=settings.keyring())
     projected = skipped = 0
     started = time.monotonic()
     try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from contracts.runtime.settings import ServiceSettings
+from registry.crypto import DEV_KEY, DEV_KEY_ID, Keyring
 
 
 def async_database_url(url: str) -> str:
@@ -39,6 +42,36 @@ class RegistrySettings(ServiceSettings):
         validation_alias="REGISTRY_RETENTION_INTERVAL_S",
         description="How often the retention job runs; 0 turns it off",
     )
+
+    encryption_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {DEV_KEY_ID: SecretStr(DEV_KEY)},
+        validation_alias="REGISTRY_ENCRYPTION_KEYS",
+        description="Personal data keys, JSON: key id → base64 of 32 random bytes",
+    )
+    encryption_key_id: str = Field(
+        default=DEV_KEY_ID,
+        validation_alias="REGISTRY_ENCRYPTION_KEY_ID",
+        description="The key that seals new values (one of REGISTRY_ENCRYPTION_KEYS)",
+    )
+
+    @model_validator(mode="after")
+    def _usable_keys(self) -> Self:
+        self.keyring()  # every key 32 bytes of base64, the current one among them
+        if self.environment == "production" and any(
+            key.get_secret_value().strip() == DEV_KEY for key in self.encryption_keys.values()
+        ):
+            raise ValueError(
+                "production refuses the development encryption key: set "
+                "REGISTRY_ENCRYPTION_KEYS and REGISTRY_ENCRYPTION_KEY_ID"
+            )
+        return self
+
+    def keyring(self) -> Keyring:
+        """The keys that seal and open personal data."""
+        return Keyring.from_config(
+            {kid: key.get_secret_value() for kid, key in self.encryption_keys.items()},
+            self.encryption_key_id,
+        )
 
     @field_validator("database_url")
     @classmethod

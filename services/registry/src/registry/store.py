@@ -14,9 +14,10 @@ from sqlalchemy import JSON, Table, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from contracts.events import Event, RegistrationReceived, parse_event
+from contracts.events import AdviserAssigned, Event, RegistrationReceived
 from contracts.runtime.logging import get_logger
-from registry.db import CaseFact, EventRecord, IncidentRecord, RegistrationRecord
+from registry.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event, seal_event
+from registry.db import CaseAdviser, CaseFact, EventRecord, IncidentRecord, RegistrationRecord
 from registry.projection import (
     fold,
     incident_fact,
@@ -39,6 +40,7 @@ _EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
 _INCIDENTS: Table = IncidentRecord.__table__  # type: ignore[assignment]
 _REGISTRATIONS: Table = RegistrationRecord.__table__  # type: ignore[assignment]
 _FACTS: Table = CaseFact.__table__  # type: ignore[assignment]
+_ADVISERS: Table = CaseAdviser.__table__  # type: ignore[assignment]
 _INCIDENT_DEFAULTS: dict[str, Any] = {
     column.name: None for column in _INCIDENTS.columns if column.name != "incident_id"
 } | {"types": [], "channels": [], "needs": [], "types_mask": 0, "channels_mask": 0}
@@ -55,11 +57,13 @@ def _statements(dialect_name: str) -> dict[str, Any]:
         columns = [c for c in table.columns if c.name != key]
         # A refresh that changes nothing (most notifications) writes nothing: no new
         # row version, no WAL. JSON has no equality on PostgreSQL; those columns
-        # only change together with compared ones (the masks, `reported`).
+        # only change together with compared ones (the masks, `reported`). Sealed
+        # personal values differ each time they are sealed (a fresh nonce); they
+        # change only with `reported` (the report) or `erased_at` (an erasure).
         changed = [
             c.is_distinct_from(stmt.excluded[c.name])
             for c in columns
-            if not isinstance(c.type, JSON)
+            if not isinstance(c.type, JSON) and c.name not in INCIDENT_COLUMNS
         ]
         return stmt.on_conflict_do_update(
             index_elements=[key],
@@ -74,6 +78,9 @@ def _statements(dialect_name: str) -> dict[str, Any]:
             index_elements=["registration_id"]
         ),
         "facts": upsert(_FACTS, "case_id"),
+        "advisers": dialect.insert(_ADVISERS).on_conflict_do_nothing(
+            index_elements=["adviser_id", "incident_id"]
+        ),
         "scrub": update(_EVENTS)
         .where(_EVENTS.c.event_id == bindparam("b_event_id"))
         .values(payload=bindparam("b_payload")),
@@ -114,8 +121,10 @@ class Projector:
         batch_max: int = 500,
         parsed_cache: int = 20000,
         lanes: int | None = None,
+        keyring: Keyring | None = None,
     ) -> None:
         self.engine = engine
+        self._keyring = keyring or Keyring.development()
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._batch_max = batch_max
         if lanes is None:
@@ -186,7 +195,7 @@ class Projector:
         if cached is not None and cached[0] == payload:
             self._parsed.move_to_end(event_id)
             return cached[1]
-        event = parse_event(payload)
+        event = open_event(payload, self._keyring)
         self._remember(event_id, payload, event)
         return event
 
@@ -200,7 +209,7 @@ class Projector:
         """Store the events (once each) and refresh every incident, registration and
         statistics row they touch, in one transaction."""
         unique = {str(e.event_id): e for e in events}
-        payloads = {event_id: e.model_dump_json() for event_id, e in unique.items()}
+        payloads = {event_id: seal_event(e, self._keyring) for event_id, e in unique.items()}
         async with self._sessions.begin() as session:
             await session.execute(
                 _statement(session, "events"),
@@ -241,13 +250,27 @@ class Projector:
         registrations: list[dict[str, Any]] = []
         facts: list[dict[str, Any]] = []
         scrubbed: list[dict[str, Any]] = []
+        advisers: list[dict[str, str]] = []
         for case_id, case_events in by_case.items():
             if is_erased(case_events):
-                case_events = [scrub(e) for e in case_events]
                 for e in case_events:
-                    payload = e.model_dump_json()
-                    if stored[str(e.event_id)] != payload:
-                        scrubbed.append({"b_event_id": str(e.event_id), "b_payload": payload})
+                    event_id = str(e.event_id)
+                    as_stored = (
+                        e
+                        if stored[event_id] == payloads.get(event_id)
+                        else self._parse(event_id, stored[event_id])
+                    )
+                    clean = scrub(as_stored)
+                    if clean != as_stored:  # the stored copy still holds personal data
+                        scrubbed.append(
+                            {"b_event_id": event_id, "b_payload": seal_event(clean, self._keyring)}
+                        )
+                case_events = [scrub(e) for e in case_events]
+            advisers.extend(
+                {"adviser_id": e.adviser_id, "incident_id": case_id}
+                for e in case_events
+                if isinstance(e, AdviserAssigned) and str(e.event_id) in batch
+            )
             registration = next(
                 (e for e in case_events if isinstance(e, RegistrationReceived)), None
             )
@@ -256,15 +279,18 @@ class Projector:
             if incident_events:
                 state = fold(case_id, incident_events)
                 reported = state.reported
-                incidents.append(
-                    {
-                        **_INCIDENT_DEFAULTS,
-                        **state.values,
-                        "incident_id": case_id,
-                        "reported": state.reported,
-                        "status": state.status.value,
-                    }
-                )
+                values = {
+                    **_INCIDENT_DEFAULTS,
+                    **state.values,
+                    "incident_id": case_id,
+                    "reported": state.reported,
+                    "status": state.status.value,
+                }
+                for column in INCIDENT_COLUMNS:
+                    values[column] = self._keyring.seal(
+                        values[column], incident_context(case_id, column)
+                    )
+                incidents.append(values)
                 if reported:
                     facts.append(incident_fact(state))
             if registration is not None:
@@ -284,3 +310,5 @@ class Projector:
             await session.execute(_statement(session, "registrations"), registrations)
         if facts:
             await session.execute(_statement(session, "facts"), facts)
+        if advisers:
+            await session.execute(_statement(session, "advisers"), advisers)

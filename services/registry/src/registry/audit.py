@@ -1,0 +1,81 @@
+"""The audit log: every read of a case, every export and every erasure request, with
+who (subject and role), what (the action and the incident, or the export and its
+filters), when and from where (the client address).
+
+Append-only: this module only inserts and reads, and the migration adds a trigger
+that refuses UPDATE and DELETE. A row is written before the data leaves: a read that
+cannot be recorded is not answered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts.events import utcnow
+from contracts.runtime.auth import Principal
+from registry.db import AuditRecord
+from registry.filters import AuditQuery
+
+_AUDIT: Table = AuditRecord.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    items: list[dict[str, Any]]
+    next_after: int | None
+
+
+class AuditLog:
+    """Writes and reads the audit log."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def record(
+        self,
+        principal: Principal,
+        action: str,
+        *,
+        incident_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+        client: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(_AUDIT).values(
+                    at=at or utcnow(),
+                    subject=principal.subject[:200],
+                    role=principal.role.value,
+                    action=action,
+                    incident_id=incident_id,
+                    detail=detail,
+                    client=(client or None) and client[:64],
+                )
+            )
+
+    async def page(self, query: AuditQuery, *, after: int | None) -> AuditPage:
+        """Entries newest first; `after` is the id the previous page ended with."""
+        stmt = select(_AUDIT)
+        if query.subject is not None:
+            stmt = stmt.where(_AUDIT.c.subject == query.subject)
+        if query.action:
+            stmt = stmt.where(_AUDIT.c.action.in_(query.action))
+        if query.incident_id is not None:
+            stmt = stmt.where(_AUDIT.c.incident_id == query.incident_id.lower())
+        if query.from_ is not None:
+            stmt = stmt.where(_AUDIT.c.at >= query.from_)
+        if query.to is not None:
+            stmt = stmt.where(_AUDIT.c.at < query.to)
+        if after is not None:
+            stmt = stmt.where(_AUDIT.c.id < after)
+        stmt = stmt.order_by(_AUDIT.c.id.desc()).limit(query.limit + 1)
+        async with self._engine.connect() as conn:
+            rows = [dict(row._mapping) for row in await conn.execute(stmt)]
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        return AuditPage(rows, rows[-1]["id"] if more and rows else None)

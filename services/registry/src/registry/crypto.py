@@ -1,0 +1,227 @@
+"""Personal data at rest: every personal field is sealed on its own with AES-256-GCM.
+
+A sealed value is text, `v1:<key id>:<base64 of nonce and ciphertext>`, so the key it
+was sealed with travels with it and keys can be rotated: new values are sealed with
+the current key, and any configured key opens the old ones (`weerbaar-registry
+rotate-keys` re-seals everything under the current key, after which an old key can be
+removed). The associated data binds a value to its row and field, so a sealed value
+copied into another row or field does not open.
+
+Sealed in the registry's database: the official's name, phone and e-mail and the
+description of the `incidents` table, and inside the stored events the same fields
+plus notes, summaries, reasons for reopening, a registration's description and the
+advisers' contact addresses. Everything the search and the statistics read stays
+plain: none of it is personal.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from contracts.events import Event, parse_event
+
+PREFIX: Final = "v1"
+NONCE_BYTES: Final = 12
+KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+DEV_KEY_ID: Final = "dev"
+DEV_KEY: Final = base64.b64encode(b"weerbaar-dev-registry-key-0000!!").decode()
+"""The development key: production refuses to start with it."""
+
+# event type → the paths of its personal fields ("*" walks a list)
+PERSONAL_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
+    "incident.reported": (
+        ("official", "name"),
+        ("official", "phone"),
+        ("official", "email"),
+        ("incident", "description"),
+    ),
+    "registration.received": (("incident", "description"),),
+    "action.recorded": (("note",),),
+    "incident.closed": (("summary",),),
+    "incident.reopened": (("reason",),),
+    "adviser.assigned": (("contacts", "*", "address"),),
+    "assignment.reminder_due": (("contacts", "*", "address"),),
+    "assignment.escalated": (("previous_contacts", "*", "address"),),
+}
+
+INCIDENT_COLUMNS: Final = ("official_name", "official_phone", "official_email", "description")
+"""The personal columns of `incidents`, sealed."""
+
+
+class SealError(Exception):
+    """A sealed value names a key that is not configured, or does not open."""
+
+
+class UnknownKeyError(SealError):
+    pass
+
+
+class TamperedError(SealError):
+    pass
+
+
+def decode_key(key_id: str, encoded: str) -> bytes:
+    """A key from its configured base64 text: 32 bytes (AES-256)."""
+    if not KEY_ID.match(key_id):
+        raise ValueError(f"key id {key_id!r}: letters, digits, '.', '_' or '-', at most 32")
+    try:
+        raw = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"key {key_id!r} is not base64") from None
+    if len(raw) != 32:
+        raise ValueError(f"key {key_id!r} must be 32 bytes (base64 of 32 random bytes)")
+    return raw
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """The configured keys by id, and which one seals new values."""
+
+    keys: Mapping[str, bytes]
+    current: str
+
+    def __post_init__(self) -> None:
+        if self.current not in self.keys:
+            raise ValueError(f"the current key id {self.current!r} is not among the keys")
+
+    @classmethod
+    def from_config(cls, keys: Mapping[str, str], current: str) -> Keyring:
+        return cls({kid: decode_key(kid, key) for kid, key in keys.items()}, current)
+
+    @classmethod
+    def development(cls) -> Keyring:
+        return cls.from_config({DEV_KEY_ID: DEV_KEY}, DEV_KEY_ID)
+
+    def seal(self, plain: str | None, context: str) -> str | None:
+        """`plain` sealed under the current key for `context` (its row and field)."""
+        if plain is None:
+            return None
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = AESGCM(self.keys[self.current]).encrypt(nonce, plain.encode(), context.encode())
+        return f"{PREFIX}:{self.current}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def open(self, value: str | None, context: str) -> str | None:
+        """The plain text of a sealed value (a value that is not sealed is returned
+        as it is: nothing personal was ever stored plain, but nulls and scrubbed
+        values are)."""
+        if value is None or not is_sealed(value):
+            return value
+        _, key_id, body = value.split(":", 2)
+        key = self.keys.get(key_id)
+        if key is None:
+            raise UnknownKeyError(f"no key {key_id!r} is configured")
+        raw = base64.b64decode(body)
+        try:
+            plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
+        except InvalidTag:
+            raise TamperedError(f"a value sealed with key {key_id!r} does not open") from None
+        return plain.decode()
+
+    def is_current(self, value: str | None) -> bool:
+        """Whether the value needs no re-sealing under the current key (a plain value,
+        stored before encryption came, does)."""
+        return value is None or (is_sealed(value) and key_id_of(value) == self.current)
+
+    def reseal(self, value: str | None, context: str) -> str | None:
+        """The value sealed under the current key (unchanged when it already is)."""
+        if self.is_current(value):
+            return value
+        return self.seal(self.open(value, context), context)
+
+
+def is_sealed(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(PREFIX + ":") and value.count(":") >= 2
+
+
+def key_id_of(value: str) -> str:
+    return value.split(":", 2)[1]
+
+
+def incident_context(incident_id: str, column: str) -> str:
+    return f"incidents/{incident_id}/{column}"
+
+
+def _event_context(event_id: str, path: tuple[str, ...], index: int | None) -> str:
+    where = "/".join(p if p != "*" else str(index) for p in path)
+    return f"events/{event_id}/{where}"
+
+
+def _walk(
+    node: Any, path: tuple[str, ...], done: tuple[str, ...], index: int | None
+) -> Iterator[tuple[dict[str, Any], str, tuple[str, ...], int | None]]:
+    """(container, key, path, list index) of every leaf the path reaches."""
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(node, list):
+            for n, item in enumerate(node):
+                yield from _walk(item, rest, (*done, "*"), n)
+        return
+    if not isinstance(node, dict) or head not in node:
+        return
+    if not rest:
+        yield node, head, (*done, head), index
+    else:
+        yield from _walk(node[head], rest, (*done, head), index)
+
+
+def _transform(
+    data: dict[str, Any], event_id: str, change: Callable[[str | None, str], str | None]
+) -> bool:
+    """Apply `change(value, context)` to every personal field; whether any changed."""
+    changed = False
+    for path in PERSONAL_PATHS.get(str(data.get("type")), ()):
+        for container, key, where, index in _walk(data, path, (), None):
+            old = container[key]
+            new = change(old, _event_context(event_id, where, index))
+            if new != old:
+                container[key] = new
+                changed = True
+    return changed
+
+
+def seal_event(event: Event, keyring: Keyring) -> str:
+    """The stored payload of an event: its JSON with the personal fields sealed."""
+    data = event.model_dump(mode="json")
+    _transform(data, str(event.event_id), keyring.seal)
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def open_event(payload: str, keyring: Keyring) -> Event:
+    """The event a stored payload holds, its personal fields opened."""
+    data = json.loads(payload)
+    _transform(data, str(data.get("event_id")), keyring.open)
+    return parse_event(data)
+
+
+def reseal_payload(payload: str, keyring: Keyring) -> str | None:
+    """The payload with every personal field sealed under the current key, or None when
+    it already is."""
+    data = json.loads(payload)
+    if not _transform(data, str(data.get("event_id")), keyring.reseal):
+        return None
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def has_personal_data(payload: str) -> bool:
+    """Whether a stored payload still holds any personal value (scrubbed ones do not)."""
+    data = json.loads(payload)
+    found = False
+
+    def look(value: str | None, _context: str) -> str | None:
+        nonlocal found
+        found = found or value is not None
+        return value
+
+    _transform(data, str(data.get("event_id")), look)
+    return found
