@@ -60,11 +60,22 @@ def intake_schema(system: System) -> Any:
     return schema
 
 
+@pytest.fixture(scope="module")
+def registry_schema(system: System) -> Any:
+    schema = schemathesis.openapi.from_url(f"{system.registry}/openapi.json")
+    schema.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], deterministic=True
+    )
+    return schema
+
+
 def headers_for(case: Any) -> dict[str, str]:
-    if case.path == "/v1/registrations":
+    if case.path == "/v1/registrations" and case.method.upper() == "POST":
         return auth.system("GM0363")
     if case.path == "/metrics":
         return auth.OPS
+    if case.path == "/v1/audit":
+        return auth.COORDINATOR
     return auth.OPERATOR
 
 
@@ -98,3 +109,7 @@ def fuzz(schema: Any, *, max_examples: int) -> list[str]:
 
 def test_intake_api(intake_schema: Any) -> None:
     assert fuzz(intake_schema, max_examples=25) == []
+
+
+def test_registry_api(registry_schema: Any) -> None:
+    assert fuzz(registry_schema, max_examples=25) == []
