@@ -101,7 +101,10 @@ def main(argv: list[str] | None = None) -> None:
         try:
             asyncio.run(rotate_keys(settings, chunk=args.chunk))
         except SealError as exc:
-            print(f"rotate-keys: {exc}; nothing after this chunk was changed", file=sys.stderr)
+            print(
+                f"rotate-keys: {exc}; that chunk and the rest were left as they were",
+                file=sys.stderr,
+            )
             raise SystemExit(2) from None
 
 

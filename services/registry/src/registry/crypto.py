@@ -94,6 +94,8 @@ class Keyring:
     def __post_init__(self) -> None:
         if self.current not in self.keys:
             raise ValueError(f"the current key id {self.current!r} is not among the keys")
+        # one cipher object per key: making one costs as much as sealing a value
+        object.__setattr__(self, "_ciphers", {kid: AESGCM(k) for kid, k in self.keys.items()})
 
     @classmethod
     def from_config(cls, keys: Mapping[str, str], current: str) -> Keyring:
@@ -108,7 +110,7 @@ class Keyring:
         if plain is None:
             return None
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self.keys[self.current]).encrypt(nonce, plain.encode(), context.encode())
+        sealed = self._cipher(self.current).encrypt(nonce, plain.encode(), context.encode())
         return f"{PREFIX}:{self.current}:{base64.b64encode(nonce + sealed).decode()}"
 
     def open(self, value: str | None, context: str) -> str | None:
@@ -118,15 +120,20 @@ class Keyring:
         if value is None or not is_sealed(value):
             return value
         _, key_id, body = value.split(":", 2)
-        key = self.keys.get(key_id)
-        if key is None:
+        if key_id not in self.keys:
             raise UnknownKeyError(f"no key {key_id!r} is configured")
         raw = base64.b64decode(body)
         try:
-            plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
+            plain = self._cipher(key_id).decrypt(
+                raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode()
+            )
         except InvalidTag:
             raise TamperedError(f"a value sealed with key {key_id!r} does not open") from None
         return plain.decode()
+
+    def _cipher(self, key_id: str) -> AESGCM:
+        ciphers: dict[str, AESGCM] = self._ciphers  # type: ignore[attr-defined]
+        return ciphers[key_id]
 
     def is_current(self, value: str | None) -> bool:
         """Whether the value needs no re-sealing under the current key (a plain value,
@@ -192,6 +199,8 @@ def _transform(
 
 def seal_event(event: Event, keyring: Keyring) -> str:
     """The stored payload of an event: its JSON with the personal fields sealed."""
+    if event.type not in PERSONAL_PATHS:
+        return event.model_dump_json()
     data = event.model_dump(mode="json")
     _transform(data, str(event.event_id), keyring.seal)
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
@@ -199,6 +208,8 @@ def seal_event(event: Event, keyring: Keyring) -> str:
 
 def open_event(payload: str, keyring: Keyring) -> Event:
     """The event a stored payload holds, its personal fields opened."""
+    if f'"{PREFIX}:' not in payload:  # nothing sealed: nothing personal, or scrubbed
+        return parse_event(payload)
     data = json.loads(payload)
     _transform(data, str(data.get("event_id")), keyring.open)
     return parse_event(data)
