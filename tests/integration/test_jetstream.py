@@ -129,3 +129,44 @@ async def test_failures_are_retried_and_poison_is_parked_without_blocking(
         assert info.num_pending == 0
     finally:
         await broker.stop()
+
+
+async def test_a_lone_event_is_handed_over_at_once_and_a_burst_in_batches(
+    provisioned: NatsServer, nc: Client
+) -> None:
+    from contracts.provision import consumer_config
+    from contracts.runtime.nats import start_with_retry
+
+    js = nc.jetstream()
+    spec = ConsumerSpec(
+        stream=EVENTS_STREAM,
+        durable=f"prompt-{uuid.uuid4().hex[:8]}",
+        filter_subjects=("weerbaar.events.>",),
+        description="test consumer",
+    )
+    await js.add_consumer(spec.stream, consumer_config(spec))
+    seen: dict[str, float] = {}
+    loop = asyncio.get_running_loop()
+
+    async def handler(event, attempt):  # type: ignore[no-untyped-def]
+        seen[str(event.event_id)] = loop.time()
+
+    broker = NatsBroker(provisioned.url)
+    subscribe(broker, spec, handler, batch_size=64)
+    await start_with_retry(broker, what="test")
+    try:
+        await asyncio.sleep(1.5)  # idle: the consumer waits on an open pull request
+        lone = reported(10)
+        sent = loop.time()
+        await js.publish(lone.subject(), lone.model_dump_json().encode())
+        await eventually(lambda: str(lone.event_id) in seen, timeout=5, what="the lone event")
+        # A consumer that waits to fill a batch would hold a lone event back.
+        assert seen[str(lone.event_id)] - sent < 0.5
+        burst = [reported(100 + n) for n in range(200)]
+        for event in burst:
+            await js.publish(event.subject(), event.model_dump_json().encode())
+        await eventually(
+            lambda: all(str(e.event_id) in seen for e in burst), timeout=20, what="the burst"
+        )
+    finally:
+        await broker.stop()

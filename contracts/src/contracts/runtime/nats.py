@@ -186,9 +186,9 @@ async def _take_available(subscription: Any, limit: int, timeout_s: float) -> li
 def deliver_promptly(broker: NatsBroker) -> None:
     """Make every pull subscriber of the broker hand over a message as soon as it arrives.
 
-    nats-py's `fetch(batch=n)` waits, once nothing is pending, until all n messages came
-    or the request expired, so a lone event could wait seconds. Here a fetch waits only
-    for the first message, then takes whatever else is ready at once: a lone event goes
+    A batch fetch (`fetch(batch=n)`) may hold an open pull request until n messages came
+    or it expired, depending on how the server treats it; here a fetch waits only for
+    the first message, then takes whatever else is ready at once: a lone event goes
     straight through, and a burst is still handled in batches."""
     for subscriber in broker.subscribers:
         subscription = getattr(subscriber, "subscription", None)
