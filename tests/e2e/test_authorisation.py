@@ -62,24 +62,8 @@ def registration(organisation: str = "GM0363") -> dict[str, Any]:
     }
 
 
-def principals(case: dict[str, str]) -> dict[str, dict[str, str]]:
-    return {
-        "operator": auth.OPERATOR,
-        "operator-2": auth.bearer("operator", "operator-2"),
-        "coordinator": auth.COORDINATOR,
-        "adviser": auth.adviser(case["adviser"]),
-        "other-adviser": auth.adviser(case["other_adviser"]),
-        "system-gm0363": auth.system("GM0363"),
-        "system-gm0599": auth.system("GM0599"),
-        "analyst": auth.ANALYST,
-        "ops": auth.OPS,
-        "none": {},
-        "expired": auth.expired(),
-        "forged": auth.wrongly_signed(),
-    }
-
-
-UNAUTHENTICATED = {"none": 401, "expired": 401, "forged": 401}
+principals = auth.principals
+UNAUTHENTICATED = auth.UNAUTHENTICATED
 
 # endpoint → expected status per principal (anything not listed: 403)
 MATRIX: dict[str, dict[str, int]] = {

@@ -50,3 +50,25 @@ def expired(role: Role | str = Role.OPERATOR) -> dict[str, str]:
 def wrongly_signed(role: Role | str = Role.OPERATOR) -> dict[str, str]:
     forged = sign_token(subject="forger", role=Role(role), key="not-the-key-" * 4)
     return {"Authorization": f"Bearer {forged}"}
+
+
+UNAUTHENTICATED = {"none": 401, "expired": 401, "forged": 401}
+
+
+def principals(case: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Every role, a second principal of the same role, and bad tokens, for the
+    authorisation matrices; `case` names the adviser who has the case and one who never had it."""
+    return {
+        "operator": OPERATOR,
+        "operator-2": bearer(Role.OPERATOR, "operator-2"),
+        "coordinator": COORDINATOR,
+        "adviser": adviser(case["adviser"]),
+        "other-adviser": adviser(case["other_adviser"]),
+        "system-gm0363": system("GM0363"),
+        "system-gm0599": system("GM0599"),
+        "analyst": ANALYST,
+        "ops": OPS,
+        "none": {},
+        "expired": expired(),
+        "forged": wrongly_signed(),
+    }
