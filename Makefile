@@ -36,6 +36,8 @@ e2e: setup  ## every service as a process, driven over HTTP
 test: lint  ## lint and the whole suite
 	$(PYTEST) tests
 
+bench: bench-registry  ## every benchmark (figures beside raw NATS JetStream on this machine)
+
 bench-registry: setup  ## registry: ingest and statistics on 1M incidents, PostgreSQL and SQLite (BENCH_INCIDENTS=…)
 	$(UV) run --frozen python -m tests.bench.registry_bench
 

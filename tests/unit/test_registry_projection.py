@@ -332,3 +332,31 @@ def test_an_acknowledgement_of_a_superseded_assignment_does_not_count() -> None:
     assert state.status is Status.ASSIGNED
     assert state.values["assignment_id"] == str(second)
     assert state.values["acknowledged_at"] is None
+
+
+def test_derived_values_are_remembered_by_the_event_object_not_its_id() -> None:
+    from registry.projection import _ByIdentity
+
+    calls: list[Event] = []
+
+    def derive(event: Event) -> str:
+        calls.append(event)
+        return str(event.occurred_at)
+
+    remembered = _ByIdentity(derive, size=2)
+    first = reported()
+    assert remembered(first) == remembered(first) and len(calls) == 1
+    later = first.model_copy(update={"occurred_at": T0 + timedelta(hours=1)})
+    assert remembered(later) == str(T0 + timedelta(hours=1)) and len(calls) == 2
+    remembered(assigned())  # the oldest (first) is forgotten beyond two
+    remembered(first)
+    assert len(calls) == 4
+
+
+def test_an_incident_fact_needs_its_report() -> None:
+    from registry.projection import incident_fact
+
+    state = fold(ID, [assigned()])
+    with pytest.raises(ValueError, match="no report"):
+        incident_fact(state)
+    assert incident_fact(fold(ID, [reported(), assigned()]))["assigned"] == 1

@@ -21,12 +21,13 @@ import binascii
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic_core import to_json
 
 from contracts.events import Event, parse_event
 
@@ -159,42 +160,58 @@ def incident_context(incident_id: str, column: str) -> str:
     return f"incidents/{incident_id}/{column}"
 
 
-def _event_context(event_id: str, path: tuple[str, ...], index: int | None) -> str:
-    where = "/".join(p if p != "*" else str(index) for p in path)
-    return f"events/{event_id}/{where}"
+def _path_tree(paths: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+    """The paths as a tree: a leaf is None, the items of a list are under "*"."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = None
+    return tree
 
 
-def _walk(
-    node: Any, path: tuple[str, ...], done: tuple[str, ...], index: int | None
-) -> Iterator[tuple[dict[str, Any], str, tuple[str, ...], int | None]]:
-    """(container, key, path, list index) of every leaf the path reaches."""
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(node, list):
-            for n, item in enumerate(node):
-                yield from _walk(item, rest, (*done, "*"), n)
-        return
-    if not isinstance(node, dict) or head not in node:
-        return
-    if not rest:
-        yield node, head, (*done, head), index
-    else:
-        yield from _walk(node[head], rest, (*done, head), index)
+_PATH_TREES: Final = {kind: _path_tree(paths) for kind, paths in PERSONAL_PATHS.items()}
+
+
+def _apply(
+    node: Any,
+    tree: Mapping[str, Any],
+    prefix: str,
+    change: Callable[[str | None, str], str | None],
+) -> bool:
+    """Apply `change(value, context)` to the leaves of `tree` found in `node`; the
+    context is `prefix` and the leaf's path, a list item's index standing for "*"."""
+    if not isinstance(node, dict):
+        return False
+    changed = False
+    for key, sub in tree.items():
+        if key not in node:
+            continue
+        value = node[key]
+        if sub is None:
+            new = change(value, prefix + key)
+            if new != value:
+                node[key] = new
+                changed = True
+        elif "*" in sub:
+            if isinstance(value, list):
+                for n, item in enumerate(value):
+                    changed |= _apply(item, sub["*"], f"{prefix}{key}/{n}/", change)
+        else:
+            changed |= _apply(value, sub, f"{prefix}{key}/", change)
+    return changed
 
 
 def _transform(
     data: dict[str, Any], event_id: str, change: Callable[[str | None, str], str | None]
 ) -> bool:
-    """Apply `change(value, context)` to every personal field; whether any changed."""
-    changed = False
-    for path in PERSONAL_PATHS.get(str(data.get("type")), ()):
-        for container, key, where, index in _walk(data, path, (), None):
-            old = container[key]
-            new = change(old, _event_context(event_id, where, index))
-            if new != old:
-                container[key] = new
-                changed = True
-    return changed
+    """Apply `change(value, context)` to every personal field; whether any changed.
+    A field's context is `events/<event id>/<path>`, e.g. `events/…/contacts/0/address`."""
+    tree = _PATH_TREES.get(str(data.get("type")))
+    if tree is None:
+        return False
+    return _apply(data, tree, f"events/{event_id}/", change)
 
 
 def seal_event(event: Event, keyring: Keyring) -> str:
@@ -203,7 +220,7 @@ def seal_event(event: Event, keyring: Keyring) -> str:
         return event.model_dump_json()
     data = event.model_dump(mode="json")
     _transform(data, str(event.event_id), keyring.seal)
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return to_json(data).decode()
 
 
 def open_event(payload: str, keyring: Keyring) -> Event:
@@ -221,7 +238,7 @@ def reseal_payload(payload: str, keyring: Keyring) -> str | None:
     data = json.loads(payload)
     if not _transform(data, str(data.get("event_id")), keyring.reseal):
         return None
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return to_json(data).decode()
 
 
 def has_personal_data(payload: str) -> bool:

@@ -8,10 +8,10 @@ A duplicate changes nothing; an event that arrives late lands in its place.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from contracts.events import (
     ActionRecorded,
@@ -61,6 +61,32 @@ def sort_key(event: Event) -> tuple[datetime, int, uuid.UUID]:
     return (event.occurred_at, _RANK.get(event.type, 99), event.event_id)
 
 
+_E = TypeVar("_E", bound=Event)
+_R = TypeVar("_R")
+
+
+class _ByIdentity(Generic[_E, _R]):
+    """A pure function of a (frozen) event, remembered for the last `size` event
+    objects: refreshing a case folds the same parsed events again and again. Kept by
+    the object's identity, and holding the object, so an id is never reused while
+    remembered; a scrubbed copy is another object."""
+
+    def __init__(self, function: Callable[[_E], _R], size: int = 50_000) -> None:
+        self._function = function
+        self._size = size
+        self._seen: dict[int, tuple[_E, _R]] = {}
+
+    def __call__(self, event: _E) -> _R:
+        hit = self._seen.get(id(event))
+        if hit is not None and hit[0] is event:
+            return hit[1]
+        result = self._function(event)
+        self._seen[id(event)] = (event, result)
+        if len(self._seen) > self._size:
+            del self._seen[next(iter(self._seen))]
+        return result
+
+
 @dataclass
 class IncidentState:
     """The current state of one incident, as the registry stores it."""
@@ -69,6 +95,8 @@ class IncidentState:
     reported: bool = False
     status: Status = Status.REPORTED
     values: dict[str, Any] = field(default_factory=dict)
+    report: IncidentReported | None = None
+    """The report the values come from."""
 
 
 def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
@@ -99,7 +127,8 @@ def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
     for event in sorted(unique.values(), key=sort_key):
         if isinstance(event, IncidentReported):
             state.reported = True
-            v.update(_reported_values(event))
+            state.report = event
+            v.update(_reported(event))
         elif isinstance(event, AdviserAssigned):
             if current is None or event.escalation_level >= current.escalation_level:
                 current = event
@@ -176,6 +205,9 @@ def _reported_values(event: IncidentReported) -> dict[str, Any]:
         "official_email": official.email,
         "description": event.incident.description,
     }
+
+
+_reported = _ByIdentity(_reported_values)
 
 
 def timeline_entry(event: Event) -> dict[str, Any]:
@@ -273,12 +305,12 @@ def is_erased(events: Iterable[Event]) -> bool:
     return any(isinstance(e, PersonalDataErased) for e in events)
 
 
-def _fact(case_id: str, values: dict[str, Any]) -> dict[str, Any]:
-    """A `case_facts` row: the dimensions as stored numbers, and the flags summed."""
+def _dimensions(values: dict[str, Any]) -> dict[str, Any]:
+    """The dimensions of a `case_facts` row as stored numbers, and the police flags:
+    what the report (or registration) alone decides."""
     police = values["police_status"]
     reported_at: datetime = values["reported_at"]
     return {
-        "case_id": case_id,
         "reported_at": reported_at,
         "month": encode("month", month_of(reported_at)),
         "types_mask": values["types_mask"],
@@ -295,11 +327,26 @@ def _fact(case_id: str, values: dict[str, Any]) -> dict[str, Any]:
                 "reason_not_reported",
                 "perpetrator_kind",
                 "family_targeted",
-                "pool",
             )
         },
         "aangifte": int(police == PoliceStatus.AANGIFTE.value),
         "police_report": int(police != PoliceStatus.NONE.value),
+    }
+
+
+def _dimensions_of_report(event: IncidentReported) -> dict[str, Any]:
+    return _dimensions(_reported(event))
+
+
+_report_dimensions = _ByIdentity(_dimensions_of_report)
+
+
+def _fact(case_id: str, dimensions: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A `case_facts` row: the dimensions, the pool, and the flags summed."""
+    return {
+        "case_id": case_id,
+        **dimensions,
+        "pool": encode("pool", values["pool"]),
         "assigned": values["assigned"],
         "escalated": values["escalated"],
         "ack_seconds": values["ack_seconds"],
@@ -308,6 +355,8 @@ def _fact(case_id: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def incident_fact(state: IncidentState) -> dict[str, Any]:
     """The statistics row of a reported incident: no personal data."""
+    if state.report is None:
+        raise ValueError(f"incident {state.incident_id} has no report")
     v = state.values
     acknowledged_at: datetime | None = v["acknowledged_at"]
     ack_seconds = None
@@ -315,8 +364,9 @@ def incident_fact(state: IncidentState) -> dict[str, Any]:
         ack_seconds = max(0, round((acknowledged_at - v["reported_at"]).total_seconds()))
     return _fact(
         state.incident_id,
+        _report_dimensions(state.report),
         {
-            **v,
+            "pool": v["pool"],
             "assigned": int(v["assignment_id"] is not None),
             "escalated": int(v["escalations"] > 0),
             "ack_seconds": ack_seconds,
@@ -352,16 +402,16 @@ def registration_values(event: RegistrationReceived) -> dict[str, Any]:
 def registration_fact(event: RegistrationReceived) -> dict[str, Any]:
     """The statistics row of a registration that did not become an incident."""
     v = registration_values(event)
-    return _fact(
-        v["registration_id"],
+    dimensions = _dimensions(
         {
             **v,
             "source": Source.MUNICIPAL_REGISTRATION.value,
             "reported_at": event.occurred_at,
             "urgency": None,
-            "pool": None,
-            "assigned": 0,
-            "escalated": 0,
-            "ack_seconds": None,
-        },
+        }
+    )
+    return _fact(
+        v["registration_id"],
+        dimensions,
+        {"pool": None, "assigned": 0, "escalated": 0, "ack_seconds": None},
     )

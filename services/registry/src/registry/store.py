@@ -12,7 +12,7 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 from sqlalchemy import JSON, Table, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.events import AdviserAssigned, Event, RegistrationReceived
 from contracts.runtime.logging import get_logger
@@ -87,10 +87,6 @@ def _statements(dialect_name: str) -> dict[str, Any]:
     }
 
 
-def _statement(session: AsyncSession, name: str) -> Any:
-    return _statements(session.get_bind().dialect.name)[name]
-
-
 @dataclass(frozen=True, slots=True)
 class Pending:
     event: Event
@@ -125,7 +121,7 @@ class Projector:
     ) -> None:
         self.engine = engine
         self._keyring = keyring or Keyring.development()
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._sql = _statements(engine.dialect.name)
         self._batch_max = batch_max
         if lanes is None:
             lanes = 2 if engine.dialect.name == "postgresql" else 1
@@ -135,6 +131,11 @@ class Projector:
         # re-reads all its events, and parsing them again would cost more than the SQL.
         self._parsed: OrderedDict[str, tuple[str, Event]] = OrderedDict()
         self._parsed_max = parsed_cache
+        # The sealed personal values last written for a case, by their plain text:
+        # sealing costs more than the rest of the row, and they seldom change.
+        self._sealed: OrderedDict[str, tuple[tuple[Any, ...], tuple[str | None, ...]]] = (
+            OrderedDict()
+        )
 
     def start(self) -> None:
         self._tasks = [
@@ -205,14 +206,32 @@ class Projector:
         while len(self._parsed) > self._parsed_max:
             self._parsed.popitem(last=False)
 
+    def _seal_row(self, case_id: str, values: dict[str, Any]) -> tuple[str | None, ...]:
+        """The case's personal values sealed (the last sealing again when they are the
+        same: the upsert never compares them, so they are written only with a change
+        elsewhere in the row)."""
+        plain = tuple(values[column] for column in INCIDENT_COLUMNS)
+        cached = self._sealed.get(case_id)
+        if cached is not None and cached[0] == plain:
+            self._sealed.move_to_end(case_id)
+            return cached[1]
+        sealed = tuple(
+            self._keyring.seal(value, incident_context(case_id, column))
+            for column, value in zip(INCIDENT_COLUMNS, plain, strict=True)
+        )
+        self._sealed[case_id] = (plain, sealed)
+        while len(self._sealed) > self._parsed_max:
+            self._sealed.popitem(last=False)
+        return sealed
+
     async def write(self, events: Sequence[Event]) -> None:
         """Store the events (once each) and refresh every incident, registration and
         statistics row they touch, in one transaction."""
         unique = {str(e.event_id): e for e in events}
         payloads = {event_id: seal_event(e, self._keyring) for event_id, e in unique.items()}
-        async with self._sessions.begin() as session:
-            await session.execute(
-                _statement(session, "events"),
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                self._sql["events"],
                 [
                     {
                         "event_id": event_id,
@@ -225,16 +244,18 @@ class Projector:
                     for event_id, e in unique.items()
                 ],
             )
-            await self._refresh(session, {str(e.incident_id) for e in events}, unique, payloads)
+            await self._refresh(
+                connection, {str(e.incident_id) for e in unique.values()}, unique, payloads
+            )
 
     async def _refresh(
         self,
-        session: AsyncSession,
+        connection: AsyncConnection,
         case_ids: set[str],
         batch: dict[str, Event],
         payloads: dict[str, str],
     ) -> None:
-        result = await session.execute(
+        result = await connection.execute(
             select(_EVENTS.c.event_id, _EVENTS.c.incident_id, _EVENTS.c.payload).where(
                 _EVENTS.c.incident_id.in_(case_ids)
             )
@@ -286,10 +307,7 @@ class Projector:
                     "reported": state.reported,
                     "status": state.status.value,
                 }
-                for column in INCIDENT_COLUMNS:
-                    values[column] = self._keyring.seal(
-                        values[column], incident_context(case_id, column)
-                    )
+                values.update(zip(INCIDENT_COLUMNS, self._seal_row(case_id, values), strict=True))
                 incidents.append(values)
                 if reported:
                     facts.append(incident_fact(state))
@@ -303,12 +321,12 @@ class Projector:
             if stored.get(event_id) == payloads[event_id]:
                 self._remember(event_id, payloads[event_id], event)
         if scrubbed:
-            await session.execute(_statement(session, "scrub"), scrubbed)
+            await connection.execute(self._sql["scrub"], scrubbed)
         if incidents:
-            await session.execute(_statement(session, "incidents"), incidents)
+            await connection.execute(self._sql["incidents"], incidents)
         if registrations:
-            await session.execute(_statement(session, "registrations"), registrations)
+            await connection.execute(self._sql["registrations"], registrations)
         if facts:
-            await session.execute(_statement(session, "facts"), facts)
+            await connection.execute(self._sql["facts"], facts)
         if advisers:
-            await session.execute(_statement(session, "advisers"), advisers)
+            await connection.execute(self._sql["advisers"], advisers)
