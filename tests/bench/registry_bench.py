@@ -539,16 +539,15 @@ async def main() -> int:
         f"registry benchmark: {count:,} incidents, {os.cpu_count()} cores, {cpu_model()}, "
         f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
     )
-    table: list[str] = []
-    plans: list[str] = []
     raw_count = int(os.environ.get("BENCH_JETSTREAM_EVENTS", "100000"))
     out(f"raw JetStream: {raw_count:,} events, 3 runs…")
     raw = [await raw_jetstream(raw_count) for _ in range(3)]
     raw_publish = statistics.median(p for p, _ in raw)
     raw_consume = statistics.median(c for _, c in raw)
-    table.append(
+    print(
         f"\nraw NATS JetStream, same machine, same run ({raw_count:,} events, median of 3): "
-        f"publish {raw_publish:,.0f} msg/s, pull-consume and ack {raw_consume:,.0f} msg/s"
+        f"publish {raw_publish:,.0f} msg/s, pull-consume and ack {raw_consume:,.0f} msg/s",
+        flush=True,
     )
     for kind in kinds:
         with tempfile.TemporaryDirectory(prefix="weerbaar-bench-") as tmp:
@@ -557,8 +556,9 @@ async def main() -> int:
                 events, spent = await ingest(url, count, out=out)
                 out(f"{label}: timing statistics…")
                 timings, explained = await time_queries(url, runs)
-        table.append(f"\n{label}, {count:,} incidents (load average {os.getloadavg()[0]:.1f})")
-        plans.append(f"\n{label}\n" + "\n".join(explained))
+        # each database's figures as soon as they are known: a long run stopped later
+        # keeps them
+        table = [f"\n{label}, {count:,} incidents (load average {os.getloadavg()[0]:.1f})"]
         table.append(
             f"  projection ingest: {events:,} events in {spent:,.0f} s = "
             f"{events / spent:,.0f} events/s ({events / spent / raw_consume:.0%} of raw "
@@ -566,8 +566,8 @@ async def main() -> int:
         )
         for name, ms in timings:
             table.append(f"  {name:<34} {ms:8.1f} ms")
-    print("\n".join(table))
-    print("\nquery plans:" + "\n".join(plans))
+        print("\n".join(table), flush=True)
+        print(f"\nquery plans, {label}:\n" + "\n".join(explained), flush=True)
     return 0
 
 
