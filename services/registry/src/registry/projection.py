@@ -92,11 +92,14 @@ class IncidentState:
     """The current state of one incident, as the registry stores it."""
 
     incident_id: str
-    reported: bool = False
     status: Status = Status.REPORTED
     values: dict[str, Any] = field(default_factory=dict)
     report: IncidentReported | None = None
     """The report the values come from."""
+
+    @property
+    def reported(self) -> bool:
+        return self.report is not None
 
 
 def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
@@ -126,7 +129,6 @@ def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
     closed = False
     for event in sorted(unique.values(), key=sort_key):
         if isinstance(event, IncidentReported):
-            state.reported = True
             state.report = event
             v.update(_reported(event))
         elif isinstance(event, AdviserAssigned):
