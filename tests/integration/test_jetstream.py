@@ -72,19 +72,25 @@ async def test_publish_returns_after_the_stream_stored_it_and_drops_repeats(nc: 
         await broker.stop()
 
 
+async def _test_consumer(nc: Client, prefix: str) -> ConsumerSpec:
+    """A fresh durable on every event of the stream, as `weerbaar-provision` makes one."""
+    from contracts.provision import consumer_config
+
+    spec = ConsumerSpec(
+        stream=EVENTS_STREAM,
+        durable=f"{prefix}-{uuid.uuid4().hex[:8]}",
+        filter_subjects=("weerbaar.events.>",),
+        description="test consumer",
+    )
+    await nc.jetstream().add_consumer(spec.stream, consumer_config(spec))
+    return spec
+
+
 async def test_failures_are_retried_and_poison_is_parked_without_blocking(
     provisioned: NatsServer, nc: Client
 ) -> None:
     js = nc.jetstream()
-    spec = ConsumerSpec(
-        stream=EVENTS_STREAM,
-        durable=f"test-{uuid.uuid4().hex[:8]}",
-        filter_subjects=("weerbaar.events.>",),
-        description="test consumer",
-    )
-    from contracts.provision import consumer_config
-
-    await js.add_consumer(spec.stream, consumer_config(spec))
+    spec = await _test_consumer(nc, "test")
 
     handled: list[tuple[str, int]] = []
     flaky = reported(1)
@@ -134,17 +140,10 @@ async def test_failures_are_retried_and_poison_is_parked_without_blocking(
 async def test_a_lone_event_is_handed_over_at_once_and_a_burst_in_batches(
     provisioned: NatsServer, nc: Client
 ) -> None:
-    from contracts.provision import consumer_config
     from contracts.runtime.nats import start_with_retry
 
     js = nc.jetstream()
-    spec = ConsumerSpec(
-        stream=EVENTS_STREAM,
-        durable=f"prompt-{uuid.uuid4().hex[:8]}",
-        filter_subjects=("weerbaar.events.>",),
-        description="test consumer",
-    )
-    await js.add_consumer(spec.stream, consumer_config(spec))
+    spec = await _test_consumer(nc, "prompt")
     seen: dict[str, float] = {}
     loop = asyncio.get_running_loop()
 
