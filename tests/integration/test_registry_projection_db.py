@@ -12,8 +12,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
+from sqlalchemy.event import listen
+from sqlalchemy.util import await_only
 
-from contracts.events import Event, IncidentReported, RegistrationReceived
+from contracts.events import Event, IncidentReported, PersonalDataErased, RegistrationReceived
 from registry.crypto import open_event
 from registry.db import Base, EventRecord
 from registry.filters import StatsFilters
@@ -297,3 +299,34 @@ async def test_statistics_are_the_same_with_and_without_erasure(
         await registry.projector.write(erasures)
         assert await statistics_of(registry) == before
         assert (await snapshot(registry.engine))["case_facts"] == facts_before
+
+
+async def test_a_case_read_while_it_is_erased_is_one_consistent_picture(
+    registry_database_url: str,
+) -> None:
+    """The record and its timeline come from one snapshot: the erasure committed
+    between reading the record and reading its events shows in neither, never in the
+    timeline beside personal data the record still holds."""
+    case = canary_case()
+    erase = erasure(case[0].incident_id, requested_by="operator-01", reason="request")
+    async with open_registry(registry_database_url) as registry:
+        await registry.projector.write(case)
+        pending = [erase]
+
+        def erase_after_the_record(_c: object, _cur: object, statement: str, *_: object) -> None:
+            # runs in the reader's greenlet: commit the erasure before it reads the events
+            if pending and "FROM incidents" in statement:
+                await_only(registry.projector.write([pending.pop()]))
+
+        listen(registry.engine.sync_engine, "after_cursor_execute", erase_after_the_record)
+        found = await registry.queries.incident(case[0].incident_id)
+        assert not pending, "the erasure was committed between the two reads"
+        assert found is not None
+        record, timeline = found
+        assert registry.queries.personal(record)["official_name"] == CANARY_NAME
+        assert not any(isinstance(e, PersonalDataErased) for e in timeline)
+        found = await registry.queries.incident(case[0].incident_id)
+        assert found is not None
+        record, timeline = found
+        assert registry.queries.personal(record)["official_name"] is None
+        assert any(isinstance(e, PersonalDataErased) for e in timeline)

@@ -7,6 +7,8 @@ test compares the two.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +25,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -245,6 +247,29 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
     return engine
 
 
+@asynccontextmanager
+async def snapshot_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read-only transaction whose statements all see the database as of one moment,
+    so a record read with its events cannot straddle a commit of the projector.
+
+    PostgreSQL's default (read committed) gives each statement its own snapshot:
+    repeatable read gives the transaction one. SQLite's driver opens no transaction
+    for reads at all; an explicit BEGIN does, and in WAL mode it is a snapshot."""
+    async with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection = await connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+            async with connection.begin():
+                yield connection
+            return
+        await connection.exec_driver_sql("BEGIN")
+        try:
+            yield connection
+        finally:
+            await connection.rollback()
+
+
 TABLES = ("events", "incidents", "registrations", "case_facts", "case_advisers")
 """Every table of the read model, in the order a comparison or a reset walks them
 (not the audit log, which a rebuild keeps)."""
@@ -260,4 +285,5 @@ __all__ = [
     "IncidentRecord",
     "RegistrationRecord",
     "make_engine",
+    "snapshot_read",
 ]

@@ -9,11 +9,17 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.events import Event
 from registry.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event
-from registry.db import CaseAdviser, EventRecord, IncidentRecord, RegistrationRecord
+from registry.db import (
+    CaseAdviser,
+    EventRecord,
+    IncidentRecord,
+    RegistrationRecord,
+    snapshot_read,
+)
 from registry.facts import CHANNEL_BITS, TYPE_BITS, encode, to_mask
 from registry.filters import CaseFilters
 
@@ -84,6 +90,7 @@ class Queries:
     """Reading the projection."""
 
     def __init__(self, engine: AsyncEngine, keyring: Keyring | None = None) -> None:
+        self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._keyring = keyring or Keyring.development()
 
@@ -97,7 +104,12 @@ class Queries:
         }
 
     async def incident(self, incident_id: uuid.UUID) -> tuple[IncidentRecord, list[Event]] | None:
-        async with self._sessions() as session:
+        # the record and its events from one snapshot: never an erasure in the timeline
+        # beside personal data the record no longer holds, or the reverse
+        async with (
+            snapshot_read(self._engine) as connection,
+            AsyncSession(bind=connection, expire_on_commit=False) as session,
+        ):
             record = await session.get(IncidentRecord, str(incident_id))
             if record is None or not record.reported:
                 return None
