@@ -3,7 +3,8 @@
 `make bench-registry` (or `uv run python -m tests.bench.registry_bench`). Generates
 BENCH_INCIDENTS (default 1,000,000) incidents with realistic distributions, writes
 every event through the real `Projector` the way the live consumer does (fetches of
-256 messages, handled concurrently, one transaction per fetch), then times the
+256 messages, up to 512 being projected at once, so the next fetch waits while one
+commits; a transaction per lane's batch), then times the
 common statistics queries (median of BENCH_RUNS runs after one warm-up).
 
 For scale it first measures raw NATS JetStream on the same machine in the same run: a
@@ -15,7 +16,8 @@ share of that raw consume rate.
 
 PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL when set, else a throwaway
 cluster (tests/support/postgres.py) with the settings below. BENCH_DATABASES picks
-the databases (default `postgresql,sqlite`). Not part of `make test`.
+the databases (default `postgresql,sqlite`). With BENCH_DATABASE_URL, BENCH_KEEP=1
+keeps the loaded database to study its plans afterwards. Not part of `make test`.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ from registry.store import Projector
 START = datetime(2024, 12, 1, tzinfo=UTC)
 SPAN = timedelta(days=730)
 FETCH = 256  # the live subscriber's pull batch
+IN_FLIGHT = 512  # and how many messages it projects at once (registry.app)
 
 BENCH_PG_SETTINGS = {
     # durable like production: fsync and synchronous_commit stay on
@@ -363,14 +366,27 @@ async def ingest(url: str, count: int, *, out: Callable[[str], None]) -> tuple[i
     projector.start()
     total, spent = 0, 0.0
     report = time.monotonic() + 30
+    room = asyncio.Semaphore(IN_FLIGHT)
+
+    async def handle(event: Event) -> None:
+        try:
+            await projector.submit(event)
+        finally:
+            room.release()
+
     try:
         for window in event_stream(count):
+            # as the live subscriber: the next fetch is taken while up to IN_FLIGHT
+            # messages are being projected (the window's generation is not timed)
+            began = time.perf_counter()
+            handling: list[asyncio.Task[None]] = []
             for i in range(0, len(window), FETCH):
-                fetched = window[i : i + FETCH]
-                began = time.perf_counter()
-                await asyncio.gather(*(projector.submit(e) for e in fetched))
-                spent += time.perf_counter() - began
-                total += len(fetched)
+                for event in window[i : i + FETCH]:
+                    await room.acquire()
+                    handling.append(asyncio.create_task(handle(event)))
+            await asyncio.gather(*handling)
+            spent += time.perf_counter() - began
+            total += len(window)
             if time.monotonic() > report:
                 out(f"  {total:,} events, {total / spent:,.0f} events/s")
                 report = time.monotonic() + 30
@@ -521,10 +537,14 @@ async def database(kind: str, workdir: Path) -> AsyncIterator[tuple[str, str]]:
         else:
             server = stack.enter_context(postgres_server(settings=BENCH_PG_SETTINGS))
         url = await server.create_database("weerbaar_bench")
+        keep = bool(named) and os.environ.get("BENCH_KEEP") == "1"
         try:
             yield url, f"PostgreSQL ({server.how})"
         finally:
-            await server.drop_database(url)
+            if keep:
+                print(f"kept the loaded database: {url}", file=sys.stderr, flush=True)
+            else:
+                await server.drop_database(url)
 
 
 async def main() -> int:

@@ -186,8 +186,14 @@ def subscribe(
     batch_size: int = 64,
     max_attempts: int = 10,
     description: str | None = None,
+    in_flight: int | None = None,
 ) -> Any:
     """Bind `handler` to the durable pull consumer that `weerbaar-provision` created.
+
+    Without `in_flight`, a fetch is handled (concurrently) before the next is fetched.
+    With it, up to that many messages are handled at once and the next fetch comes
+    while the last is still being handled, so a handler that batches its own work
+    (the registry's group commits) always has the next batch waiting.
 
     A message that is not a valid event is parked as a dead letter by the decoder,
     before FastStream would otherwise refuse it and leave it to be redelivered forever.
@@ -216,6 +222,7 @@ def subscribe(
         pull_sub=PullSub(batch_size=batch_size, timeout=1.0),
         ack_policy=AckPolicy.MANUAL,
         decoder=decode,
+        max_workers=in_flight,
         title=f"{spec.durable}:{subject}",
         description=description or spec.description,
     )

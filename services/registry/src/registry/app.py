@@ -43,6 +43,12 @@ from registry.settings import RegistrySettings
 from registry.stats import Statistics
 from registry.store import Projector
 
+FETCH = 256
+"""Messages a pull fetches."""
+IN_FLIGHT = 512
+"""Messages being projected at once: two fetches, so the next batch of the projector's
+group commit is waiting while one commits."""
+
 
 @dataclass(frozen=True, slots=True)
 class Registry:
@@ -69,7 +75,7 @@ def build(settings: RegistrySettings) -> Registry:
     keyring = settings.keyring()
     projector = Projector(engine, batch_max=settings.batch_max, keyring=keyring)
     broker = build_broker(settings, service="registry")
-    subscribe(broker, REGISTRY_CONSUMER, projector.submit, batch_size=256)
+    subscribe(broker, REGISTRY_CONSUMER, projector.submit, batch_size=FETCH, in_flight=IN_FLIGHT)
     document_publishers(broker, [PersonalDataErased])
     queries = Queries(engine, keyring)
 
