@@ -70,6 +70,7 @@ from contracts.vocabulary import (
     SupportNeed,
     Urgency,
 )
+from registry.app import FETCH, IN_FLIGHT  # the live subscriber's fetch and in-flight sizes
 from registry.db import make_engine
 from registry.filters import IncidentFilters, StatsFilters, StatsQuery
 from registry.migrate import upgrade
@@ -79,8 +80,6 @@ from registry.store import Projector
 
 START = datetime(2024, 12, 1, tzinfo=UTC)
 SPAN = timedelta(days=730)
-FETCH = 256  # the live subscriber's pull batch
-IN_FLIGHT = 512  # and how many messages it projects at once (registry.app)
 
 BENCH_PG_SETTINGS = {
     # durable like production: fsync and synchronous_commit stay on
@@ -380,10 +379,9 @@ async def ingest(url: str, count: int, *, out: Callable[[str], None]) -> tuple[i
             # messages are being projected (the window's generation is not timed)
             began = time.perf_counter()
             handling: list[asyncio.Task[None]] = []
-            for i in range(0, len(window), FETCH):
-                for event in window[i : i + FETCH]:
-                    await room.acquire()
-                    handling.append(asyncio.create_task(handle(event)))
+            for event in window:
+                await room.acquire()
+                handling.append(asyncio.create_task(handle(event)))
             await asyncio.gather(*handling)
             spent += time.perf_counter() - began
             total += len(window)

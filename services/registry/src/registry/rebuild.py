@@ -24,7 +24,7 @@ from contracts.subjects import ALL_EVENTS, EVENTS_STREAM
 from registry.db import TABLES, Base, EventRecord, make_engine
 from registry.migrate import upgrade
 from registry.settings import RegistrySettings
-from registry.store import Projector, relax_full_collections
+from registry.store import Projector
 
 
 class NotEmptyError(Exception):
@@ -78,7 +78,6 @@ async def _replay(
         options.update(user=settings.nats_user, password=settings.nats_password.get_secret_value())
     nc = await nats.connect(settings.nats_servers(), **options)
     projector = Projector(engine, batch_max=batch, keyring=settings.keyring())
-    relax_full_collections()  # writes straight through `write`, never `start`
     projected = skipped = 0
     started = time.monotonic()
     try:

@@ -188,7 +188,7 @@ FULL_COLLECTION_THRESHOLD = 100
 """Collections of the middle generation between two full ones (CPython's default: 10)."""
 
 
-def relax_full_collections() -> None:
+def _relax_full_collections() -> None:
     """Full garbage collections ten times less often. The projector keeps hundreds of
     thousands of long-lived objects (parsed events, values remembered per report and
     per case), and a full collection walks every one of them: at the interpreter's
@@ -231,6 +231,7 @@ class Projector:
         lanes: int | None = None,
         keyring: Keyring | None = None,
     ) -> None:
+        _relax_full_collections()
         self.engine = engine
         self._keyring = keyring or Keyring.development()
         self._sql = _statements(engine.dialect.name)
@@ -251,7 +252,6 @@ class Projector:
         )
 
     def start(self) -> None:
-        relax_full_collections()
         self._tasks = [
             asyncio.create_task(self._run(lane), name=f"registry-projector-{n}")
             for n, lane in enumerate(self._lanes)
