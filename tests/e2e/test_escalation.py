@@ -15,8 +15,15 @@ import httpx
 import nats
 import pytest
 
-from contracts.subjects import EVENTS_STREAM, TIMER_PREFIX, TIMERS_STREAM, event_subject
+from contracts.subjects import (
+    EVENTS_STREAM,
+    TIMER_DUE_PREFIX,
+    TIMER_SCHEDULE_PREFIX,
+    TIMERS_STREAM,
+    event_subject,
+)
 from contracts.tokens import sign_ack_token
+from routing.timers import schedule_time
 from tests.support.auth import OPS
 from tests.support.servers import ServiceProcess, eventually, free_port
 from tests.support.system import System, subject_of, wait_for_incident
@@ -282,8 +289,8 @@ async def test_two_routing_processes_escalate_each_step_once(
                 lambda: _ready(probe, second.base_url), timeout=30, what="second routing ready"
             )
         incidents = [await report(client, system) for _ in range(6)]
-        # Every deadline timer four times over, as redeliveries after lost acks would
-        # present them: both processes hold copies of the same timer at the same moment.
+        # Every deadline timer four times over, as a redelivery after a lost ack would
+        # present it: copies fire together and both processes handle them at once.
         await duplicate_ack_timers(client, system, incidents, copies=4)
         for incident_id in incidents:
             await eventually(
@@ -324,14 +331,24 @@ async def duplicate_ack_timers(
                 "stage": 1,
             }
             for copy in range(copies):
+                # A schedule of its own per copy, all due together at the deadline.
                 await js.publish(
-                    f"{TIMER_PREFIX}.ack.{incident_id}",
+                    f"{TIMER_SCHEDULE_PREFIX}.ack.{assignment['assignment_id']}.copy{copy}",
                     json.dumps(timer).encode(),
                     stream=TIMERS_STREAM,
-                    headers={"Nats-Msg-Id": f"copy-{copy}-{incident_id}"},
+                    headers={
+                        "Nats-Msg-Id": f"copy-{copy}-{incident_id}",
+                        "Nats-Schedule": f"@at {schedule_time(_aware(assignment['ack_deadline']))}",
+                        "Nats-Schedule-Target": f"{TIMER_DUE_PREFIX}.ack.{incident_id}",
+                    },
                 )
     finally:
         await nc.close()
+
+
+def _aware(value: str) -> datetime:
+    at = datetime.fromisoformat(value)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 async def _ready(client: httpx.AsyncClient, base: str) -> bool:

@@ -44,7 +44,8 @@ from contracts.subjects import (
     NOTIFY_BUCKET,
     REGISTRY_CONSUMER,
     ROUTING_BUCKET,
-    TIMER_PREFIX,
+    TIMER_DUE_PREFIX,
+    TIMER_SCHEDULE_PREFIX,
     TIMERS_STREAM,
     TOPOLOGY,
 )
@@ -243,7 +244,15 @@ async def test_each_service_can_do_its_own_work(server: NatsServer, service: str
             if consumer.durable.split("-")[0] != service:
                 continue
             if consumer.stream == TIMERS_STREAM:  # routing schedules its own timers
-                await js.publish(f"{TIMER_PREFIX}.ack.{incident}", b"{}", stream=TIMERS_STREAM)
+                await js.publish(
+                    f"{TIMER_SCHEDULE_PREFIX}.ack.{incident}.1",
+                    b"{}",
+                    stream=TIMERS_STREAM,
+                    headers={
+                        "Nats-Schedule": "@at 2026-01-01T00:00:00Z",  # past: fires at once
+                        "Nats-Schedule-Target": f"{TIMER_DUE_PREFIX}.ack.{incident}",
+                    },
+                )
             else:  # an event for it, and it parks poison under its own name
                 seed = consumer.filter_subjects[0].replace(">", "incident.reported.*")
                 await ops.jetstream().publish(seed.replace("*", incident), b"{}")
@@ -319,7 +328,7 @@ FORBIDDEN: dict[str, tuple[str, Attempt]] = {
     ),
     "notify schedules a timer": (
         "notify",
-        lambda js, i: js.publish(f"{TIMER_PREFIX}.ack.{i}", b"{}", stream=TIMERS_STREAM),
+        lambda js, i: js.publish(f"{TIMER_SCHEDULE_PREFIX}.ack.{i}.1", b"{}", stream=TIMERS_STREAM),
     ),
 }
 

@@ -26,6 +26,7 @@ from routing.domain import Request, RoundRobin, choose, conflicted, on_shift, po
 from routing.roster import Roster, RosterError, coverage_gaps, load_roster
 from routing.service import Router, Timer
 from routing.settings import RoutingSettings
+from routing.timers import schedule_headers
 from tests.unit._helpers import (
     INCIDENT_ID,
     MemoryStateStore,
@@ -637,5 +638,22 @@ async def test_open_cases_are_counted_and_released() -> None:
 
 def test_timer_identity() -> None:
     timer = Timer(kind="ack", incident_id=INCIDENT_ID, assignment_id=uuid.uuid4(), due_at=NOW)
-    assert timer.subject == f"weerbaar.timers.ack.{INCIDENT_ID}"
+    assert timer.subject == f"weerbaar.timers.due.ack.{INCIDENT_ID}"
+    assert timer.schedule_subject == f"weerbaar.timers.schedule.ack.{timer.assignment_id}.1"
     assert timer.msg_id.startswith("timer:ack:")
+    # The same timer due at another moment is another message (a new schedule replaces
+    # the pending one on the same subject); the same timer again is the same message.
+    earlier = timer.model_copy(update={"due_at": NOW - timedelta(minutes=5)})
+    assert earlier.schedule_subject == timer.schedule_subject
+    assert earlier.msg_id != timer.msg_id
+    assert timer.model_copy().msg_id == timer.msg_id
+
+
+def test_a_timer_is_scheduled_for_its_due_time_in_utc() -> None:
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    due = datetime(2026, 3, 29, 3, 0, 0, 250_000, tzinfo=amsterdam)
+    timer = Timer(kind="idle", incident_id=INCIDENT_ID, assignment_id=uuid.uuid4(), due_at=due)
+    headers = schedule_headers(timer)
+    assert headers["Nats-Schedule"] == "@at 2026-03-29T01:00:00.250Z"
+    assert headers["Nats-Schedule-Target"] == timer.subject
+    assert headers["Nats-Msg-Id"] == timer.msg_id

@@ -39,6 +39,7 @@ def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
         duplicate_window=spec.duplicate_window_s,
         max_age=spec.max_age_s,
         allow_direct=True,
+        allow_msg_schedules=True if spec.schedules else None,
     )
 
 

@@ -16,6 +16,12 @@ DEAD_LETTER_STREAM = "WEERBAAR_DEAD_LETTERS"
 DEAD_LETTER_PREFIX = "weerbaar.dead"
 TIMERS_STREAM = "WEERBAAR_TIMERS"
 TIMER_PREFIX = "weerbaar.timers"
+TIMER_SCHEDULE_PREFIX = f"{TIMER_PREFIX}.schedule"
+"""`weerbaar.timers.schedule.<kind>.<assignment id>.<stage>`: a pending timer, stored as a
+JetStream message schedule (one per subject; publishing again replaces it)."""
+TIMER_DUE_PREFIX = f"{TIMER_PREFIX}.due"
+"""`weerbaar.timers.due.<kind>.<incident id>`: where the server publishes a timer when it
+is due; routing's `routing-timers` durable consumes only these."""
 
 IDEMPOTENCY_BUCKET = "weerbaar_idempotency"
 ROUTING_BUCKET = "weerbaar_routing"
@@ -45,6 +51,8 @@ class StreamSpec:
     duplicate_window_s: float = 600.0
     max_age_s: float = 0.0
     work_queue: bool = False
+    schedules: bool = False
+    """Holds JetStream message schedules (`Nats-Schedule`, nats-server 2.12 and later)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +103,18 @@ ROUTING_CONSUMER = ConsumerSpec(
 ROUTING_TIMERS_CONSUMER = ConsumerSpec(
     stream=TIMERS_STREAM,
     durable="routing-timers",
-    filter_subjects=(f"{TIMER_PREFIX}.>",),
-    description="Routing's deadlines: each timer message is held back until it is due",
+    filter_subjects=(
+        f"{TIMER_DUE_PREFIX}.>",
+        # Timers stored before message schedules, held back by delayed negative
+        # acknowledgements: each is rescheduled once on delivery.
+        f"{TIMER_PREFIX}.ack.*",
+        f"{TIMER_PREFIX}.idle.*",
+    ),
+    description="Routing's deadlines and reminders, delivered when the server fires them",
     ack_wait_s=30.0,
+    # Only fired timers are delivered, each settled within milliseconds; a pending timer
+    # waits in the stream as a schedule and counts against no consumer limit.
+    max_ack_pending=1000,
 )
 NOTIFY_CONSUMER = ConsumerSpec(
     stream=EVENTS_STREAM,
@@ -130,8 +147,10 @@ TOPOLOGY = Topology(
         StreamSpec(
             name=TIMERS_STREAM,
             subjects=(f"{TIMER_PREFIX}.>",),
-            description="Acknowledgement deadlines and reminders; a timer lives until handled",
+            description="Acknowledgement deadlines and reminders: schedules until due, "
+            "then fired timers until handled",
             work_queue=True,
+            schedules=True,
         ),
         StreamSpec(
             name=DEAD_LETTER_STREAM,

@@ -20,7 +20,7 @@ from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage as MessageParam
 from faststream.nats.message import NatsMessage
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from contracts.events import AnyEvent, Event, parse_event
@@ -33,7 +33,19 @@ PROCESSED = Counter(
     "weerbaar_messages_total", "Messages settled by a consumer", ["consumer", "outcome"]
 )
 
+CONSUMER_LIMIT = Gauge(
+    "weerbaar_consumer_max_ack_pending",
+    "The max_ack_pending a durable consumer is provisioned with (alerts compare the "
+    "NATS exporter's jetstream_consumer_num_ack_pending with it)",
+    ["consumer"],
+)
+
 Handler = Callable[[Event, int], Awaitable[None]]
+
+
+def export_limits(spec: ConsumerSpec) -> None:
+    """Publish a consumer's provisioned limits as metrics, for the alerts."""
+    CONSUMER_LIMIT.labels(spec.durable).set(spec.max_ack_pending)
 
 
 class RetryLaterError(Exception):
@@ -215,6 +227,7 @@ def subscribe(
     # The consumer's own filters decide what arrives; the subscriber's subject only
     # names it in the AsyncAPI document.
     subject = spec.filter_subjects[0] if len(spec.filter_subjects) == 1 else ALL_EVENTS
+    export_limits(spec)
     subscriber = broker.subscriber(
         subject,
         stream=JStream(spec.stream, declare=False),

@@ -10,13 +10,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
-from faststream.exceptions import SkipMessage
-from faststream.middlewares import AckPolicy
-from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage as MessageParam
-from faststream.nats.message import NatsMessage
+from faststream.nats import NatsBroker
 from prometheus_client import Counter, Gauge
-from pydantic import ValidationError
 
 from contracts.events import (
     AdviserAssigned,
@@ -27,23 +22,23 @@ from contracts.events import (
     utcnow,
 )
 from contracts.runtime.auth import Role, secure
-from contracts.runtime.consumer import backoff_s, delivery_attempt, subscribe
+from contracts.runtime.consumer import subscribe
 from contracts.runtime.http import install_operational_routes, install_problem_handlers
 from contracts.runtime.logging import configure_logging, get_logger
 from contracts.runtime.nats import (
-    PublishFailedError,
     build_broker,
     document_publishers,
     publish_event,
     start_with_retry,
     stop_quietly,
 )
-from contracts.subjects import ROUTING_CONSUMER, ROUTING_TIMERS_CONSUMER, TIMERS_STREAM
+from contracts.subjects import ROUTING_CONSUMER
 from contracts.vocabulary import Pool
 from routing.roster import Roster, RosterError, coverage_gaps, load_roster
-from routing.service import Router, Timer
+from routing.service import Router
 from routing.settings import RoutingSettings
 from routing.state import StateStore
+from routing.timers import scheduler, subscribe_timers, watch_pending
 
 _log = get_logger("routing")
 
@@ -110,51 +105,6 @@ class RosterWatcher:
                 self.reload()
 
 
-def subscribe_timers(broker: NatsBroker, router: Router) -> None:
-    """Timers are held back with a delayed negative acknowledgement until they are due;
-    a timer survives any crash because it is acknowledged only once handled."""
-
-    async def decode(message: NatsMessage) -> Timer:
-        try:
-            return Timer.model_validate_json(message.raw_message.data)
-        except ValidationError:
-            _log.error("invalid timer dropped", reason="invalid")
-            await message.ack()
-            raise SkipMessage from None
-
-    @broker.subscriber(
-        ROUTING_TIMERS_CONSUMER.filter_subjects[0],
-        stream=JStream(ROUTING_TIMERS_CONSUMER.stream, declare=False),
-        durable=ROUTING_TIMERS_CONSUMER.durable,
-        pull_sub=PullSub(batch_size=64, timeout=1.0),
-        ack_policy=AckPolicy.MANUAL,
-        decoder=decode,
-        title="routing-timers",
-        description=ROUTING_TIMERS_CONSUMER.description,
-    )
-    async def on_timer(timer: Timer, message: MessageParam) -> None:
-        remaining = (timer.due_at - utcnow()).total_seconds()
-        if remaining > 0:
-            await message.nack(delay=remaining)
-            return
-        try:
-            later = await router.fire(timer)
-        except Exception as exc:  # retried; the timer is never lost
-            attempt = delivery_attempt(message)
-            _log.warning(
-                "timer failed, will retry",
-                exc_info=exc,
-                incident_id=str(timer.incident_id),
-                attempt=attempt,
-            )
-            await message.nack(delay=backoff_s(attempt))
-            return
-        if later is not None:
-            await message.nack(delay=max(0.05, (later - utcnow()).total_seconds()))
-            return
-        await message.ack()
-
-
 def build(settings: RoutingSettings, roster: Roster | None = None) -> tuple[NatsBroker, Router]:
     """The broker with routing's subscribers and publishers, and the router behind them."""
     broker = build_broker(settings, service="routing")
@@ -162,17 +112,7 @@ def build(settings: RoutingSettings, roster: Roster | None = None) -> tuple[Nats
     async def publish(event: Event) -> None:
         await publish_event(broker, event, timeout_s=settings.publish_timeout_s)
 
-    async def schedule(timer: Timer) -> None:
-        try:
-            await broker.publish(
-                timer.model_dump_json().encode(),
-                subject=timer.subject,
-                stream=TIMERS_STREAM,
-                headers={"Nats-Msg-Id": timer.msg_id, "content-type": "application/json"},
-                timeout=settings.publish_timeout_s,
-            )
-        except Exception as exc:
-            raise PublishFailedError(type(exc).__name__) from exc
+    schedule = scheduler(broker, timeout_s=settings.publish_timeout_s)
 
     router = Router(
         roster=roster or load_roster(settings.roster_path),
@@ -182,7 +122,7 @@ def build(settings: RoutingSettings, roster: Roster | None = None) -> tuple[Nats
         schedule=schedule,
     )
     subscribe(broker, ROUTING_CONSUMER, router.handle, batch_size=64)
-    subscribe_timers(broker, router)
+    subscribe_timers(broker, router, schedule)
     document_publishers(
         broker, [AdviserAssigned, AssignmentEscalated, ReminderDue, IncidentUnroutable]
     )
@@ -201,6 +141,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         await start_with_retry(broker, what="routing")
         await router.warm_up()
         state["started"] = True
+        await watch_pending(broker, interval_s=settings.timer_stats_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -34,7 +34,7 @@ from contracts.events import (
 )
 from contracts.organisations import lookup
 from contracts.runtime.logging import get_logger
-from contracts.subjects import TIMER_PREFIX
+from contracts.subjects import TIMER_DUE_PREFIX, TIMER_SCHEDULE_PREFIX
 from contracts.vocabulary import FALLBACK_POOL, Source
 from routing.domain import Request, RoundRobin, choose, escalation_ring
 from routing.roster import Roster
@@ -64,7 +64,7 @@ OPEN_UNACKNOWLEDGED = Gauge(
 
 
 class Timer(BaseModel):
-    """A deadline, held back in the timers stream until it is due."""
+    """A deadline or reminder, kept by a JetStream message schedule until it is due."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -76,11 +76,19 @@ class Timer(BaseModel):
 
     @property
     def subject(self) -> str:
-        return f"{TIMER_PREFIX}.{self.kind}.{self.incident_id}"
+        """Where the server publishes the timer when it is due."""
+        return f"{TIMER_DUE_PREFIX}.{self.kind}.{self.incident_id}"
+
+    @property
+    def schedule_subject(self) -> str:
+        """The pending timer's identity: one schedule per assignment, kind and stage, so
+        scheduling it again (a later reminder, an earlier deadline) replaces it."""
+        return f"{TIMER_SCHEDULE_PREFIX}.{self.kind}.{self.assignment_id}.{self.stage}"
 
     @property
     def msg_id(self) -> str:
-        return f"timer:{self.kind}:{self.assignment_id}:{self.stage}"
+        due_ms = int(self.due_at.timestamp() * 1000)
+        return f"timer:{self.kind}:{self.assignment_id}:{self.stage}:{due_ms}"
 
 
 class Publisher(Protocol):

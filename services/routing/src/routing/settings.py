@@ -47,6 +47,12 @@ class RoutingSettings(ServiceSettings):
         "then (as long again) the coordinator",
     )
     publish_timeout_s: float = Field(default=5.0, gt=0)
+    timer_stats_s: float = Field(
+        default=15.0,
+        gt=0,
+        validation_alias="ROUTING_TIMER_STATS_S",
+        description="How often the number of pending timers is read from JetStream",
+    )
 
     def ack_deadline_s(self, urgency: Urgency) -> float:
         """Seconds an adviser has to acknowledge, by urgency."""
