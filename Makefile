@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help setup run test lint unit integration e2e schemas check-schemas bench bench-registry clean
+.PHONY: help setup run test lint unit integration e2e schemas check-schemas bench bench-registry bench-timers clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -36,10 +36,13 @@ e2e: setup  ## every service as a process, driven over HTTP
 test: lint  ## lint and the whole suite
 	$(PYTEST) tests
 
-bench: bench-registry  ## every benchmark (figures beside raw NATS JetStream on this machine)
+bench: bench-registry bench-timers  ## every benchmark (figures beside raw NATS JetStream on this machine)
 
 bench-registry: setup  ## registry: ingest and statistics on 1M incidents, PostgreSQL and SQLite (BENCH_INCIDENTS=…)
 	$(UV) run --frozen python -m tests.bench.registry_bench
+
+bench-timers: setup  ## routing: escalation lateness behind 10,000 pending deadlines (BENCH_TIMERS_PENDING=…)
+	$(UV) run --frozen python -m tests.bench.timers_bench
 
 schemas: setup  ## regenerate the JSON Schema, AsyncAPI and OpenAPI documents in docs/
 	$(UV) run --frozen python -m tests.support.schemas write

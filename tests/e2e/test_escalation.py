@@ -25,6 +25,7 @@ from contracts.subjects import (
 from contracts.tokens import sign_ack_token
 from routing.timers import schedule_time
 from tests.support.auth import OPS
+from tests.support.rosters import PRIMARY_BACKUP_ROSTER
 from tests.support.servers import ServiceProcess, eventually, free_port
 from tests.support.system import System, subject_of, wait_for_incident
 
@@ -33,27 +34,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 DEADLINE_S = 3
 DEV_SECRET = b"development-only-ack-token-secret"
 
-ROSTER = """
-pools:
-  ngb: {coordinator: ngb-c}
-  bzk: {coordinator: bzk-c}
-advisers:
-  - {id: ngb-p, pool: ngb, contacts: [{channel: email, address: ngb-p@ngb.example}]}
-  - {id: ngb-b, pool: ngb, contacts: [{channel: email, address: ngb-b@ngb.example}]}
-  - {id: ngb-c, pool: ngb, contacts: [{channel: email, address: ngb-c@ngb.example}]}
-  - {id: bzk-p, pool: bzk, contacts: [{channel: email, address: bzk-p@bzk.example}]}
-  - {id: bzk-c, pool: bzk, contacts: [{channel: email, address: bzk-c@bzk.example}]}
-shifts:
-  rotations:
-    - pool: ngb
-      start: 2026-01-05
-      weeks: [[{days: [mon, tue, wed, thu, fri, sat, sun], from: "00:00", to: "00:00",
-                primary: ngb-p, backup: ngb-b}]]
-    - pool: bzk
-      start: 2026-01-05
-      weeks: [[{days: [mon, tue, wed, thu, fri, sat, sun], from: "00:00", to: "00:00",
-                primary: bzk-p}]]
-"""
+ROSTER = PRIMARY_BACKUP_ROSTER
 
 
 @pytest.fixture(scope="module")

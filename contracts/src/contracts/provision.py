@@ -60,15 +60,27 @@ def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
     )
 
 
+class ProvisionError(Exception):
+    """The server cannot hold what the system needs."""
+
+
 async def _ensure_stream(js: JetStreamContext, spec: StreamSpec, replicas: int) -> str:
     config = stream_config(spec, replicas)
     try:
         await js.stream_info(spec.name)
     except NotFoundError:
-        await js.add_stream(config)
-        return "created"
-    await js.update_stream(config)
-    return "up to date"
+        info = await js.add_stream(config)
+        outcome = "created"
+    else:
+        info = await js.update_stream(config)
+        outcome = "up to date"
+    if spec.schedules and not info.config.allow_msg_schedules:
+        # An older server ignores the setting: its schedules would never fire.
+        raise ProvisionError(
+            f"stream {spec.name} needs message schedules (nats-server 2.12 or later); "
+            "this server does not support them"
+        )
+    return outcome
 
 
 async def _ensure_bucket(js: JetStreamContext, spec: BucketSpec, replicas: int) -> str:
@@ -125,6 +137,9 @@ async def _run(
     try:
         for line in await provision(nc.jetstream(), replicas=replicas):
             print(f"weerbaar-provision: {line}")
+    except ProvisionError as exc:
+        print(f"weerbaar-provision: {exc}", file=sys.stderr)
+        return 1
     finally:
         await nc.close()
     return 0
