@@ -365,6 +365,7 @@ def test_primary_first_then_backup_then_bzk_then_coordinators() -> None:
     choice = choose(roster, request_for(), at=NOW, load={}, turns=turns)
     assert choice is not None
     assert (choice.pool, choice.adviser.id) == (Pool.NGB, "ngb-1")
+    assert not choice.fallback
     full = {"ngb-1": 10}
     choice = choose(roster, request_for(), at=NOW, load=full, turns=turns)
     assert choice is not None
@@ -373,6 +374,7 @@ def test_primary_first_then_backup_then_bzk_then_coordinators() -> None:
     choice = choose(roster, request_for(), at=NOW, load=full, turns=turns)
     assert choice is not None
     assert (choice.pool, choice.adviser.id) == (Pool.BZK, "bzk-1")
+    assert choice.fallback
     everyone_full = {a.id: 10 for a in roster.advisers}
     choice = choose(roster, request_for(), at=NOW, load=everyone_full, turns=turns)
     assert choice is not None

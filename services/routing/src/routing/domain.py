@@ -33,6 +33,7 @@ class Choice:
     pool: Pool
     adviser: Adviser
     relaxed: str | None = None  # None, "capacity" or "coordinator"
+    fallback: bool = False  # the role's own pool had nobody: the fallback pool took it
 
 
 @dataclass(slots=True)
@@ -107,11 +108,18 @@ def choose(
                 if candidates:
                     fewest = min(load.get(a.id, 0) for a in candidates)
                     tied = [a for a in candidates if load.get(a.id, 0) == fewest]
-                    return Choice(pool=pool, adviser=turns.take(pool, tied), relaxed=relaxed)
+                    return Choice(
+                        pool=pool,
+                        adviser=turns.take(pool, tied),
+                        relaxed=relaxed,
+                        fallback=pool != pools[0],
+                    )
     for pool in pools:
         coordinator = roster.coordinator(pool)
         if coordinator is not None and coordinator.active and not conflicted(coordinator, request):
-            return Choice(pool=pool, adviser=coordinator, relaxed="coordinator")
+            return Choice(
+                pool=pool, adviser=coordinator, relaxed="coordinator", fallback=pool != pools[0]
+            )
     return None
 
 

@@ -36,7 +36,7 @@ from contracts.organisations import lookup
 from contracts.runtime.logging import get_logger
 from contracts.subjects import TIMER_DUE_PREFIX, TIMER_SCHEDULE_PREFIX
 from contracts.vocabulary import FALLBACK_POOL, Source
-from routing.domain import Request, RoundRobin, choose, escalation_ring
+from routing.domain import Choice, Request, RoundRobin, choose, escalation_ring
 from routing.roster import Roster
 from routing.settings import RoutingSettings
 from routing.state import IncidentRouting, StateStore, Step
@@ -45,7 +45,11 @@ PRODUCER = "routing"
 _log = get_logger("routing")
 
 ASSIGNMENTS = Counter(
-    "weerbaar_routing_assignments_total", "Advisers assigned", ["pool", "urgency", "relaxed"]
+    "weerbaar_routing_assignments_total",
+    "First assignments: fallback is true when the role's own pool had nobody and the "
+    "fallback pool (BZK) took it; relaxed says which rule was relaxed (capacity, "
+    "coordinator) or no",
+    ["pool", "urgency", "fallback", "relaxed"],
 )
 UNROUTABLE = Counter("weerbaar_routing_unroutable_total", "Incidents nobody could be assigned to")
 ESCALATIONS = Counter(
@@ -186,23 +190,29 @@ class Router:
         found = await self._state.get(reported.incident_id)
         state = found[0] if found else None
         if state is None:
-            state = self._decide(reported)
-            if state is None:
+            decided = self._decide(reported)
+            if decided is None:
                 await self._unroutable(
                     reported, "no adviser in the role's pool or the fallback pool"
                 )
                 return
+            state, choice = decided
             recorded = await self._state.create(state)
             if recorded == state:
                 self._track(state)
-                ASSIGNMENTS.labels(state.step.pool.value, state.urgency.value, "no").inc()
+                ASSIGNMENTS.labels(
+                    choice.pool.value,
+                    state.urgency.value,
+                    "true" if choice.fallback else "false",
+                    choice.relaxed or "no",
+                ).inc()
             state = recorded
         # A redelivered report finds its assignment recorded and publishes the same
         # events again: same ids, dropped by JetStream and by every consumer.
         await self._publish(self._assigned_event(state, causation=reported.event_id))
         await self._schedule(self._ack_timer(state))
 
-    def _decide(self, reported: IncidentReported) -> IncidentRouting | None:
+    def _decide(self, reported: IncidentReported) -> tuple[IncidentRouting, Choice] | None:
         official = reported.official
         request = Request(
             role=official.role,
@@ -225,7 +235,7 @@ class Router:
             )
         ring = escalation_ring(self.roster, choice.pool, request, at=now, first=choice.adviser)
         steps = [Step(adviser_id=a.id, pool=a.pool, contacts=a.contacts) for a in ring]
-        return IncidentRouting(
+        state = IncidentRouting(
             incident_id=reported.incident_id,
             role=official.role,
             organisation_code=official.organisation_code,
@@ -238,6 +248,7 @@ class Router:
             assignment_id=derive_id("assignment", reported.incident_id, 0),
             assigned_at=now,
         )
+        return state, choice
 
     def _assigned_event(
         self, state: IncidentRouting, *, causation: uuid.UUID | None
