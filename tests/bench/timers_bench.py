@@ -36,7 +36,14 @@ from nats.js.api import RetentionPolicy, StreamConfig
 from routing.timers import schedule_time
 from tests.bench.registry_bench import cpu_model
 from tests.support.auth import OPERATOR
-from tests.support.load import report_body, report_many, stored_event, timers_stored, timestamp
+from tests.support.load import (
+    report,
+    report_body,
+    report_many,
+    stored_event,
+    timers_stored,
+    timestamp,
+)
 from tests.support.rosters import PRIMARY_BACKUP_ROSTER
 from tests.support.servers import NatsServer, eventually
 from tests.support.system import System
@@ -120,9 +127,7 @@ async def acute_round(system: System, count: int, rate: float, deadline_s: float
     async with httpx.AsyncClient(timeout=30, headers=OPERATOR) as client:
         for _ in range(count):
             began = time.monotonic()
-            response = await client.post(f"{system.intake}/v1/incidents", json=report_body("acute"))
-            assert response.status_code == 202, response.text
-            ids.append(str(response.json()["incident_id"]))
+            ids.append(await report(client, system, report_body("acute")))
             await asyncio.sleep(max(0.0, 1 / rate - (time.monotonic() - began)))
     late: list[float] = []
     for incident_id in ids:

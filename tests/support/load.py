@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -37,13 +38,34 @@ async def report_many(
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
             queue.get_nowait()
-            response = await client.post(f"{system.intake}/v1/incidents", json=report_body(urgency))
-            assert response.status_code == 202, response.text
-            ids.append(str(response.json()["incident_id"]))
+            ids.append(await report(client, system, report_body(urgency)))
 
     async with httpx.AsyncClient(timeout=30, headers=OPERATOR) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     return ids
+
+
+async def report(
+    client: httpx.AsyncClient, system: System, body: dict[str, Any], *, attempts: int = 20
+) -> str:
+    """One report, retried as a real client does: after a 503 or a refused connection,
+    again with the same Idempotency-Key (so a retry never makes a second incident)."""
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    for _ in range(attempts - 1):
+        try:
+            response = await client.post(
+                f"{system.intake}/v1/incidents", json=body, headers=headers
+            )
+        except httpx.TransportError:
+            await asyncio.sleep(0.5)
+            continue
+        if response.status_code != 503:
+            break
+        await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+    else:
+        response = await client.post(f"{system.intake}/v1/incidents", json=body, headers=headers)
+    assert response.status_code == 202, response.text
+    return str(response.json()["incident_id"])
 
 
 async def timers_stored(system: System) -> int:
