@@ -3,10 +3,10 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help setup run test lint unit integration e2e schemas check-schemas bench bench-registry bench-timers clean
+.PHONY: help setup run test lint unit integration e2e check-deploy schemas check-schemas bench bench-registry bench-timers clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv || pip install --quiet uv
@@ -43,6 +43,10 @@ bench-registry: setup  ## registry: ingest and statistics on 1M incidents, Postg
 
 bench-timers: setup  ## routing: escalation lateness behind 10,000 pending deadlines (BENCH_TIMERS_PENDING=…)
 	$(UV) run --frozen python -m tests.bench.timers_bench
+
+check-deploy: setup  ## check deploy/ as a pipeline would: promtool, nats-server -t, Kubernetes and Compose schemas, metrics the alerts name
+	$(UV) run --frozen python -m tests.support.check_deploy $(if $(CI),--require-all,)
+	$(PYTEST) -q tests/e2e/test_deploy_metrics.py
 
 schemas: setup  ## regenerate the JSON Schema, AsyncAPI and OpenAPI documents in docs/
 	$(UV) run --frozen python -m tests.support.schemas write

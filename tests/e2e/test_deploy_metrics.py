@@ -1,0 +1,57 @@
+"""Every Weerbaar metric an alert or a dashboard panel names, with its labels, is what
+the running services export on /metrics."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.support.auth import OPS
+from tests.support.metric_refs import Exported, expressions, problems
+from tests.support.system import SERVICES, System, wait_for_incident
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats]
+
+
+async def _exported(system: System) -> Exported:
+    async with httpx.AsyncClient(timeout=10, headers=OPS) as ops:
+        texts = [
+            (await ops.get(f"{system.services[name].base_url}/metrics")).text for name in SERVICES
+        ]
+    return Exported.parse(texts)
+
+
+async def test_alerts_and_panels_name_only_exported_metrics_and_labels(
+    system: System, client: httpx.AsyncClient
+) -> None:
+    # A case through its life, so that the labelled metrics have series to check.
+    body = {
+        "official": {"role": "mayor", "organisation_code": "GM0014"},
+        "incident": {"types": ["threat"]},
+        "urgency": "high",
+    }
+    response = await client.post(f"{system.intake}/v1/incidents", json=body)
+    assert response.status_code == 202, response.text
+    incident_id = response.json()["incident_id"]
+    record = await wait_for_incident(
+        client, system.registry, incident_id, having={"assigned", "notification_sent"}
+    )
+    assert record["assignment"]["adviser_id"]
+    acked = await client.post(f"{system.intake}/v1/incidents/{incident_id}/acknowledge", json={})
+    assert acked.status_code == 202, acked.text
+    await wait_for_incident(client, system.registry, incident_id, having={"acknowledged"})
+
+    exported = await _exported(system)
+    bad, unverified = problems(exported, expressions())
+    assert not bad, "\n".join(bad)
+    # Most label references could be checked against real series.
+    assert len(unverified) <= 12, "\n".join(unverified)
+
+    # The check itself: a planted unknown label and an unknown metric are found.
+    planted = [
+        ("alert Planted", 'sum(rate(weerbaar_routing_assignments_total{fallbak="true"}[5m]))'),
+        ("panel 'Planted'", "sum(weerbaar_routing_nonexistent_total)"),
+    ]
+    found, _ = problems(exported, planted)
+    assert any("no label 'fallbak'" in line for line in found), found
+    assert any("weerbaar_routing_nonexistent_total is not exported" in line for line in found)
