@@ -74,7 +74,7 @@ MINIMAL_INCIDENT_BODY: dict[str, Any] = {
     "needs": ["security", "reporting_advice"],
     "police": {"status": "none", "reason_not_reported": "part_of_the_job"},
 }
-"""PRODUCT.md §6, verbatim: the integration contract clients are written against."""
+"""The minimum report of docs/domain.md, verbatim: the contract clients are written against."""
 
 
 def incident_body(**overrides: Any) -> dict[str, Any]:

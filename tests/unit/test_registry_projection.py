@@ -262,7 +262,7 @@ PRODUCT_TIMELINE_TYPES = {
     "incident.closed": "closed",
     "incident.reopened": "reopened",
 }
-"""PRODUCT.md §6: the `type` of each timeline item."""
+"""The integration contract (docs/domain.md): the `type` of each timeline item."""
 
 
 @pytest.mark.parametrize(("event_type", "name"), PRODUCT_TIMELINE_TYPES.items())

@@ -1,4 +1,4 @@
-"""PRODUCT.md §3: codes in English, labels in Dutch, and the default routing table."""
+"""The vocabulary (docs/domain.md): codes in English, labels in Dutch, the default routing."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_codes_are_english_snake_case(vocabulary: type[Vocabulary]) -> None:
         assert member.value == str(member)
 
 
-# PRODUCT.md §3, the role → pool table, row by row.
+# docs/domain.md, the role → pool table, row by row.
 ROLE_TABLE = [
     ("mayor", "burgemeester", "ngb", "NGB — Nederlands Genootschap van Burgemeesters"),
     ("alderman", "wethouder", "wethoudersvereniging", "Wethoudersvereniging"),

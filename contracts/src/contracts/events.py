@@ -1,4 +1,4 @@
-"""Every event on the wire, each with the envelope of PRODUCT.md §5.
+"""Every event on the wire, each with the envelope described in docs/domain.md.
 
 An event is immutable and carries its own identity: `event_id` is derived from
 what caused it wherever a redelivery could produce it twice, so a repeat has the

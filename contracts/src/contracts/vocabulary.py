@@ -1,4 +1,4 @@
-"""The shared vocabulary of PRODUCT.md §3: codes in English, labels in Dutch."""
+"""The shared vocabulary (docs/domain.md): codes in English, labels in Dutch."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ DEFAULT_POOL_BY_ROLE: dict[Role, Pool] = {
     Role.KINGS_COMMISSIONER: Pool.BZK,
     Role.WATER_BOARD_MEMBER: Pool.BZK,
 }
-"""PRODUCT.md §3's default routing table; the roster file may override it."""
+"""The default routing table of docs/domain.md; the roster file may override it."""
 
 
 class IncidentType(Vocabulary):
@@ -233,7 +233,7 @@ PerpetratorKind._labels_nl = {
 
 
 class Status(Vocabulary):
-    """The lifecycle state of an incident (PRODUCT.md §4)."""
+    """The lifecycle state of an incident (docs/domain.md, "Lifecycle")."""
 
     REPORTED = "reported"
     ASSIGNED = "assigned"

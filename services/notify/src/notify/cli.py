@@ -1,7 +1,10 @@
 """`weerbaar-notify dead-letters list|redrive`: inspect and re-drive notify's dead letters.
 
 Uses NATS_URL, NATS_USER and NATS_PASSWORD like the service; the user needs to read
-and delete on WEERBAAR_DEAD_LETTERS and publish event subjects (an ops user).
+and delete on WEERBAAR_DEAD_LETTERS and publish event subjects (an ops user). Without
+NATS_URL, in a checkout where `make run` runs, it uses make run's server as its `ops`
+user (.data/dev.env, .data/nats/credentials.env). A server without the dead-letter
+stream is refused: it is not Weerbaar's, and "0 dead letters" would be a wrong answer.
 """
 
 from __future__ import annotations
@@ -9,10 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
+from pathlib import Path
 
 import nats
+from nats.js.errors import NotFoundError
 
+from contracts.subjects import DEAD_LETTER_STREAM
 from notify.deadletters import DeadLetterError, DeadLetters
 from notify.settings import NotifySettings
 
@@ -40,18 +47,67 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-async def _run(args: argparse.Namespace) -> int:
+DEV_ENV = Path(".data/dev.env")
+DEV_CREDENTIALS = Path(".data/nats/credentials.env")
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not name.startswith("#"):
+            values[name.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _connection(args: argparse.Namespace) -> tuple[list[str], str | None, str | None]:
+    """The servers, user and password: given, from the environment, or make run's."""
     settings = NotifySettings()
-    servers = [args.nats_url] if args.nats_url else settings.nats_servers()
-    nc = await nats.connect(
-        servers,
-        user=settings.nats_user,
-        password=settings.nats_password.get_secret_value() if settings.nats_password else None,
-        connect_timeout=max(1, int(settings.nats_connect_timeout_s)),
-        max_reconnect_attempts=1,
-    )
+    password = settings.nats_password.get_secret_value() if settings.nats_password else None
+    if args.nats_url:
+        return [args.nats_url], settings.nats_user, password
+    if "NATS_URL" not in os.environ and DEV_ENV.exists():
+        url = _env_file(DEV_ENV).get("NATS_URL")
+        if url:
+            user, secret = settings.nats_user, password
+            if user is None and DEV_CREDENTIALS.exists():
+                user = "ops"
+                secret = _env_file(DEV_CREDENTIALS).get("NATS_OPS_PASSWORD")
+            print(f"weerbaar-notify: make run's NATS at {url} ({DEV_ENV})", file=sys.stderr)
+            return [url], user, secret
+    return settings.nats_servers(), settings.nats_user, password
+
+
+async def _run(args: argparse.Namespace) -> int:
+    servers, user, password = _connection(args)
+    settings = NotifySettings()
     try:
-        dead = DeadLetters(nc.jetstream())
+        nc = await nats.connect(
+            servers,
+            user=user,
+            password=password,
+            connect_timeout=max(1, int(settings.nats_connect_timeout_s)),
+            max_reconnect_attempts=1,
+            allow_reconnect=False,
+        )
+    except Exception as exc:
+        print(
+            f"weerbaar-notify: cannot reach NATS at {', '.join(servers)} ({type(exc).__name__})",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        js = nc.jetstream()
+        try:
+            await js.stream_info(DEAD_LETTER_STREAM)
+        except NotFoundError:
+            print(
+                f"weerbaar-notify: NATS at {', '.join(servers)} has no {DEAD_LETTER_STREAM} "
+                "stream: not Weerbaar's server, or weerbaar-provision has not run",
+                file=sys.stderr,
+            )
+            return 1
+        dead = DeadLetters(js)
         if args.action == "list":
             letters = await dead.list()
             for letter in letters:

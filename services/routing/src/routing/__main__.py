@@ -10,7 +10,7 @@ from typing import Any
 
 from contracts.events import utcnow
 from contracts.runtime.http import serve
-from routing.roster import RosterError, coverage_gaps, load_roster
+from routing.roster import RosterError, coverage_gaps, describe_gap, load_roster
 from routing.settings import RoutingSettings
 
 
@@ -26,7 +26,7 @@ def check_roster(path: Path) -> int:
         for start, end in stretches:
             print(
                 f"warning: {path}: pool {pool.value} has no primary on call "
-                f"{start.isoformat()} to {end.isoformat()}",
+                f"{describe_gap(start, end)}",
                 file=sys.stderr,
             )
     return 1 if gaps else 0

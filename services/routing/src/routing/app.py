@@ -34,7 +34,7 @@ from contracts.runtime.nats import (
 )
 from contracts.subjects import ROUTING_CONSUMER
 from contracts.vocabulary import Pool
-from routing.roster import Roster, RosterError, coverage_gaps, load_roster
+from routing.roster import Roster, RosterError, coverage_gaps, describe_gap, load_roster
 from routing.service import Router
 from routing.settings import RoutingSettings
 from routing.state import StateStore
@@ -64,7 +64,7 @@ def report_coverage(roster: Roster, *, now: datetime | None = None) -> dict[Pool
                 "roster coverage gap: no primary on call",
                 pool=pool.value,
                 count=len(stretches),
-                reason=f"first gap {start.isoformat()} to {end.isoformat()}",
+                reason=f"first gap {describe_gap(start, end)}",
             )
     return totals
 
