@@ -166,8 +166,23 @@ def install_problem_handlers(app: FastAPI) -> None:
 def install_operational_routes(
     app: FastAPI, *, readiness: ReadinessCheck, metrics_guard: Callable[..., Any] | None = None
 ) -> None:
-    """`/healthz` (alive), `/readyz` (connected to what it needs), both open, and
-    `/metrics`, behind `metrics_guard` (the ops role) when one is given."""
+    """`/` (what this service is and where its documents are), `/healthz` (alive),
+    `/readyz` (connected to what it needs), all open, and `/metrics`, behind
+    `metrics_guard` (the ops role) when one is given."""
+
+    @app.get("/", tags=["operations"])
+    async def about() -> dict[str, Any]:
+        return {
+            "service": app.title,
+            "version": app.version,
+            "summary": app.summary or app.description or "",
+            "openapi": app.openapi_url,
+            "health": "/healthz",
+            "readiness": "/readyz",
+            "metrics": "/metrics (ops role)",
+            "documentation": "README.md and docs/ in the repository: docs/openapi/ for the "
+            "HTTP APIs, docs/asyncapi/ for the events each service sends and receives",
+        }
 
     @app.get("/healthz", tags=["operations"], include_in_schema=True)
     async def healthz() -> dict[str, str]:

@@ -153,7 +153,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Report incidents, register them, acknowledge, record actions, close.",
         lifespan=lifespan,
-        docs_url=None if settings.environment == "production" else "/docs",
+        docs_url=None,  # no Swagger UI: it loads from a CDN; GET / says where the docs are
         redoc_url=None,
     )
     app.state.broker = broker

@@ -152,8 +152,10 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Weerbaar notify",
         version="0.1.0",
+        summary="Delivers pages, escalation notices and reminders by e-mail, SMS and webhook.",
         lifespan=lifespan,
-        docs_url=None if settings.environment == "production" else "/docs",
+        redoc_url=None,
+        docs_url=None,  # no Swagger UI: it loads from a CDN; GET / says where the docs are
     )
     install_problem_handlers(app)
 

@@ -132,7 +132,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         version="0.2.0",
         lifespan=lifespan,
         summary="Incidents, their timelines, registrations, statistics and exports: the read side.",
-        docs_url=None if settings.environment == "production" else "/docs",
+        redoc_url=None,
+        docs_url=None,  # no Swagger UI: it loads from a CDN; GET / says where the docs are
     )
     install_problem_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=65536)

@@ -159,8 +159,10 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Weerbaar routing",
         version="0.1.0",
+        summary="Assigns the on-call adviser, watches acknowledgement deadlines, escalates.",
         lifespan=lifespan,
-        docs_url=None if settings.environment == "production" else "/docs",
+        redoc_url=None,
+        docs_url=None,  # no Swagger UI: it loads from a CDN; GET / says where the docs are
     )
     install_problem_handlers(app)
 

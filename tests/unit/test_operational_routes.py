@@ -1,0 +1,40 @@
+"""Every service says at `/` what it is and where its documents are; no Swagger UI,
+which would load from a CDN."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from intake.app import create_app as intake_app
+from intake.settings import IntakeSettings
+from notify.app import create_app as notify_app
+from notify.settings import NotifySettings
+from registry.app import create_app as registry_app
+from registry.settings import RegistrySettings
+from routing.app import create_app as routing_app
+from routing.settings import RoutingSettings
+from tests.support.servers import ROOT
+
+BUILDERS = {
+    "intake": lambda: intake_app(IntakeSettings()),
+    "notify": lambda: notify_app(NotifySettings()),
+    "registry": lambda: registry_app(RegistrySettings()),
+    "routing": lambda: routing_app(
+        RoutingSettings(ROUTING_ROSTER=str(ROOT / "deploy/config/roster.yaml"))  # type: ignore[call-arg]
+    ),
+}
+
+
+@pytest.mark.parametrize("service", list(BUILDERS))
+def test_root_describes_the_service_and_there_is_no_swagger(service: str) -> None:
+    app = BUILDERS[service]()
+    client = TestClient(app)  # not entered: the lifespan (NATS) does not start
+    about = client.get("/")
+    assert about.status_code == 200
+    body = about.json()
+    assert body["service"].lower().startswith("weerbaar")
+    assert body["summary"]
+    assert body["openapi"] == "/openapi.json"
+    assert client.get("/docs").status_code == 404
+    assert client.get("/redoc").status_code == 404
