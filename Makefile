@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST := $(UV) run --frozen pytest
+DATA ?= .data
 
 .PHONY: help setup run test lint unit integration e2e check-deploy schemas check-schemas bench bench-registry bench-timers clean
 
@@ -14,10 +15,10 @@ $(UV):
 setup: $(UV)  ## create .venv with uv and install every package (locked)
 	$(UV) sync --frozen
 
-run: setup  ## start the whole system on embedded defaults (Ctrl-C stops it)
-	$(UV) run --frozen python deploy/dev/prepare.py
-	$(UV) run --frozen weerbaar-dev-credentials .data/dev-credentials.json
-	exec $(UV) run --frozen honcho -f .data/Procfile -e .data/dev.env start
+run: setup  ## start the whole system on embedded defaults (Ctrl-C stops it; DATA=… for another folder)
+	WEERBAAR_DATA=$(DATA) $(UV) run --frozen python deploy/dev/prepare.py
+	$(UV) run --frozen weerbaar-dev-credentials $(DATA)/dev-credentials.json
+	exec .venv/bin/python deploy/dev/supervise.py $(DATA)
 
 lint: setup  ## ruff and mypy
 	$(UV) run --frozen ruff check .

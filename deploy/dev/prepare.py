@@ -1,4 +1,5 @@
-"""Prepare `make run`: pick ports, write the NATS config, the env file and the Procfile.
+"""Prepare `make run`: pick ports, write the NATS config, the env file and the
+supervisor's configuration (.data/supervisord.conf).
 
 Uses the servers named by NATS_URL, DATABASE_URL and SMTP_HOST when they are set;
 otherwise an embedded JetStream nats-server (data under .data/nats), SQLite
@@ -9,10 +10,16 @@ The embedded nats-server runs the users and subject permissions of production
 user's password and the encryption key are made on the first run and kept in
 .data/nats/credentials.env (mode 0600); every process gets only its own user's
 password. It listens on 127.0.0.1 only and without TLS, unlike deploy/.
+
+The processes run under supervisord: one that dies is started again and the others
+keep running (its log says so); Ctrl-C stops the services first, then NATS and the
+mailbox. A second `make run` in the same checkout is refused while the first runs
+(.data/run.lock), so two stacks never share one JetStream store and database.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
@@ -23,7 +30,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / ".data"
+DATA = Path(os.environ.get("WEERBAAR_DATA") or ROOT / ".data").resolve()  # make run DATA=…
 ACCOUNTS = ROOT / "deploy/nats/accounts.conf"
 JS_KEY = "NATS_JS_KEY"
 SERVICES = ("intake", "routing", "registry", "notify")
@@ -119,8 +126,75 @@ def adopt_store_from_before_accounts(store: Path) -> None:
         print(f"weerbaar: {old} holds streams from before NATS users; unused, remove it")
 
 
+LOCK = DATA / "run.lock"
+
+# supervisord starts lower priorities first and stops them last.
+PRIORITY = {"nats": 10, "mailbox": 10, "intake": 20, "ready": 90}
+
+
+def refuse_a_second_run() -> None:
+    """Exit with a message while another `make run` holds .data/run.lock."""
+    with LOCK.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pidfile = DATA / "supervisord.pid"
+            holder = f"pid {pidfile.read_text().strip()}" if pidfile.exists() else "it holds"
+            raise SystemExit(
+                f"weerbaar: make run is already running in this checkout ({holder} "
+                f"{LOCK.name}); stop it first (Ctrl-C in its terminal). Nothing was changed."
+            ) from None
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def supervisord_conf(programs: dict[str, str]) -> str:
+    """One program per process, restarted when it dies, its output on the terminal."""
+    lines = [
+        "; Written by deploy/dev/prepare.py on every `make run`: edit that, not this.",
+        "[supervisord]",
+        "nodaemon=true",
+        "logfile=/dev/null",  # in the foreground it logs to the terminal as well
+        "loglevel=info",
+        f"pidfile={DATA / 'supervisord.pid'}",
+        f"directory={ROOT}",
+        "",
+        "[unix_http_server]",
+        f"file={DATA / 'supervisor.sock'}",
+        "chmod=0700",
+        "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
+        "[supervisorctl]",
+        f"serverurl=unix://{DATA / 'supervisor.sock'}",
+    ]
+    env_file = shlex.quote(str(DATA / "dev.env"))
+    for name, command in programs.items():
+        once = name == "ready"
+        script = f"set -a && . {env_file} && set +a && {command}"
+        lines += [
+            "",
+            f"[program:{name}]",
+            f"command=/bin/bash -c {shlex.quote(script)}",
+            f"priority={PRIORITY.get(name, 30)}",
+            "autorestart=" + ("false" if once else "true"),
+            "startsecs=" + ("0" if once else "2"),
+            "startretries=10",
+            # aiosmtpd stops cleanly on INT only; everything else on TERM
+            "stopsignal=" + ("INT" if name == "mailbox" else "TERM"),
+            "stopwaitsecs=15",
+            "stopasgroup=true",
+            "killasgroup=true",
+            "redirect_stderr=true",
+            "stdout_logfile=/dev/stdout",
+            "stdout_logfile_maxbytes=0",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     DATA.mkdir(exist_ok=True)
+    refuse_a_second_run()
     bindir = Path(sys.executable).parent
     env: dict[str, str] = {}
     procs: dict[str, str] = {}
@@ -211,12 +285,15 @@ def main() -> int:
     for name in ("routing", "registry", "notify"):
         procs[name] = f"{as_user[name]}exec {bindir / f'weerbaar-{name}'}"
 
-    (DATA / "dev.env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
-    (DATA / "Procfile").write_text("".join(f"{k}: {v}\n" for k, v in procs.items()))
+    names = [name for name in ("intake", "registry", "routing", "notify") if name in procs]
+    procs["ready"] = f"exec {bindir / 'python'} {ROOT / 'deploy/dev/ready.py'} {' '.join(names)}"
 
-    print("weerbaar: starting; Ctrl-C stops everything")
-    print(f"  intake API     http://127.0.0.1:{ports['INTAKE_PORT']}/docs")
-    print(f"  registry API   http://127.0.0.1:{ports['REGISTRY_PORT']}/docs")
+    (DATA / "dev.env").write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()))
+    (DATA / "supervisord.conf").write_text(supervisord_conf(procs))
+
+    print("weerbaar: starting; a line says when it is ready; Ctrl-C stops everything")
+    print(f"  intake API     http://127.0.0.1:{ports['INTAKE_PORT']}/")
+    print(f"  registry API   http://127.0.0.1:{ports['REGISTRY_PORT']}/")
     print(f"  routing        http://127.0.0.1:{ports['ROUTING_PORT']}/healthz")
     print(f"  notify         http://127.0.0.1:{ports['NOTIFY_PORT']}/healthz")
     print(f"  NATS           {env['NATS_URL']}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +12,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.runtime.logging import get_logger
+
+T = TypeVar("T")
 
 PROBLEM_JSON = "application/problem+json"
 _log = get_logger("http")
@@ -288,22 +290,36 @@ async def _empty_receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
-def serve(service: str, build: Callable[[], tuple[FastAPI, Any]]) -> None:
-    """Build the app (settings first) and serve it; a bad configuration is a readable
-    message and exit code 2, not a traceback."""
+def configured(service: str, build: Callable[[], T]) -> T:
+    """`build()` (settings first); a bad configuration is a readable message and exit
+    code 2, not a traceback."""
     import sys
 
-    import uvicorn
     from pydantic import ValidationError
 
     try:
-        app, settings = build()
+        return build()
     except ValidationError as exc:
         print(f"weerbaar-{service}: invalid configuration:", file=sys.stderr)
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"]) or "settings"
             print(f"  {field}: {error['msg']}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def serve(service: str, build: Callable[[], tuple[FastAPI, Any]]) -> None:
+    """Build the app (settings first, see `configured`) and serve it."""
+    import sys
+
+    import uvicorn
+
+    app, settings = configured(service, build)
+    # uvicorn stops gracefully on SIGTERM, then raises the signal again for the handler
+    # that was there before it: with this one a requested stop ends with status 0, so a
+    # supervisor counts it as expected rather than as a death by signal.
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         app,
         host=settings.host,

@@ -35,8 +35,14 @@ async def _error_cb(exc: Exception) -> None:
         _log.warning("nats connection error", error_type=kind)
 
 
+_stopping = False  # set when the service closes its own connection on shutdown
+
+
 async def _disconnected_cb() -> None:
-    _log.warning("nats disconnected")
+    if _stopping:
+        _log.info("nats connection closed")
+    else:
+        _log.warning("nats disconnected")
 
 
 async def _reconnected_cb() -> None:
@@ -218,6 +224,8 @@ def deliver_promptly(broker: NatsBroker) -> None:
 async def stop_quietly(broker: NatsBroker) -> None:
     """Stop the broker on shutdown: in-flight messages are left unacknowledged (JetStream
     redelivers them); a NATS that is already gone is no reason to fail the shutdown."""
+    global _stopping
+    _stopping = True
     try:
         await broker.stop()
     except Exception as exc:

@@ -9,23 +9,8 @@ import argparse
 import asyncio
 import sys
 
-import uvicorn
-
+from contracts.runtime.http import configured, serve
 from registry.settings import RegistrySettings
-
-
-def serve(settings: RegistrySettings) -> None:
-    from registry.app import create_app
-
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
 
 
 async def _migrate(settings: RegistrySettings) -> None:
@@ -78,9 +63,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     rotate.add_argument("--chunk", type=int, default=500, help="rows per transaction")
     args = parser.parse_args(argv)
-    settings = RegistrySettings()
+    settings = configured("registry", RegistrySettings)
     if args.command in (None, "serve"):
-        serve(settings)
+        from registry.app import create_app
+
+        serve("registry", lambda: (create_app(settings), settings))
     elif args.command == "rebuild":
         from registry.rebuild import NotEmptyError
         from registry.rebuild import rebuild as run_rebuild
