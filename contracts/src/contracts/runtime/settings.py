@@ -43,3 +43,38 @@ class ServiceSettings(BaseSettings):
     def nats_servers(self) -> list[str]:
         """The NATS servers to connect to."""
         return [url.strip() for url in self.nats_url.split(",") if url.strip()]
+
+
+def use_make_run(user: str, *, data: str = ".data") -> str | None:
+    """For the command-line tools: when NATS_URL is not set and this checkout's `make run`
+    has written its files, point NATS_URL, NATS_USER and NATS_PASSWORD (when unset) at
+    make run's server as `user`, and DATABASE_URL at its database. Returns the URL used,
+    or None when there is nothing to use."""
+    import os
+    import shlex
+    from pathlib import Path
+
+    def read(path: Path) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for line in path.read_text().splitlines():
+            name, sep, value = line.partition("=")
+            if sep and name.strip() and not name.startswith("#"):
+                parts = shlex.split(value, comments=False) or [""]
+                values[name.strip()] = parts[0]
+        return values
+
+    dev_env, credentials = Path(data, "dev.env"), Path(data, "nats", "credentials.env")
+    if "NATS_URL" in os.environ or not dev_env.exists():
+        return None
+    env = read(dev_env)
+    if not env.get("NATS_URL"):
+        return None
+    os.environ["NATS_URL"] = env["NATS_URL"]
+    if env.get("DATABASE_URL"):
+        os.environ.setdefault("DATABASE_URL", env["DATABASE_URL"])
+    if "NATS_USER" not in os.environ and credentials.exists():
+        password = read(credentials).get(f"NATS_{user.upper()}_PASSWORD")
+        if password:
+            os.environ["NATS_USER"] = user
+            os.environ["NATS_PASSWORD"] = password
+    return env["NATS_URL"]

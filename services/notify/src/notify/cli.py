@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
-from pathlib import Path
 
 import nats
 from nats.js.errors import NotFoundError
 
+from contracts.runtime.settings import use_make_run
 from contracts.subjects import DEAD_LETTER_STREAM
 from notify.deadletters import DeadLetterError, DeadLetters
 from notify.settings import NotifySettings
@@ -47,35 +46,16 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-DEV_ENV = Path(".data/dev.env")
-DEV_CREDENTIALS = Path(".data/nats/credentials.env")
-
-
-def _env_file(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        name, sep, value = line.partition("=")
-        if sep and not name.startswith("#"):
-            values[name.strip()] = value.strip().strip("'\"")
-    return values
-
-
 def _connection(args: argparse.Namespace) -> tuple[list[str], str | None, str | None]:
     """The servers, user and password: given, from the environment, or make run's."""
+    if not args.nats_url:
+        url = use_make_run("ops")
+        if url:
+            print(f"weerbaar-notify: make run's NATS at {url} (.data/dev.env)", file=sys.stderr)
     settings = NotifySettings()
     password = settings.nats_password.get_secret_value() if settings.nats_password else None
-    if args.nats_url:
-        return [args.nats_url], settings.nats_user, password
-    if "NATS_URL" not in os.environ and DEV_ENV.exists():
-        url = _env_file(DEV_ENV).get("NATS_URL")
-        if url:
-            user, secret = settings.nats_user, password
-            if user is None and DEV_CREDENTIALS.exists():
-                user = "ops"
-                secret = _env_file(DEV_CREDENTIALS).get("NATS_OPS_PASSWORD")
-            print(f"weerbaar-notify: make run's NATS at {url} ({DEV_ENV})", file=sys.stderr)
-            return [url], user, secret
-    return settings.nats_servers(), settings.nats_user, password
+    servers = [args.nats_url] if args.nats_url else settings.nats_servers()
+    return servers, settings.nats_user, password
 
 
 async def _run(args: argparse.Namespace) -> int:

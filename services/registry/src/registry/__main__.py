@@ -10,6 +10,8 @@ import asyncio
 import sys
 
 from contracts.runtime.http import configured, serve
+from contracts.runtime.nats import stop_quietly
+from contracts.runtime.settings import use_make_run
 from registry.settings import RegistrySettings
 
 
@@ -37,7 +39,7 @@ async def _retention(settings: RegistrySettings) -> int:
         print(f"retention: {count} erasures published", file=sys.stderr)
         return count
     finally:
-        await registry.broker.stop()
+        await stop_quietly(registry.broker)
         await registry.engine.dispose()
 
 
@@ -63,6 +65,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     rotate.add_argument("--chunk", type=int, default=500, help="rows per transaction")
     args = parser.parse_args(argv)
+    if args.command not in (None, "serve"):
+        url = use_make_run("registry")
+        if url:
+            print(f"weerbaar-registry: make run's NATS at {url} (.data/dev.env)", file=sys.stderr)
     settings = configured("registry", RegistrySettings)
     if args.command in (None, "serve"):
         from registry.app import create_app
