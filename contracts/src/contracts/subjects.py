@@ -17,6 +17,9 @@ DEAD_LETTER_PREFIX = "weerbaar.dead"
 TIMERS_STREAM = "WEERBAAR_TIMERS"
 TIMER_PREFIX = "weerbaar.timers"
 
+CHANGED_PREFIX = "weerbaar.changed"
+"""The registry's change feed on core NATS (not JetStream): `weerbaar.changed.<kind>.<id>`."""
+
 IDEMPOTENCY_BUCKET = "weerbaar_idempotency"
 ROUTING_BUCKET = "weerbaar_routing"
 NOTIFY_BUCKET = "weerbaar_notify_delivered"
@@ -33,6 +36,11 @@ def event_filter(event_type: str) -> str:
 
 
 ALL_EVENTS = f"{SUBJECT_PREFIX}.>"
+
+
+def changed_subject(kind: str, record_id: uuid.UUID | str) -> str:
+    """The change-feed subject of one record (`incident` or `registration`)."""
+    return f"{CHANGED_PREFIX}.{kind}.{record_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +97,12 @@ ROUTING_CONSUMER = ConsumerSpec(
         event_filter("incident.closed"),
         event_filter("incident.reopened"),
         event_filter("notification.failed"),
+        event_filter("incident.details_updated"),
+        event_filter("assignment.requested"),
+        event_filter("assignment.declined"),
     ),
-    description="Routing assigns, tracks acknowledgements and activity, and escalates",
+    description="Routing assigns, tracks acknowledgements and activity, escalates, and "
+    "handles hand assignments, declines and urgency changes",
 )
 ROUTING_TIMERS_CONSUMER = ConsumerSpec(
     stream=TIMERS_STREAM,
