@@ -17,7 +17,15 @@ from contracts.events import (
     ShortText,
 )
 from contracts.organisations import OrganisationCode
-from contracts.vocabulary import PerpetratorKind, Role, Source, SupportNeed, Urgency
+from contracts.vocabulary import (
+    Channel,
+    IncidentType,
+    PerpetratorKind,
+    Role,
+    Source,
+    SupportNeed,
+    Urgency,
+)
 
 
 class Input(BaseModel):
@@ -35,6 +43,11 @@ class ReportIncident(Input):
     police: Police = Field(default_factory=Police)
     perpetrator_kind: PerpetratorKind | None = None
     family_targeted: bool | None = None
+    related_incident_id: uuid.UUID | None = Field(
+        default=None,
+        description="An earlier case this call follows (the same perpetrator again, a new "
+        "call about an old case); unknown or erased cases are refused",
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -133,6 +146,59 @@ class ReopenIncident(Input):
     """Reopen a closed case."""
 
     reason: LongText | None = None
+
+
+class UpdateDetails(Input):
+    """Facts recorded or corrected after the call; only the fields given change.
+    `police`, when given, replaces the police facts as a whole (a melding or aangifte
+    made later, the VPT flag, domicile chosen, reported by the organisation, or why
+    there was no report)."""
+
+    police: Police | None = None
+    types: list[IncidentType] | None = Field(default=None, min_length=1, max_length=10)
+    channels: list[Channel] | None = Field(default=None, max_length=7)
+    needs: list[SupportNeed] | None = Field(default=None, max_length=9)
+    perpetrator_kind: PerpetratorKind | None = None
+    family_targeted: bool | None = None
+    urgency: Urgency | None = Field(
+        default=None,
+        description="Raising it before anyone acknowledged shortens the deadline to the "
+        "new urgency's",
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"police": {"status": "aangifte", "vpt_flag": True}},
+                {"urgency": "acute", "types": ["threat", "stalking"]},
+            ]
+        },
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if all(getattr(self, name) is None for name in type(self).model_fields):
+            raise ValueError("body: give at least one fact to change")
+        return self
+
+
+class AssignByHand(Input):
+    """Assign the case to this adviser: an unroutable case, a handover ("my colleague
+    takes it") or a coordinator's override. Routing checks the adviser (exists, active,
+    no conflict with the organisation) and pages them, or records why not."""
+
+    adviser_id: Identifier = Field(examples=["ngb-02"])
+    reason: ShortText | None = Field(
+        default=None, description="Why; free text", examples=["Collega neemt het over."]
+    )
+
+
+class Decline(Input):
+    """The adviser of the current assignment cannot take it: the next adviser is paged
+    at once."""
+
+    reason: LongText | None = Field(default=None, examples=["Ik zit in de auto."])
 
 
 class Accepted(BaseModel):
