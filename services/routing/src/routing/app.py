@@ -19,8 +19,10 @@ from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from contracts.events import (
+    AckDeadlineShortened,
     AdviserAssigned,
     AssignmentEscalated,
+    AssignmentRejected,
     Event,
     IncidentUnroutable,
     ReminderDue,
@@ -40,6 +42,7 @@ from contracts.runtime.nats import (
 )
 from contracts.subjects import ROUTING_CONSUMER, ROUTING_TIMERS_CONSUMER, TIMERS_STREAM
 from contracts.vocabulary import Pool
+from routing.api import build_router
 from routing.roster import Roster, RosterError, coverage_gaps, load_roster
 from routing.service import Router, Timer
 from routing.settings import RoutingSettings
@@ -184,7 +187,15 @@ def build(settings: RoutingSettings, roster: Roster | None = None) -> tuple[Nats
     subscribe(broker, ROUTING_CONSUMER, router.handle, batch_size=64)
     subscribe_timers(broker, router)
     document_publishers(
-        broker, [AdviserAssigned, AssignmentEscalated, ReminderDue, IncidentUnroutable]
+        broker,
+        [
+            AdviserAssigned,
+            AssignmentEscalated,
+            ReminderDue,
+            IncidentUnroutable,
+            AssignmentRejected,
+            AckDeadlineShortened,
+        ],
     )
     return broker, router
 
@@ -218,6 +229,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Weerbaar routing",
         version="0.1.0",
+        summary="Who is on call, and who would be paged for a case.",
         lifespan=lifespan,
         docs_url=None if settings.environment == "production" else "/docs",
     )
@@ -231,4 +243,5 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     install_operational_routes(
         app, readiness=readiness, metrics_guard=security.allow(Role.OPS, what="read metrics")
     )
+    app.include_router(build_router(router, security))
     return app

@@ -41,6 +41,10 @@ class RoundRobin:
 
     _next: dict[Pool, int] = field(default_factory=dict)
 
+    def copy(self) -> RoundRobin:
+        """The same turns, to look ahead without taking one."""
+        return RoundRobin(dict(self._next))
+
     def take(self, pool: Pool, candidates: list[Adviser]) -> Adviser:
         turn = self._next.get(pool, 0)
         self._next[pool] = turn + 1
