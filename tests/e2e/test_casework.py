@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,16 +16,21 @@ import nats
 import pytest
 
 from contracts.subjects import EVENTS_STREAM, event_subject
-from contracts.tokens import sign_ack_token
 from tests.support import auth
-from tests.support.servers import ServiceProcess, eventually, free_port
-from tests.support.system import System, subject_of, wait_for_incident
+from tests.support.servers import eventually
+from tests.support.system import (
+    System,
+    ack_token,
+    second_routing,
+    stored_count,
+    subject_of,
+    wait_for_incident,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 
 ACUTE_S = 3
 HIGH_S = 120
-DEV_SECRET = b"development-only-ack-token-secret"
 
 CANARY_NAME = "Canary Casework Feed"
 CANARY_PHONE = "+31611223344"
@@ -389,15 +394,6 @@ def _rejected(record: dict[str, Any], adviser: str) -> list[dict[str, Any]]:
 # --- decline -------------------------------------------------------------------------
 
 
-def token_for(incident_id: str, assignment_id: str) -> str:
-    return sign_ack_token(
-        secret=DEV_SECRET,
-        incident_id=uuid.UUID(incident_id),
-        assignment_id=uuid.UUID(assignment_id),
-        expires_at=datetime.now(UTC) + timedelta(hours=1),
-    )
-
-
 async def test_a_decline_escalates_at_once_not_at_the_deadline(
     system: System, client: httpx.AsyncClient
 ) -> None:
@@ -433,7 +429,7 @@ async def test_a_decline_escalates_at_once_not_at_the_deadline(
     assert stale.status_code == 409
 
     # the next one declines through the second button of the page's link
-    token = token_for(incident_id, record["assignment"]["assignment_id"])
+    token = ack_token(incident_id, record["assignment"]["assignment_id"])
     page = await client.get(f"{system.intake}/v1/ack/{token}")
     assert "Ik kan deze melding niet oppakken" in page.text
     done = await client.post(f"{system.intake}/v1/ack/{token}/decline")
@@ -655,17 +651,6 @@ async def test_the_change_feed_follows_the_registry_without_personal_data(
 # --- exactly once --------------------------------------------------------------------
 
 
-async def stored_count(system: System, event_type: str, incident_id: str) -> int:
-    assert system.nats is not None
-    nc = await nats.connect(system.nats.url)
-    try:
-        subject = event_subject(event_type, incident_id)
-        info = await nc.jetstream().stream_info(EVENTS_STREAM, subjects_filter=subject)
-        return int((info.state.subjects or {}).get(subject, 0))
-    finally:
-        await nc.close()
-
-
 async def deliver_again(system: System, event_type: str, incident_id: str, copies: int) -> None:
     """The last event of this type stored again under other message ids, so routing's
     consumer delivers it `copies` more times, as redeliveries would."""
@@ -686,30 +671,10 @@ async def deliver_again(system: System, event_type: str, incident_id: str, copie
         await nc.close()
 
 
-async def _ready(client: httpx.AsyncClient, base: str) -> bool:
-    try:
-        return (await client.get(f"{base}/readyz")).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 async def test_hand_assignments_and_declines_happen_once_with_two_routing_processes(
     system: System, client: httpx.AsyncClient, tmp_path: Any
 ) -> None:
-    routing = system.services["routing"]
-    second = ServiceProcess(
-        name="routing",
-        env={**routing.env, "ROUTING_PORT": str(free_port())},
-        log_path=tmp_path / "routing-2.log",
-        port=0,
-    )
-    second.port = int(second.env["ROUTING_PORT"])
-    second.start()
-    try:
-        async with httpx.AsyncClient() as probe:
-            await eventually(
-                lambda: _ready(probe, second.base_url), timeout=30, what="second routing ready"
-            )
+    async with second_routing(system, tmp_path / "routing-2.log"):
         incidents = [await report(client, system, organisation="GM0363") for _ in range(4)]
         firsts = {}
         for incident_id in incidents:
@@ -752,5 +717,3 @@ async def test_hand_assignments_and_declines_happen_once_with_two_routing_proces
             assert pages(system, firsts[incident_id], incident_id) == 2  # one per assignment
             assert notices(system, firsts[incident_id], incident_id) == 1
             assert entries(record, "assignment_rejected") == []
-    finally:
-        second.stop()

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +13,21 @@ import httpx
 import nats
 import pytest
 
-from contracts.subjects import EVENTS_STREAM, TIMER_PREFIX, TIMERS_STREAM, event_subject
-from contracts.tokens import sign_ack_token
+from contracts.subjects import TIMER_PREFIX, TIMERS_STREAM
 from tests.support.auth import OPS
-from tests.support.servers import ServiceProcess, eventually, free_port
-from tests.support.system import System, subject_of, wait_for_incident
+from tests.support.servers import eventually
+from tests.support.system import (
+    System,
+    ack_token,
+    second_routing,
+    stored_count,
+    subject_of,
+    wait_for_incident,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 
 DEADLINE_S = 3
-DEV_SECRET = b"development-only-ack-token-secret"
 
 ROSTER = """
 pools:
@@ -86,15 +89,6 @@ async def report(client: httpx.AsyncClient, system: System, urgency: str = "high
     return str(response.json()["incident_id"])
 
 
-def token_for(incident_id: str, assignment_id: str) -> str:
-    return sign_ack_token(
-        secret=DEV_SECRET,
-        incident_id=uuid.UUID(incident_id),
-        assignment_id=uuid.UUID(assignment_id),
-        expires_at=datetime.now(UTC) + timedelta(hours=1),
-    )
-
-
 def mails_to(system: System, adviser: str, incident_id: str, subject_has: str) -> int:
     return len(
         [
@@ -107,17 +101,6 @@ def mails_to(system: System, adviser: str, incident_id: str, subject_has: str) -
 
 def pages_to(system: System, adviser: str, incident_id: str) -> int:
     return mails_to(system, adviser, incident_id, "bevestig vóór")
-
-
-async def stored_count(system: System, event_type: str, incident_id: str) -> int:
-    assert system.nats is not None
-    nc = await nats.connect(system.nats.url)
-    try:
-        subject = event_subject(event_type, incident_id)
-        info = await nc.jetstream().stream_info(EVENTS_STREAM, subjects_filter=subject)
-        return int((info.state.subjects or {}).get(subject, 0))
-    finally:
-        await nc.close()
 
 
 def escalation_levels(record: dict[str, Any]) -> list[int]:
@@ -153,7 +136,7 @@ async def test_acknowledgement_by_link_stops_the_chain(
 ) -> None:
     incident_id = await report(client, system)
     record = await wait_for_incident(client, system.registry, incident_id, having={"assigned"})
-    token = token_for(incident_id, record["assignment"]["assignment_id"])
+    token = ack_token(incident_id, record["assignment"]["assignment_id"])
 
     page = await client.get(f"{system.intake}/v1/ack/{token}")
     assert page.status_code == 200
@@ -184,16 +167,16 @@ async def test_acknowledging_a_superseded_assignment_is_409(
     )
     stale = await client.post(
         f"{system.intake}/v1/incidents/{incident_id}/acknowledge",
-        json={"token": token_for(incident_id, first_assignment)},
+        json={"token": ack_token(incident_id, first_assignment)},
     )
     assert stale.status_code == 409
     assert stale.headers["content-type"].startswith("application/problem+json")
     assert stale.json()["title"] == "Assignment superseded"
-    page = await client.post(f"{system.intake}/v1/ack/{token_for(incident_id, first_assignment)}")
+    page = await client.post(f"{system.intake}/v1/ack/{ack_token(incident_id, first_assignment)}")
     assert page.status_code == 409
     forged = await client.post(
         f"{system.intake}/v1/incidents/{incident_id}/acknowledge",
-        json={"token": token_for(incident_id, first_assignment)[:-3] + "abc"},
+        json={"token": ack_token(incident_id, first_assignment)[:-3] + "abc"},
     )
     assert forged.status_code == 403
 
@@ -267,20 +250,7 @@ async def test_kill_9_routing_while_a_deadline_is_pending(
 async def test_two_routing_processes_escalate_each_step_once(
     system: System, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    routing = system.services["routing"]
-    second = ServiceProcess(
-        name="routing",
-        env={**routing.env, "ROUTING_PORT": str(free_port())},
-        log_path=tmp_path / "routing-2.log",
-        port=0,
-    )
-    second.port = int(second.env["ROUTING_PORT"])
-    second.start()
-    try:
-        async with httpx.AsyncClient() as probe:
-            await eventually(
-                lambda: _ready(probe, second.base_url), timeout=30, what="second routing ready"
-            )
+    async with second_routing(system, tmp_path / "routing-2.log"):
         incidents = [await report(client, system) for _ in range(6)]
         # Every deadline timer four times over, as redeliveries after lost acks would
         # present them: both processes hold copies of the same timer at the same moment.
@@ -300,8 +270,6 @@ async def test_two_routing_processes_escalate_each_step_once(
             levels = escalation_levels(record)
             assert levels == sorted(set(levels))
             assert await stored_count(system, "assignment.escalated", incident_id) == len(levels)
-    finally:
-        second.stop()
 
 
 async def duplicate_ack_timers(
@@ -332,13 +300,6 @@ async def duplicate_ack_timers(
                 )
     finally:
         await nc.close()
-
-
-async def _ready(client: httpx.AsyncClient, base: str) -> bool:
-    try:
-        return (await client.get(f"{base}/readyz")).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 async def test_a_broken_roster_on_reload_keeps_the_old_one(

@@ -326,7 +326,41 @@ class IncidentReopened(Event):
     reason: LongText | None = Field(default=None, description="Personal data")
 
 
-class IncidentDetailsUpdated(Event):
+class FactChanges(Model):
+    """Facts of a case recorded or corrected after the call; only the fields given
+    change. `police`, when given, is the whole new police record (a melding or
+    aangifte made later, the VPT flag, domicile chosen, reported by the organisation,
+    or why there was no report)."""
+
+    police: Police | None = None
+    types: list[IncidentType] | None = Field(default=None, min_length=1, max_length=10)
+    channels: list[Channel] | None = Field(default=None, max_length=7)
+    needs: list[SupportNeed] | None = Field(default=None, max_length=9)
+    perpetrator_kind: PerpetratorKind | None = None
+    family_targeted: bool | None = None
+    urgency: Urgency | None = Field(
+        default=None,
+        description="Raising it before anyone acknowledged shortens the deadline to the "
+        "new urgency's",
+    )
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> Self:
+        if not self.changes():
+            raise ValueError("body: give at least one fact to change")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The facts this sets, by name."""
+        values = {name: getattr(self, name) for name in DETAIL_FIELDS}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+DETAIL_FIELDS: tuple[str, ...] = tuple(FactChanges.model_fields)
+"""The facts `incident.details_updated` may change."""
+
+
+class IncidentDetailsUpdated(Event, FactChanges):
     """Facts of the case recorded or corrected after the call: a later melding or
     aangifte, the types, channels, needs, perpetrator, whether family was targeted,
     the urgency. Only the fields given change; `police`, when given, is the whole new
@@ -334,41 +368,10 @@ class IncidentDetailsUpdated(Event):
 
     TYPE: ClassVar[str] = "incident.details_updated"
     type: Literal["incident.details_updated"] = "incident.details_updated"
-    police: Police | None = None
-    types: list[IncidentType] | None = Field(default=None, min_length=1, max_length=10)
-    channels: list[Channel] | None = Field(default=None, max_length=7)
-    needs: list[SupportNeed] | None = Field(default=None, max_length=9)
-    perpetrator_kind: PerpetratorKind | None = None
-    family_targeted: bool | None = None
-    urgency: Urgency | None = None
     updated_by: Literal["operator", "coordinator", "adviser"] = Field(
         description="The role of who recorded the change"
     )
     adviser_id: Identifier | None = Field(default=None, description="Set when an adviser did")
-
-    @model_validator(mode="after")
-    def _something_changes(self) -> Self:
-        if not self.changes():
-            raise ValueError("at least one fact must be given")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        """The facts this update sets, by name."""
-        return {
-            name: getattr(self, name) for name in DETAIL_FIELDS if getattr(self, name) is not None
-        }
-
-
-DETAIL_FIELDS = (
-    "police",
-    "types",
-    "channels",
-    "needs",
-    "perpetrator_kind",
-    "family_targeted",
-    "urgency",
-)
-"""The facts `incident.details_updated` may change."""
 
 
 class AssignmentRequested(Event):

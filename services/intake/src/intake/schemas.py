@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from contracts.events import (
+    FactChanges,
     Identifier,
     IncidentFacts,
     LongText,
@@ -18,8 +19,6 @@ from contracts.events import (
 )
 from contracts.organisations import OrganisationCode
 from contracts.vocabulary import (
-    Channel,
-    IncidentType,
     PerpetratorKind,
     Role,
     Source,
@@ -148,26 +147,15 @@ class ReopenIncident(Input):
     reason: LongText | None = None
 
 
-class UpdateDetails(Input):
+class UpdateDetails(FactChanges):
     """Facts recorded or corrected after the call; only the fields given change.
     `police`, when given, replaces the police facts as a whole (a melding or aangifte
     made later, the VPT flag, domicile chosen, reported by the organisation, or why
     there was no report)."""
 
-    police: Police | None = None
-    types: list[IncidentType] | None = Field(default=None, min_length=1, max_length=10)
-    channels: list[Channel] | None = Field(default=None, max_length=7)
-    needs: list[SupportNeed] | None = Field(default=None, max_length=9)
-    perpetrator_kind: PerpetratorKind | None = None
-    family_targeted: bool | None = None
-    urgency: Urgency | None = Field(
-        default=None,
-        description="Raising it before anyone acknowledged shortens the deadline to the "
-        "new urgency's",
-    )
-
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
         json_schema_extra={
             "examples": [
                 {"police": {"status": "aangifte", "vpt_flag": True}},
@@ -175,12 +163,6 @@ class UpdateDetails(Input):
             ]
         },
     )
-
-    @model_validator(mode="after")
-    def _something(self) -> Self:
-        if all(getattr(self, name) is None for name in type(self).model_fields):
-            raise ValueError("body: give at least one fact to change")
-        return self
 
 
 class AssignByHand(Input):

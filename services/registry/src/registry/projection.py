@@ -297,14 +297,19 @@ def timeline(events: Iterable[Event]) -> list[dict[str, Any]]:
         if isinstance(event, IncidentReported):
             facts = _facts_of_report(event)
         elif isinstance(event, IncidentDetailsUpdated):
-            given = {
-                name: value.model_dump(mode="json") if name == "police" else _json(value)
-                for name, value in event.changes().items()
-            }
+            given = changes_of(event)
             entry["changes"] = {k: v for k, v in given.items() if facts.get(k) != v}
             facts.update(given)
         entries.append(entry)
     return entries
+
+
+def changes_of(event: IncidentDetailsUpdated) -> dict[str, Any]:
+    """The facts an update sets, as JSON values."""
+    return {
+        name: value.model_dump(mode="json") if name == "police" else _json(value)
+        for name, value in event.changes().items()
+    }
 
 
 def _json(value: Any) -> Any:
@@ -344,10 +349,7 @@ def timeline_entry(event: Event) -> dict[str, Any]:
         entry.update(
             updated_by=event.updated_by,
             adviser_id=event.adviser_id,
-            changes={
-                name: value.model_dump(mode="json") if name == "police" else _json(value)
-                for name, value in event.changes().items()
-            },
+            changes=changes_of(event),
         )
     elif isinstance(event, AssignmentRequested):
         entry.update(

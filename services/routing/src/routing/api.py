@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.events import utcnow
-from contracts.organisations import OrganisationCode, lookup
+from contracts.organisations import OrganisationCode
 from contracts.runtime.auth import Principal, Security
 from contracts.runtime.auth import Role as Access
 from contracts.vocabulary import IncidentType, Pool, Role, Source, Urgency
 from routing import oncall
-from routing.domain import Request
+from routing.domain import request_for
 from routing.roster import Roster
 from routing.service import Router
 
@@ -180,12 +180,11 @@ def build_router(router: Router, security: Security) -> APIRouter:
         and why every other adviser of the pool and the fallback pool is passed over.
         Nothing is assigned. Operators and coordinators."""
         at = query.at or now()
-        request = Request(
+        request = request_for(
             role=query.role,
             organisation_code=query.organisation_code,
-            province=lookup(query.organisation_code).province_code,
             urgency=query.urgency,
-            types=tuple(query.incident_type),
+            types=query.incident_type,
             source=query.source,
         )
         return preview_out(router.roster, router.preview(request, at=at), at)

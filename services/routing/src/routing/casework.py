@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from contracts.events import AssignmentRequested, RejectionReason, derive_id
-from contracts.organisations import lookup
-from routing.domain import Request, conflicted, escalation_ring
+from routing.domain import Request, conflicted, escalation_ring, request_for
 from routing.roster import Adviser, Roster
 from routing.state import IncidentRouting, Step
 
@@ -29,12 +28,11 @@ class Rejection:
 
 def request_of(event: AssignmentRequested) -> Request:
     """The policy's view of the case a hand assignment is for."""
-    return Request(
+    return request_for(
         role=event.role,
         organisation_code=event.organisation_code,
-        province=lookup(event.organisation_code).province_code,
         urgency=event.urgency,
-        types=tuple(event.incident_types),
+        types=event.incident_types,
         source=event.source,
     )
 

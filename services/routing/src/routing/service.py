@@ -38,12 +38,11 @@ from contracts.events import (
     derive_id,
     utcnow,
 )
-from contracts.organisations import lookup
 from contracts.runtime.logging import get_logger
 from contracts.subjects import TIMER_PREFIX
 from contracts.vocabulary import FALLBACK_POOL, Source
 from routing import casework
-from routing.domain import Request, RoundRobin, choose, escalation_ring
+from routing.domain import Request, RoundRobin, choose, escalation_ring, request_for
 from routing.oncall import Preview, preview
 from routing.roster import Roster
 from routing.settings import RoutingSettings
@@ -222,12 +221,11 @@ class Router:
 
     def _decide(self, reported: IncidentReported) -> IncidentRouting | None:
         official = reported.official
-        request = Request(
+        request = request_for(
             role=official.role,
             organisation_code=official.organisation_code,
-            province=lookup(official.organisation_code).province_code,
             urgency=reported.urgency,
-            types=tuple(reported.incident.types),
+            types=reported.incident.types,
             source=reported.source,
         )
         now = utcnow()
