@@ -34,7 +34,14 @@ def test_documents_cover_every_event_and_endpoint(generated: dict[str, str]) -> 
         "/v1/incidents/{incident_id}/acknowledge",
         "/v1/incidents/{incident_id}/actions",
         "/v1/incidents/{incident_id}/close",
+        "/v1/incidents/{incident_id}/details",
+        "/v1/incidents/{incident_id}/assign",
+        "/v1/incidents/{incident_id}/decline",
     ):
         assert f'"{path}"' in intake
+    routing = generated["docs/openapi/routing.json"]
+    for path in ("/v1/oncall", "/v1/oncall/preview"):
+        assert f'"{path}"' in routing
+    assert "weerbaar.changed.incident.*" in generated["docs/asyncapi/registry.yaml"]
     assert "weerbaar.events.incident.reported.*" in generated["docs/asyncapi/intake.yaml"]
     assert "weerbaar.events.adviser.assigned.*" in generated["docs/asyncapi/routing.yaml"]

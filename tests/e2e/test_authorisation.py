@@ -45,6 +45,22 @@ async def case(system: System) -> dict[str, str]:
     return {"incident_id": incident_id, "adviser": assigned, "other_adviser": other}
 
 
+async def fresh_case(system: System) -> dict[str, str]:
+    """A case of its own, for a command that moves the assignment on (a principal of
+    its own too: the module's rate limit is per principal)."""
+    headers = auth.bearer("operator", f"fresh-{uuid.uuid4()}")
+    async with httpx.AsyncClient(timeout=10, headers=headers) as client:
+        response = await client.post(f"{system.intake}/v1/incidents", json=incident())
+        assert response.status_code == 202, response.text
+        incident_id = response.json()["incident_id"]
+        record = await wait_for_incident(
+            client, system.registry, incident_id, having={"assigned"}, interval=0.5
+        )
+    assigned = record["assignment"]["adviser_id"]
+    other = "ngb-02" if assigned == "ngb-01" else "ngb-01"
+    return {"incident_id": incident_id, "adviser": assigned, "other_adviser": other}
+
+
 def incident() -> dict[str, Any]:
     return {
         "official": {"role": "mayor", "organisation_code": "GM0014"},
@@ -97,6 +113,28 @@ MATRIX: dict[str, dict[str, int]] = {
         "adviser": 202,
         "other-adviser": 404,
     },
+    "POST /v1/incidents/{id}/details": {
+        "operator": 202,
+        "operator-2": 202,
+        "coordinator": 202,
+        "adviser": 202,
+        "other-adviser": 404,
+    },
+    # these move the assignment on: each principal gets a case of its own
+    "POST /v1/incidents/{fresh}/assign": {"operator": 202, "operator-2": 202, "coordinator": 202},
+    "POST /v1/incidents/{fresh}/decline": {
+        "operator": 202,
+        "operator-2": 202,
+        "coordinator": 202,
+        "adviser": 202,
+        "other-adviser": 404,
+    },
+    "GET routing /v1/oncall": {"operator": 200, "operator-2": 200, "coordinator": 200},
+    "GET routing /v1/oncall/preview?role=mayor&organisation_code=GM0014": {
+        "operator": 200,
+        "operator-2": 200,
+        "coordinator": 200,
+    },
     "GET intake /metrics": {"ops": 200},
     "GET routing /metrics": {"ops": 200},
     "GET notify /metrics": {"ops": 200},
@@ -121,13 +159,15 @@ async def call(
         return await client.request(
             method, f"{system.services[service].base_url}{path}", headers=headers
         )
-    path = rest.replace("{id}", case["incident_id"])
+    path = rest.replace("{id}", case["incident_id"]).replace("{fresh}", case["incident_id"])
     bodies: dict[str, Any] = {
         "/v1/incidents": incident(),
         "/v1/registrations": registration(),
         "actions": {"kind": "contact"},
+        "details": {"family_targeted": True},
+        "assign": {"adviser_id": "ngb-coord", "reason": "Overname."},
     }
-    body = bodies.get(path, bodies["actions"] if path.endswith("/actions") else {})
+    body = bodies.get(path, bodies.get(path.rsplit("/", 1)[-1], {}))
     return await client.request(method, f"{system.intake}{path}", json=body, headers=headers)
 
 
@@ -135,8 +175,10 @@ async def call(
 async def test_every_endpoint_and_role(system: System, case: dict[str, str], endpoint: str) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         results = {}
-        for who, headers in principals(case).items():
-            response = await call(client, system, endpoint, case, headers)
+        for who in principals(case):
+            own = await fresh_case(system) if "{fresh}" in endpoint else case
+            headers = principals(own)[who]
+            response = await call(client, system, endpoint, own, headers)
             results[who] = response.status_code
             if response.status_code >= 400:
                 assert response.headers["content-type"].startswith("application/problem+json")

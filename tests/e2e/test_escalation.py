@@ -7,7 +7,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,24 +15,23 @@ import httpx
 import nats
 import pytest
 
-from contracts.subjects import (
-    EVENTS_STREAM,
-    TIMER_DUE_PREFIX,
-    TIMER_SCHEDULE_PREFIX,
-    TIMERS_STREAM,
-    event_subject,
-)
-from contracts.tokens import sign_ack_token
+from contracts.subjects import TIMER_DUE_PREFIX, TIMER_SCHEDULE_PREFIX, TIMERS_STREAM
 from routing.timers import schedule_time
 from tests.support.auth import OPS
 from tests.support.rosters import PRIMARY_BACKUP_ROSTER
-from tests.support.servers import ServiceProcess, eventually, free_port
-from tests.support.system import System, subject_of, wait_for_incident
+from tests.support.servers import eventually
+from tests.support.system import (
+    System,
+    ack_token,
+    second_routing,
+    stored_count,
+    subject_of,
+    wait_for_incident,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 
 DEADLINE_S = 3
-DEV_SECRET = b"development-only-ack-token-secret"
 
 ROSTER = PRIMARY_BACKUP_ROSTER
 
@@ -74,15 +73,6 @@ async def report(client: httpx.AsyncClient, system: System, urgency: str = "high
     return str(response.json()["incident_id"])
 
 
-def token_for(incident_id: str, assignment_id: str) -> str:
-    return sign_ack_token(
-        secret=DEV_SECRET,
-        incident_id=uuid.UUID(incident_id),
-        assignment_id=uuid.UUID(assignment_id),
-        expires_at=datetime.now(UTC) + timedelta(hours=1),
-    )
-
-
 def mails_to(system: System, adviser: str, incident_id: str, subject_has: str) -> int:
     return len(
         [
@@ -95,17 +85,6 @@ def mails_to(system: System, adviser: str, incident_id: str, subject_has: str) -
 
 def pages_to(system: System, adviser: str, incident_id: str) -> int:
     return mails_to(system, adviser, incident_id, "bevestig vóór")
-
-
-async def stored_count(system: System, event_type: str, incident_id: str) -> int:
-    assert system.nats is not None
-    nc = await nats.connect(system.nats.url)
-    try:
-        subject = event_subject(event_type, incident_id)
-        info = await nc.jetstream().stream_info(EVENTS_STREAM, subjects_filter=subject)
-        return int((info.state.subjects or {}).get(subject, 0))
-    finally:
-        await nc.close()
 
 
 def escalation_levels(record: dict[str, Any]) -> list[int]:
@@ -141,7 +120,7 @@ async def test_acknowledgement_by_link_stops_the_chain(
 ) -> None:
     incident_id = await report(client, system)
     record = await wait_for_incident(client, system.registry, incident_id, having={"assigned"})
-    token = token_for(incident_id, record["assignment"]["assignment_id"])
+    token = ack_token(incident_id, record["assignment"]["assignment_id"])
 
     page = await client.get(f"{system.intake}/v1/ack/{token}")
     assert page.status_code == 200
@@ -160,6 +139,27 @@ async def test_acknowledgement_by_link_stops_the_chain(
     assert pages_to(system, "ngb-b", incident_id) == 0
     assert [e["type"] for e in record["timeline"]].count("acknowledged") == 1
 
+    # Opened again, the link says where the case stands and offers no button.
+    later = await client.get(f"{system.intake}/v1/ack/{token}")
+    assert later.status_code == 200
+    assert "al eerder bevestigd" in later.text
+    assert "<button" not in later.text
+    closed = await client.post(f"{system.intake}/v1/incidents/{incident_id}/close", json={})
+    assert closed.status_code == 202, closed.text
+    await wait_for_incident(client, system.registry, incident_id, having={"closed"})
+    after = await client.get(f"{system.intake}/v1/ack/{token}")
+    assert "Melding afgesloten" in after.text
+    assert "<button" not in after.text
+
+
+def test_the_link_page_posts_back_where_it_was_served() -> None:
+    from intake import pages
+
+    page = pages.confirm(uuid.uuid4(), "a.token")
+    assert '<form method="post">' in page  # no absolute action: works behind /intake
+    assert 'action="a.token/decline"' in page
+    assert 'action="/' not in page
+
 
 async def test_acknowledging_a_superseded_assignment_is_409(
     system: System, client: httpx.AsyncClient
@@ -172,16 +172,16 @@ async def test_acknowledging_a_superseded_assignment_is_409(
     )
     stale = await client.post(
         f"{system.intake}/v1/incidents/{incident_id}/acknowledge",
-        json={"token": token_for(incident_id, first_assignment)},
+        json={"token": ack_token(incident_id, first_assignment)},
     )
     assert stale.status_code == 409
     assert stale.headers["content-type"].startswith("application/problem+json")
     assert stale.json()["title"] == "Assignment superseded"
-    page = await client.post(f"{system.intake}/v1/ack/{token_for(incident_id, first_assignment)}")
+    page = await client.post(f"{system.intake}/v1/ack/{ack_token(incident_id, first_assignment)}")
     assert page.status_code == 409
     forged = await client.post(
         f"{system.intake}/v1/incidents/{incident_id}/acknowledge",
-        json={"token": token_for(incident_id, first_assignment)[:-3] + "abc"},
+        json={"token": ack_token(incident_id, first_assignment)[:-3] + "abc"},
     )
     assert forged.status_code == 403
 
@@ -255,20 +255,7 @@ async def test_kill_9_routing_while_a_deadline_is_pending(
 async def test_two_routing_processes_escalate_each_step_once(
     system: System, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    routing = system.services["routing"]
-    second = ServiceProcess(
-        name="routing",
-        env={**routing.env, "ROUTING_PORT": str(free_port())},
-        log_path=tmp_path / "routing-2.log",
-        port=0,
-    )
-    second.port = int(second.env["ROUTING_PORT"])
-    second.start()
-    try:
-        async with httpx.AsyncClient() as probe:
-            await eventually(
-                lambda: _ready(probe, second.base_url), timeout=30, what="second routing ready"
-            )
+    async with second_routing(system, tmp_path / "routing-2.log"):
         incidents = [await report(client, system) for _ in range(6)]
         # Every deadline timer four times over, as a redelivery after a lost ack would
         # present it: copies fire together and both processes handle them at once.
@@ -288,8 +275,6 @@ async def test_two_routing_processes_escalate_each_step_once(
             levels = escalation_levels(record)
             assert levels == sorted(set(levels))
             assert await stored_count(system, "assignment.escalated", incident_id) == len(levels)
-    finally:
-        second.stop()
 
 
 async def duplicate_ack_timers(
@@ -330,13 +315,6 @@ async def duplicate_ack_timers(
 def _aware(value: str) -> datetime:
     at = datetime.fromisoformat(value)
     return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-async def _ready(client: httpx.AsyncClient, base: str) -> bool:
-    try:
-        return (await client.get(f"{base}/readyz")).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 async def test_a_broken_roster_on_reload_keeps_the_old_one(

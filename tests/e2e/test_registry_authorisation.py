@@ -103,6 +103,7 @@ STATISTICS = {**OPERATORS, "analyst": 200}
 MATRIX: dict[str, dict[str, int]] = {
     "GET /v1/incidents": {**OPERATORS, "adviser": 200, "other-adviser": 200},
     "GET /v1/incidents/{id}": {**OPERATORS, "adviser": 200, "other-adviser": 404},
+    "GET /v1/incidents?related_to={id}": {**OPERATORS, "adviser": 200, "other-adviser": 200},
     "GET /v1/registrations": {**OPERATORS, "system-gm0363": 200, "system-gm0599": 200},
     "GET /v1/registrations/{registration}": {
         **OPERATORS,

@@ -61,6 +61,7 @@ async def test_statistics_exports_and_erasure(system: System, client: httpx.Asyn
             "aangifte_rate": round(5 / 6, 3),
             "police_report_rate": round(5 / 6, 3),
             "escalation_rate": 0.0,
+            "repeat_rate": 0.0,
         }
     ]
     exported = await client.get(

@@ -37,6 +37,7 @@ from contracts.runtime.nats import PublishFailedError, build_broker, publish_eve
 from contracts.runtime.settings import ServiceSettings
 from contracts.subjects import (
     ALL_EVENTS,
+    CHANGED_PREFIX,
     DEAD_LETTER_PREFIX,
     DEAD_LETTER_STREAM,
     EVENTS_STREAM,
@@ -236,8 +237,12 @@ async def test_each_service_can_do_its_own_work(server: NatsServer, service: str
     try:
         publishes = [a.replace("*", incident) for a in sends(service)]
         assert publishes
-        for subject in publishes:  # every event it publishes, with a PubAck
-            ack = await js.publish(subject, b"{}", stream=EVENTS_STREAM)
+        for subject in publishes:
+            if subject.startswith(CHANGED_PREFIX):  # the change feed: core NATS
+                await nc.publish(subject, b"{}")
+                await nc.flush()
+                continue
+            ack = await js.publish(subject, b"{}", stream=EVENTS_STREAM)  # with a PubAck
             assert ack.stream == EVENTS_STREAM
 
         for consumer in TOPOLOGY.consumers:  # its own durables: bind, fetch, ack
@@ -325,6 +330,14 @@ FORBIDDEN: dict[str, tuple[str, Attempt]] = {
     "intake creates a consumer": (
         "intake",
         lambda js, i: js.subscribe(ALL_EVENTS, stream=EVENTS_STREAM, ordered_consumer=True),
+    ),
+    "routing publishes on the change feed": (
+        "routing",
+        lambda js, i: js.publish(f"{CHANGED_PREFIX}.incident.{i}", b"{}"),
+    ),
+    "intake publishes a decision of routing": (
+        "intake",
+        lambda js, i: js.publish(f"weerbaar.events.assignment.rejected.{i}", b"{}"),
     ),
     "notify schedules a timer": (
         "notify",

@@ -221,6 +221,7 @@ async def test_stats_suppress_small_cells(api: Any) -> None:
             "aangifte_rate": None,
             "police_report_rate": None,
             "escalation_rate": None,
+            "repeat_rate": None,
         }
     ]
     two = (
@@ -301,12 +302,13 @@ async def test_stats_export_is_csv_with_a_header_and_dutch_labels(api: Any) -> N
         "aangifte_rate",
         "police_report_rate",
         "escalation_rate",
+        "repeat_rate",
     ]
-    assert ["mayor", "2026-11", "7", "", "0.714", ""] in table
-    assert ["alderman", "2026-11", "<5", "", "", ""] in table
+    assert ["mayor", "2026-11", "7", "", "0.714", "", "0.0"] in table
+    assert ["alderman", "2026-11", "<5", "", "", "", ""] in table
     dutch = rows((await client.get("/v1/export/stats", params={**params, "labels": "nl"})).text)
     assert dutch[0][:3] == ["functie", "maand", "aantal"]
-    assert ["burgemeester", "2026-11", "7", "", "0.714", ""] in dutch
+    assert ["burgemeester", "2026-11", "7", "", "0.714", "", "0.0"] in dutch
     assert any(r[0] == "wethouder" and r[2] == "<5" for r in dutch)
 
 

@@ -235,6 +235,7 @@ async def test_rates_match_the_hand_computed_figures(registry: Any) -> None:
         "aangifte_rate": round(3 / 7, 3),
         "police_report_rate": round(5 / 7, 3),
         "escalation_rate": round(1 / 7, 3),
+        "repeat_rate": 0.0,
     }
     councillor = cells[("councillor",)].public(["role"], suppressed=False)
     assert councillor["aangifte_rate"] == 0.0
@@ -251,6 +252,7 @@ async def test_small_cells_are_suppressed_for_aggregate_readers(registry: Any) -
         "aangifte_rate": None,
         "police_report_rate": None,
         "escalation_rate": None,
+        "repeat_rate": None,
     }
     assert shown[("mayor",)]["count"] == 7
     # 3 aangifte and 1 escalation among 7 mayors would reveal counts below 5

@@ -34,6 +34,11 @@ def openapi(service: str) -> str:
         from intake.settings import IntakeSettings
 
         app = create_intake(IntakeSettings())
+    elif service == "routing":
+        from routing.app import create_app as create_routing
+        from routing.settings import RoutingSettings
+
+        app = create_routing(RoutingSettings())
     else:
         from registry.app import create_app as create_registry
         from registry.settings import RegistrySettings
@@ -67,7 +72,7 @@ def asyncapi(service: str) -> str:
 
 def documents() -> dict[Path, str]:
     found = {DOCS / "schemas" / "events.schema.json": event_schema()}
-    for service in ("intake", "registry"):
+    for service in ("intake", "registry", "routing"):
         found[DOCS / "openapi" / f"{service}.json"] = openapi(service)
     for service in SERVICES:
         found[DOCS / "asyncapi" / f"{service}.yaml"] = asyncapi(service)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import email
 import threading
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -13,6 +17,8 @@ from typing import Any
 import httpx
 from aiosmtpd.controller import Controller
 
+from contracts.subjects import EVENTS_STREAM, event_subject
+from contracts.tokens import sign_ack_token
 from tests.support.servers import (
     NatsServer,
     ServiceProcess,
@@ -177,6 +183,7 @@ async def wait_for_incident(
     *,
     having: set[str],
     timeout: float = 20.0,
+    interval: float = 0.1,
 ) -> dict[str, Any]:
     """Poll the registry until the incident's timeline has every type in `having`."""
 
@@ -189,10 +196,64 @@ async def wait_for_incident(
         return record if having <= types else None
 
     result: dict[str, Any] = await eventually(
-        check, timeout=timeout, interval=0.1, what=f"incident {incident_id} with {having}"
+        check, timeout=timeout, interval=interval, what=f"incident {incident_id} with {having}"
     )
     return result
 
 
 async def settle_briefly(seconds: float = 1.0) -> None:
     await asyncio.sleep(seconds)
+
+
+DEV_ACK_SECRET = b"development-only-ack-token-secret"
+"""The acknowledge-link secret the services use in development and tests."""
+
+
+def ack_token(incident_id: str, assignment_id: str) -> str:
+    """A valid acknowledge-link token for one assignment, an hour long."""
+    return sign_ack_token(
+        secret=DEV_ACK_SECRET,
+        incident_id=uuid.UUID(incident_id),
+        assignment_id=uuid.UUID(assignment_id),
+        expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
+
+
+async def stored_count(system: System, event_type: str, incident_id: str) -> int:
+    """How many events of this type JetStream stored for the incident."""
+    import nats
+
+    assert system.nats is not None
+    nc = await nats.connect(system.nats.url)
+    try:
+        subject = event_subject(event_type, incident_id)
+        info = await nc.jetstream().stream_info(EVENTS_STREAM, subjects_filter=subject)
+        return int((info.state.subjects or {}).get(subject, 0))
+    finally:
+        await nc.close()
+
+
+async def _ready(client: httpx.AsyncClient, base: str) -> bool:
+    try:
+        return (await client.get(f"{base}/readyz")).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@asynccontextmanager
+async def second_routing(system: System, log: Path) -> AsyncIterator[ServiceProcess]:
+    """A second routing process beside the system's, on the same durables and state."""
+    routing = system.services["routing"]
+    port = free_port()
+    second = ServiceProcess(
+        name="routing", env={**routing.env, "ROUTING_PORT": str(port)}, log_path=log, port=port
+    )
+    second.start()
+    try:
+        async with httpx.AsyncClient() as probe:
+            await eventually(
+                lambda: _ready(probe, second.base_url), timeout=30, what="second routing ready"
+            )
+        yield second
+    finally:
+        second.stop()

@@ -8,13 +8,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from contracts.events import (
+    AckDeadlineShortened,
     ActionRecorded,
     AdviserAssigned,
     AssignmentAcknowledged,
+    AssignmentDeclined,
     AssignmentEscalated,
+    AssignmentRejected,
+    AssignmentRequested,
     ContactPoint,
     Event,
     IncidentClosed,
+    IncidentDetailsUpdated,
     IncidentFacts,
     IncidentReopened,
     IncidentReported,
@@ -275,6 +280,66 @@ def personal_data_erased(
     )
 
 
+def details_updated(
+    *, at: datetime = T0, n: int = 0, incident_id: uuid.UUID = INCIDENT_ID, **facts: Any
+) -> IncidentDetailsUpdated:
+    return IncidentDetailsUpdated.model_validate(
+        {
+            **envelope("details", at=at, producer="intake", n=n, incident_id=incident_id),
+            "updated_by": "operator",
+            **(facts or {"police": {"status": "aangifte", "vpt_flag": True}}),
+        }
+    )
+
+
+def assignment_requested(
+    *, at: datetime = T0, adviser_id: str = "ngb-02", n: int = 0, **overrides: Any
+) -> AssignmentRequested:
+    return AssignmentRequested.model_validate(
+        {
+            **envelope("requested", at=at, producer="intake", n=n),
+            "request_id": derive_id("test-request", n),
+            "adviser_id": adviser_id,
+            "reason": "Collega neemt het over.",
+            "requested_by": "operator",
+            "role": "mayor",
+            "organisation_code": "GM0363",
+            "urgency": "high",
+            "incident_types": ["threat"],
+            **overrides,
+        }
+    )
+
+
+def assignment_rejected(*, at: datetime = T0) -> AssignmentRejected:
+    return AssignmentRejected(
+        **envelope("rejected", at=at, producer="routing"),
+        request_id=derive_id("test-request", 0),
+        adviser_id="ngb-02",
+        reason="conflict_of_interest",
+        detail="ngb-02 is linked to organisation GM0363: a conflict of interest",
+    )
+
+
+def declined(*, at: datetime = T0) -> AssignmentDeclined:
+    return AssignmentDeclined(
+        **envelope("declined", at=at, producer="intake"),
+        assignment_id=ASSIGNMENT_ID,
+        adviser_id="ngb-01",
+        reason="Ik zit in de auto.",
+        declined_by="adviser",
+    )
+
+
+def deadline_shortened(*, at: datetime = T0) -> AckDeadlineShortened:
+    return AckDeadlineShortened(
+        **envelope("shortened", at=at, producer="routing"),
+        assignment_id=ASSIGNMENT_ID,
+        urgency=Urgency.ACUTE,
+        ack_deadline=at + timedelta(minutes=5),
+    )
+
+
 def one_of_each_event() -> list[Event]:
     """One example of every event type, at distinct moments."""
     return [
@@ -291,6 +356,11 @@ def one_of_each_event() -> list[Event]:
         closed(at=T0 + timedelta(seconds=5)),
         reopened(at=T0 + timedelta(seconds=6)),
         personal_data_erased(at=T0 + timedelta(seconds=8)),
+        details_updated(at=T0 + timedelta(seconds=4)),
+        assignment_requested(at=T0 + timedelta(seconds=4)),
+        assignment_rejected(at=T0 + timedelta(seconds=4)),
+        declined(at=T0 + timedelta(seconds=2)),
+        deadline_shortened(at=T0 + timedelta(seconds=1)),
     ]
 
 

@@ -166,6 +166,11 @@ class IncidentReported(Event):
     registration_id: uuid.UUID | None = Field(
         default=None, description="The registration this outreach incident came from"
     )
+    related_incident_id: uuid.UUID | None = Field(
+        default=None,
+        description="An earlier case this one follows (repeated threats by the same person, "
+        "a new call about an old case)",
+    )
 
 
 class RegistrationReceived(Event):
@@ -201,6 +206,9 @@ class AdviserAssigned(Event):
     contacts: list[ContactPoint] = Field(
         min_length=1, max_length=10, description="The adviser's own channels, in order"
     )
+    request_id: uuid.UUID | None = Field(
+        default=None, description="The hand assignment request this assignment follows"
+    )
 
 
 class AssignmentAcknowledged(Event):
@@ -210,6 +218,9 @@ class AssignmentAcknowledged(Event):
     type: Literal["assignment.acknowledged"] = "assignment.acknowledged"
     assignment_id: uuid.UUID | None = None
     adviser_id: Identifier | None = None
+
+
+EscalationReason = Literal["ack_deadline_passed", "notification_failed", "declined", "reassigned"]
 
 
 class AssignmentEscalated(Event):
@@ -222,7 +233,11 @@ class AssignmentEscalated(Event):
     previous_adviser_id: Identifier
     previous_contacts: list[ContactPoint] = Field(default_factory=list, max_length=10)
     next_adviser_id: Identifier | None = None
-    reason: Literal["ack_deadline_passed", "notification_failed"] = "ack_deadline_passed"
+    reason: EscalationReason = Field(
+        default="ack_deadline_passed",
+        description="ack_deadline_passed, notification_failed, declined (the adviser said "
+        "'not me'), or reassigned (assigned by hand to someone else)",
+    )
     escalation_level: int = Field(ge=1, le=100)
 
 
@@ -311,6 +326,118 @@ class IncidentReopened(Event):
     reason: LongText | None = Field(default=None, description="Personal data")
 
 
+class FactChanges(Model):
+    """Facts of a case recorded or corrected after the call; only the fields given
+    change. `police`, when given, is the whole new police record (a melding or
+    aangifte made later, the VPT flag, domicile chosen, reported by the organisation,
+    or why there was no report)."""
+
+    police: Police | None = None
+    types: list[IncidentType] | None = Field(default=None, min_length=1, max_length=10)
+    channels: list[Channel] | None = Field(default=None, max_length=7)
+    needs: list[SupportNeed] | None = Field(default=None, max_length=9)
+    perpetrator_kind: PerpetratorKind | None = None
+    family_targeted: bool | None = None
+    urgency: Urgency | None = Field(
+        default=None,
+        description="Raising it before anyone acknowledged shortens the deadline to the "
+        "new urgency's",
+    )
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> Self:
+        if not self.changes():
+            raise ValueError("body: give at least one fact to change")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The facts this sets, by name."""
+        values = {name: getattr(self, name) for name in DETAIL_FIELDS}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+DETAIL_FIELDS: tuple[str, ...] = tuple(FactChanges.model_fields)
+"""The facts `incident.details_updated` may change."""
+
+
+class IncidentDetailsUpdated(Event, FactChanges):
+    """Facts of the case recorded or corrected after the call: a later melding or
+    aangifte, the types, channels, needs, perpetrator, whether family was targeted,
+    the urgency. Only the fields given change; `police`, when given, is the whole new
+    police record (status and its further facts)."""
+
+    TYPE: ClassVar[str] = "incident.details_updated"
+    type: Literal["incident.details_updated"] = "incident.details_updated"
+    updated_by: Literal["operator", "coordinator", "adviser"] = Field(
+        description="The role of who recorded the change"
+    )
+    adviser_id: Identifier | None = Field(default=None, description="Set when an adviser did")
+
+
+class AssignmentRequested(Event):
+    """An operator or coordinator asks routing to assign the case to this adviser: an
+    unroutable case, a handover, or an override. Routing decides (and is the only
+    producer of `adviser.assigned`)."""
+
+    TYPE: ClassVar[str] = "assignment.requested"
+    type: Literal["assignment.requested"] = "assignment.requested"
+    request_id: uuid.UUID
+    adviser_id: Identifier = Field(description="Who should take the case")
+    reason: ShortText | None = Field(default=None, description="Free text; personal data")
+    requested_by: Literal["operator", "coordinator"]
+    role: Role = Field(description="The official's office, for the conflict check")
+    organisation_code: OrganisationCode
+    urgency: Urgency = Field(description="The case's current urgency")
+    incident_types: list[IncidentType] = Field(default_factory=list, max_length=10)
+    source: Source = Source.CRISIS_LINE
+
+
+RejectionReason = Literal[
+    "unknown_adviser",
+    "inactive_adviser",
+    "conflict_of_interest",
+    "already_assigned",
+    "incident_closed",
+]
+
+
+class AssignmentRejected(Event):
+    """Routing refused a hand assignment: nothing was assigned or paged."""
+
+    TYPE: ClassVar[str] = "assignment.rejected"
+    type: Literal["assignment.rejected"] = "assignment.rejected"
+    request_id: uuid.UUID
+    adviser_id: Identifier
+    reason: RejectionReason
+    detail: ShortText = Field(description="Why, in words (no personal data)")
+
+
+class AssignmentDeclined(Event):
+    """The adviser of the current assignment cannot take the case: routing escalates at
+    once to the next adviser, without waiting for the deadline."""
+
+    TYPE: ClassVar[str] = "assignment.declined"
+    type: Literal["assignment.declined"] = "assignment.declined"
+    assignment_id: uuid.UUID
+    adviser_id: Identifier = Field(description="Who declined")
+    reason: LongText | None = Field(default=None, description="Free text; personal data")
+    declined_by: Literal["adviser", "link", "operator", "coordinator"] = Field(
+        description="adviser (signed in), link (the button on the acknowledge page), or an "
+        "operator or coordinator on the adviser's behalf"
+    )
+
+
+class AckDeadlineShortened(Event):
+    """The urgency of a case nobody acknowledged yet was raised: its deadline is now
+    the new urgency's."""
+
+    TYPE: ClassVar[str] = "assignment.deadline_shortened"
+    type: Literal["assignment.deadline_shortened"] = "assignment.deadline_shortened"
+    assignment_id: uuid.UUID
+    urgency: Urgency
+    ack_deadline: AwareDatetime
+
+
 class PersonalDataErased(Event):
     """The personal data of one case was erased; its statistics stay.
 
@@ -343,6 +470,11 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     IncidentClosed,
     IncidentReopened,
     PersonalDataErased,
+    IncidentDetailsUpdated,
+    AssignmentRequested,
+    AssignmentRejected,
+    AssignmentDeclined,
+    AckDeadlineShortened,
 )
 
 AnyEvent = Annotated[
@@ -358,7 +490,12 @@ AnyEvent = Annotated[
     | ActionRecorded
     | IncidentClosed
     | IncidentReopened
-    | PersonalDataErased,
+    | PersonalDataErased
+    | IncidentDetailsUpdated
+    | AssignmentRequested
+    | AssignmentRejected
+    | AssignmentDeclined
+    | AckDeadlineShortened,
     Field(discriminator="type"),
 ]
 """Any event, told apart by its `type`."""

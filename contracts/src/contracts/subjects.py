@@ -23,6 +23,9 @@ TIMER_DUE_PREFIX = f"{TIMER_PREFIX}.due"
 """`weerbaar.timers.due.<kind>.<incident id>`: where the server publishes a timer when it
 is due; routing's `routing-timers` durable consumes only these."""
 
+CHANGED_PREFIX = "weerbaar.changed"
+"""The registry's change feed on core NATS (not JetStream): `weerbaar.changed.<kind>.<id>`."""
+
 IDEMPOTENCY_BUCKET = "weerbaar_idempotency"
 ROUTING_BUCKET = "weerbaar_routing"
 NOTIFY_BUCKET = "weerbaar_notify_delivered"
@@ -39,6 +42,11 @@ def event_filter(event_type: str) -> str:
 
 
 ALL_EVENTS = f"{SUBJECT_PREFIX}.>"
+
+
+def changed_subject(kind: str, record_id: uuid.UUID | str) -> str:
+    """The change-feed subject of one record (`incident` or `registration`)."""
+    return f"{CHANGED_PREFIX}.{kind}.{record_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +105,12 @@ ROUTING_CONSUMER = ConsumerSpec(
         event_filter("incident.closed"),
         event_filter("incident.reopened"),
         event_filter("notification.failed"),
+        event_filter("incident.details_updated"),
+        event_filter("assignment.requested"),
+        event_filter("assignment.declined"),
     ),
-    description="Routing assigns, tracks acknowledgements and activity, and escalates",
+    description="Routing assigns, tracks acknowledgements and activity, escalates, and "
+    "handles hand assignments, declines and urgency changes",
 )
 ROUTING_TIMERS_CONSUMER = ConsumerSpec(
     stream=TIMERS_STREAM,

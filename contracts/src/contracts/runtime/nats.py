@@ -53,7 +53,8 @@ def subject_pattern(subject: str) -> str:
     """A subject as a metric label: the incident id at its end becomes `*`, so the
     number of series stays bounded (and no id reaches a label)."""
     head, _, last = subject.rpartition(".")
-    if head.startswith(("weerbaar.events.", "weerbaar.timers.", "weerbaar.dead.")) and last:
+    prefixes = ("weerbaar.events.", "weerbaar.timers.", "weerbaar.dead.", "weerbaar.changed.")
+    if head.startswith(prefixes) and last:
         return f"{head}.*"
     return subject
 

@@ -11,10 +11,17 @@ from nats.errors import Error as NatsError
 from nats.js.errors import KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
-from contracts.events import AdviserAssigned, Event
+from contracts.events import (
+    AdviserAssigned,
+    AssignmentAcknowledged,
+    Event,
+    IncidentDetailsUpdated,
+    IncidentReported,
+    PersonalDataErased,
+)
 from contracts.runtime.nats import PublishFailedError, publish_event
 from contracts.subjects import EVENTS_STREAM, IDEMPOTENCY_BUCKET, event_subject
-from intake.ports import IdempotencyConflictError
+from intake.ports import CaseFacts, IdempotencyConflictError
 
 
 class JetStreamPublisher:
@@ -81,22 +88,75 @@ class StreamIncidentLookup:
     async def exists(self, incident_id: uuid.UUID) -> bool:
         return await self._last("incident.reported", incident_id) is not None
 
-    async def assigned_advisers(self, incident_id: uuid.UUID) -> list[str]:
-        """Every adviser the incident was ever assigned to, oldest first."""
+    async def _last_sequence(self, event_type: str, incident_id: uuid.UUID) -> int:
         js = self._broker.connection.jetstream(timeout=self._timeout_s)
-        subject = event_subject(AdviserAssigned.TYPE, incident_id)
-        found: list[str] = []
+        try:
+            message = await js.get_last_msg(EVENTS_STREAM, event_subject(event_type, incident_id))
+        except NotFoundError:
+            return 0
+        except (NatsError, TimeoutError, OSError) as exc:
+            raise PublishFailedError(type(exc).__name__) from exc
+        return int(message.seq or 0)
+
+    async def closed(self, incident_id: uuid.UUID) -> bool:
+        """Closed and not reopened since."""
+        closed = await self._last_sequence("incident.closed", incident_id)
+        return closed > await self._last_sequence("incident.reopened", incident_id)
+
+    async def _each(self, event_type: str, incident_id: uuid.UUID, limit: int) -> list[bytes]:
+        """Every stored event of one type of the incident, oldest first (at most `limit`)."""
+        js = self._broker.connection.jetstream(timeout=self._timeout_s)
+        subject = event_subject(event_type, incident_id)
+        found: list[bytes] = []
         sequence = 1
         try:
-            while len(found) < 100:
+            while len(found) < limit:
                 message = await js.get_msg(EVENTS_STREAM, seq=sequence, subject=subject, next=True)
-                found.append(AdviserAssigned.model_validate_json(message.data or b"").adviser_id)
+                found.append(message.data or b"")
                 sequence = (message.seq or sequence) + 1
         except NotFoundError:
             pass
         except (NatsError, TimeoutError, OSError) as exc:
             raise PublishFailedError(type(exc).__name__) from exc
         return found
+
+    async def assigned_advisers(self, incident_id: uuid.UUID) -> list[str]:
+        """Every adviser the incident was ever assigned to, oldest first."""
+        return [
+            AdviserAssigned.model_validate_json(data).adviser_id
+            for data in await self._each(AdviserAssigned.TYPE, incident_id, 100)
+        ]
+
+    async def erased(self, incident_id: uuid.UUID) -> bool:
+        return await self._last(PersonalDataErased.TYPE, incident_id) is not None
+
+    async def acknowledged(self, incident_id: uuid.UUID, assignment_id: uuid.UUID) -> bool:
+        data = await self._last(AssignmentAcknowledged.TYPE, incident_id)
+        if data is None:
+            return False
+        ack = AssignmentAcknowledged.model_validate_json(data)
+        return ack.assignment_id in (None, assignment_id)
+
+    async def facts(self, incident_id: uuid.UUID) -> CaseFacts | None:
+        """The case's facts as they stand: the report and every update since."""
+        data = await self._last(IncidentReported.TYPE, incident_id)
+        if data is None:
+            return None
+        report = IncidentReported.model_validate_json(data)
+        facts = CaseFacts(
+            role=report.official.role,
+            organisation_code=report.official.organisation_code,
+            urgency=report.urgency,
+            types=list(report.incident.types),
+            source=report.source,
+        )
+        updates = [
+            IncidentDetailsUpdated.model_validate_json(d)
+            for d in await self._each(IncidentDetailsUpdated.TYPE, incident_id, 1000)
+        ]
+        for update in sorted(updates, key=lambda u: (u.occurred_at, u.event_id)):
+            facts = facts.updated(update)
+        return facts
 
     async def current_assignment(self, incident_id: uuid.UUID) -> AdviserAssigned | None:
         data = await self._last(AdviserAssigned.TYPE, incident_id)

@@ -4,7 +4,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -15,8 +15,11 @@ from contracts.events import (
     ActionRecorded,
     AdviserAssigned,
     AssignmentAcknowledged,
+    AssignmentDeclined,
+    AssignmentRequested,
     Event,
     IncidentClosed,
+    IncidentDetailsUpdated,
     IncidentReopened,
     IncidentReported,
     RegistrationReceived,
@@ -44,13 +47,16 @@ from intake.ports import (
 from intake.schemas import (
     Accepted,
     Acknowledge,
+    AssignByHand,
     CloseIncident,
+    Decline,
     IdempotencyKey,
     RecordAction,
     RegisterIncident,
     RegistrationAccepted,
     ReopenIncident,
     ReportIncident,
+    UpdateDetails,
 )
 from intake.service import Intake
 from intake.settings import IntakeSettings
@@ -73,7 +79,7 @@ HTML_PAGES: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"text/html": {"schema": {"type": "string"}}}}
     for code, text in (
         (403, "The link is invalid or expired"),
-        (409, "The assignment was escalated to someone else since"),
+        (409, "The assignment was escalated to someone else since, or already acknowledged"),
         (503, "Not stored; try again"),
     )
 }
@@ -115,7 +121,17 @@ PUBLISHES: list[type[Event]] = [
     ActionRecorded,
     IncidentClosed,
     IncidentReopened,
+    IncidentDetailsUpdated,
+    AssignmentRequested,
+    AssignmentDeclined,
 ]
+
+Actor = Literal["operator", "coordinator", "adviser"]
+ACTORS: dict[Role, Actor] = {
+    Role.OPERATOR: "operator",
+    Role.COORDINATOR: "coordinator",
+    Role.ADVISER: "adviser",
+}
 
 
 def build(settings: IntakeSettings) -> NatsBroker:
@@ -151,7 +167,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Weerbaar intake API",
         version="0.1.0",
-        summary="Report incidents, register them, acknowledge, record actions, close.",
+        summary="Report incidents, register them, acknowledge or decline, update facts, "
+        "assign by hand, record actions, close.",
         lifespan=lifespan,
         docs_url=None,  # no Swagger UI: it loads from a CDN; GET / says where the docs are
         redoc_url=None,
@@ -177,6 +194,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     CaseWorker = Annotated[
         Principal,
         Depends(allow(Role.OPERATOR, Role.COORDINATOR, Role.ADVISER, what="work on cases")),
+    ]
+    Assigner = Annotated[
+        Principal,
+        Depends(allow(Role.OPERATOR, Role.COORDINATOR, what="assign cases by hand")),
     ]
     MaybePrincipal = Annotated[Principal | None, Depends(security.optional())]
 
@@ -263,7 +284,27 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         body: ReportIncident, principal: Reporter, idempotency_key: Key = None
     ) -> JSONResponse:
         """Report an incident; 202 only once JetStream has stored it. Operators and
-        coordinators."""
+        coordinators. `related_incident_id` links a follow-up call to an earlier case,
+        which must exist and not be erased."""
+        if body.related_incident_id is not None:
+            related = body.related_incident_id
+            if not await run("report", lambda: lookup.exists(related)) or await run(
+                "report", lambda: lookup.erased(related)
+            ):
+                COMMANDS.labels("report", "invalid").inc()
+                raise ProblemError(
+                    422,
+                    "Invalid request",
+                    f"related_incident_id: no incident {related} (or its data was erased)",
+                    extra={
+                        "errors": [
+                            {
+                                "field": "related_incident_id",
+                                "message": "no such incident, or its data was erased",
+                            }
+                        ]
+                    },
+                )
         key = scoped(principal, idempotency_key)
         return accepted(
             await run("report", lambda: intake.report_incident(request=body, idempotency_key=key))
@@ -382,7 +423,19 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         claim = _claim_or_none(token, settings)
         if claim is None:
             return HTMLResponse(pages.invalid_link(), status_code=403, headers=NO_STORE)
-        return HTMLResponse(pages.confirm(claim.incident_id, token), headers=NO_STORE)
+        # Say where the case stands before offering buttons that can no longer work.
+        incident_id, assignment_id = claim.incident_id, claim.assignment_id
+        try:
+            if await lookup.closed(incident_id):
+                return HTMLResponse(pages.closed(incident_id), headers=NO_STORE)
+            if await lookup.acknowledged(incident_id, assignment_id):
+                return HTMLResponse(pages.acknowledged(incident_id, earlier=True), headers=NO_STORE)
+            current = await lookup.current_assignment(incident_id)
+        except PublishFailedError:
+            return HTMLResponse(pages.failed(503), status_code=503, headers=NO_STORE)
+        if current is not None and current.assignment_id != assignment_id:
+            return HTMLResponse(pages.superseded(), headers=NO_STORE)
+        return HTMLResponse(pages.confirm(incident_id, token), headers=NO_STORE)
 
     @app.post(
         "/v1/ack/{token}",
@@ -403,6 +456,38 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         return HTMLResponse(
             pages.acknowledged(claim.incident_id), status_code=200, headers=NO_STORE
         )
+
+    @app.post(
+        "/v1/ack/{token}/decline",
+        response_class=HTMLResponse,
+        tags=["acknowledge link"],
+        responses=HTML_PAGES,
+    )
+    async def decline_by_link(token: AckToken) -> HTMLResponse:
+        """Decline through the page's second button: the next adviser is paged at once."""
+        claim = _claim_or_none(token, settings)
+        if claim is None:
+            return HTMLResponse(pages.invalid_link(), status_code=403, headers=NO_STORE)
+        try:
+            current = await current_to_decline(claim.incident_id, "decline", None)
+            if current.assignment_id != claim.assignment_id:
+                raise superseded("decline", current)
+            await run(
+                "decline",
+                lambda: intake.decline(
+                    incident_id=claim.incident_id,
+                    current=current,
+                    request=Decline(),
+                    declined_by="link",
+                ),
+            )
+        except ProblemError as problem:
+            html = pages.failed(problem.status)
+            if problem.status == 409:
+                taken = problem.title == "Already acknowledged"
+                html = pages.already_acknowledged() if taken else pages.superseded()
+            return HTMLResponse(html, status_code=problem.status, headers=NO_STORE)
+        return HTMLResponse(pages.declined(claim.incident_id), status_code=200, headers=NO_STORE)
 
     async def command(
         name: str,
@@ -495,6 +580,153 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             lambda: intake.reopen(
                 incident_id=incident_id, request=body or ReopenIncident(), idempotency_key=key
             ),
+        )
+
+    async def current_adviser_only(
+        incident_id: uuid.UUID, command: str, principal: Principal
+    ) -> AdviserAssigned | None:
+        """The incident exists and, for an adviser, is assigned to them now (otherwise
+        404); its current assignment."""
+        await require_incident(incident_id, command)
+        current = await run(command, lambda: lookup.current_assignment(incident_id))
+        if principal.role is Role.ADVISER and (
+            current is None or current.adviser_id != principal.adviser_id
+        ):
+            raise not_found(incident_id, command)
+        return current
+
+    async def current_to_decline(
+        incident_id: uuid.UUID, command: str, principal: Principal | None
+    ) -> AdviserAssigned:
+        """The current assignment, which this caller may decline: not acknowledged, and
+        for an adviser their own (one assigned before and moved on since is a 409)."""
+        await require_incident(incident_id, command, principal)
+        current = await run(command, lambda: lookup.current_assignment(incident_id))
+        if current is None or (
+            principal is not None
+            and principal.role is Role.ADVISER
+            and current.adviser_id != principal.adviser_id
+        ):
+            raise superseded(command, current)
+        assignment_id = current.assignment_id
+        if await run(command, lambda: lookup.acknowledged(incident_id, assignment_id)):
+            COMMANDS.labels(command, "acknowledged").inc()
+            raise ProblemError(
+                409,
+                "Already acknowledged",
+                "The assignment was acknowledged: it can be handed over to another adviser "
+                "(POST /v1/incidents/{id}/assign), not declined.",
+                extra={"current_assignment_id": str(assignment_id)},
+            )
+        return current
+
+    @app.post(
+        "/v1/incidents/{incident_id}/details",
+        status_code=202,
+        response_model=Accepted,
+        tags=["incidents"],
+        responses={
+            404: problem_doc("No such incident (or not assigned to the adviser now)"),
+            **PROBLEM_RESPONSES,
+        },
+    )
+    async def update_details(
+        incident_id: IncidentId,
+        body: UpdateDetails,
+        principal: CaseWorker,
+        idempotency_key: Key = None,
+    ) -> JSONResponse:
+        """Record facts that changed after the call: a melding or aangifte made later
+        (and its VPT flag, domicile, reported by the organisation), the reason none was
+        made, incident types, channels, support needs, perpetrator kind, whether family
+        was targeted, the urgency. The statistics follow the current facts. Raising the
+        urgency of a case nobody acknowledged yet shortens its deadline to the new
+        urgency's (and escalates at once if that has passed). The adviser of the current
+        assignment, operators, coordinators."""
+        await current_adviser_only(incident_id, "details", principal)
+        key = scoped(principal, idempotency_key)
+        return accepted(
+            await run(
+                "details",
+                lambda: intake.update_details(
+                    incident_id=incident_id,
+                    request=body,
+                    updated_by=ACTORS[principal.role],
+                    adviser_id=principal.adviser_id if principal.role is Role.ADVISER else None,
+                    idempotency_key=key,
+                ),
+            )
+        )
+
+    @app.post(
+        "/v1/incidents/{incident_id}/assign",
+        status_code=202,
+        response_model=Accepted,
+        tags=["incidents"],
+        responses={404: problem_doc("No such incident"), **PROBLEM_RESPONSES},
+    )
+    async def assign(
+        incident_id: IncidentId,
+        body: AssignByHand,
+        principal: Assigner,
+        idempotency_key: Key = None,
+    ) -> JSONResponse:
+        """Assign the case by hand: an unroutable case, a handover or an override.
+        Operators and coordinators. Routing decides: it pages the adviser (and tells the
+        previous one), or refuses an unknown, inactive or conflicted adviser, which the
+        timeline shows as `assignment_rejected` with the reason."""
+        facts = await run("assign", lambda: lookup.facts(incident_id))
+        if facts is None:
+            raise not_found(incident_id, "assign")
+        key = scoped(principal, idempotency_key)
+        requested_by: Literal["operator", "coordinator"] = (
+            "coordinator" if principal.role is Role.COORDINATOR else "operator"
+        )
+        return accepted(
+            await run(
+                "assign",
+                lambda: intake.assign(
+                    incident_id=incident_id,
+                    request=body,
+                    facts=facts,
+                    requested_by=requested_by,
+                    idempotency_key=key,
+                ),
+            )
+        )
+
+    @app.post(
+        "/v1/incidents/{incident_id}/decline",
+        status_code=202,
+        response_model=Accepted,
+        tags=["incidents"],
+        responses={
+            404: problem_doc("No such incident (or never the adviser's)"),
+            **PROBLEM_RESPONSES,
+            409: problem_doc("Not the adviser's current assignment, or already acknowledged"),
+        },
+    )
+    async def decline(
+        incident_id: IncidentId,
+        principal: CaseWorker,
+        body: Decline | None = None,
+        idempotency_key: Key = None,
+    ) -> JSONResponse:
+        """Decline the current assignment ("not me"): routing pages the next adviser at
+        once, without waiting for the deadline. The adviser of the current assignment,
+        or an operator or coordinator on their behalf; declining twice is harmless."""
+        del idempotency_key  # the assignment declined makes it idempotent
+        current = await current_to_decline(incident_id, "decline", principal)
+        return accepted(
+            await run(
+                "decline",
+                lambda: intake.decline(
+                    incident_id=incident_id,
+                    current=current,
+                    request=body or Decline(),
+                    declined_by=ACTORS[principal.role],
+                ),
+            )
         )
 
     @app.get("/", include_in_schema=False)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from contracts.events import AdviserAssigned, Event
+from contracts.events import AdviserAssigned, Event, IncidentDetailsUpdated
 from contracts.runtime.nats import PublishFailedError
+from contracts.vocabulary import IncidentType, Role, Source, Urgency
 
 __all__ = [
+    "CaseFacts",
     "EventPublisher",
     "IdempotencyConflictError",
     "IdempotencyStore",
@@ -46,6 +49,28 @@ class InvalidLinkError(Exception):
     """The acknowledge token is forged, expired or for another incident."""
 
 
+class AlreadyAcknowledgedError(Exception):
+    """The assignment was acknowledged: it can be handed over, not declined."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """What routing needs to know of a case to assign it by hand."""
+
+    role: Role
+    organisation_code: str
+    urgency: Urgency
+    types: list[IncidentType]
+    source: Source
+
+    def updated(self, update: IncidentDetailsUpdated) -> CaseFacts:
+        return replace(
+            self,
+            urgency=update.urgency or self.urgency,
+            types=list(update.types) if update.types is not None else self.types,
+        )
+
+
 class IncidentLookup(Protocol):
     async def exists(self, incident_id: uuid.UUID) -> bool:
         """Whether an incident with this id was reported."""
@@ -57,4 +82,20 @@ class IncidentLookup(Protocol):
 
     async def assigned_advisers(self, incident_id: uuid.UUID) -> list[str]:
         """Every adviser the incident was ever assigned to."""
+        ...
+
+    async def erased(self, incident_id: uuid.UUID) -> bool:
+        """Whether the incident's personal data was erased."""
+        ...
+
+    async def closed(self, incident_id: uuid.UUID) -> bool:
+        """Whether the case is closed now (closed and not reopened since)."""
+        ...
+
+    async def acknowledged(self, incident_id: uuid.UUID, assignment_id: uuid.UUID) -> bool:
+        """Whether this assignment was acknowledged."""
+        ...
+
+    async def facts(self, incident_id: uuid.UUID) -> CaseFacts | None:
+        """The case's current facts (None: no such incident)."""
         ...

@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from contracts.events import (
+    FactChanges,
     Identifier,
     IncidentFacts,
     LongText,
@@ -17,7 +18,13 @@ from contracts.events import (
     ShortText,
 )
 from contracts.organisations import OrganisationCode
-from contracts.vocabulary import PerpetratorKind, Role, Source, SupportNeed, Urgency
+from contracts.vocabulary import (
+    PerpetratorKind,
+    Role,
+    Source,
+    SupportNeed,
+    Urgency,
+)
 
 
 class Input(BaseModel):
@@ -35,6 +42,11 @@ class ReportIncident(Input):
     police: Police = Field(default_factory=Police)
     perpetrator_kind: PerpetratorKind | None = None
     family_targeted: bool | None = None
+    related_incident_id: uuid.UUID | None = Field(
+        default=None,
+        description="An earlier case this call follows (the same perpetrator again, a new "
+        "call about an old case); unknown or erased cases are refused",
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -133,6 +145,42 @@ class ReopenIncident(Input):
     """Reopen a closed case."""
 
     reason: LongText | None = None
+
+
+class UpdateDetails(FactChanges):
+    """Facts recorded or corrected after the call; only the fields given change.
+    `police`, when given, replaces the police facts as a whole (a melding or aangifte
+    made later, the VPT flag, domicile chosen, reported by the organisation, or why
+    there was no report)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {"police": {"status": "aangifte", "vpt_flag": True}},
+                {"urgency": "acute", "types": ["threat", "stalking"]},
+            ]
+        },
+    )
+
+
+class AssignByHand(Input):
+    """Assign the case to this adviser: an unroutable case, a handover ("my colleague
+    takes it") or a coordinator's override. Routing checks the adviser (exists, active,
+    no conflict with the organisation) and pages them, or records why not."""
+
+    adviser_id: Identifier = Field(examples=["ngb-02"])
+    reason: ShortText | None = Field(
+        default=None, description="Why; free text", examples=["Collega neemt het over."]
+    )
+
+
+class Decline(Input):
+    """The adviser of the current assignment cannot take it: the next adviser is paged
+    at once."""
+
+    reason: LongText | None = Field(default=None, examples=["Ik zit in de auto."])
 
 
 class Accepted(BaseModel):

@@ -6,16 +6,20 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from contracts.events import (
+    DETAIL_FIELDS,
     ActionRecorded,
     AdviserAssigned,
     AssignmentAcknowledged,
+    AssignmentDeclined,
+    AssignmentRequested,
     Event,
     IncidentClosed,
+    IncidentDetailsUpdated,
     IncidentReopened,
     IncidentReported,
     Official,
@@ -25,14 +29,23 @@ from contracts.events import (
 )
 from contracts.tokens import InvalidTokenError, verify_ack_token
 from contracts.vocabulary import Source, Urgency
-from intake.ports import EventPublisher, IdempotencyStore, InvalidLinkError, SupersededError
+from intake.ports import (
+    CaseFacts,
+    EventPublisher,
+    IdempotencyStore,
+    InvalidLinkError,
+    SupersededError,
+)
 from intake.schemas import (
     Acknowledge,
+    AssignByHand,
     CloseIncident,
+    Decline,
     RecordAction,
     RegisterIncident,
     ReopenIncident,
     ReportIncident,
+    UpdateDetails,
 )
 
 PRODUCER = "intake"
@@ -74,6 +87,7 @@ class Intake:
             police=request.police,
             perpetrator_kind=request.perpetrator_kind,
             family_targeted=request.family_targeted,
+            related_incident_id=request.related_incident_id,
         )
         await self.publisher.publish(event)
         return event
@@ -208,6 +222,73 @@ class Intake:
         return await self._stored(
             IncidentReopened(
                 **_envelope("incident.reopened", incident_id, seed), reason=request.reason
+            )
+        )
+
+    async def update_details(
+        self,
+        *,
+        incident_id: uuid.UUID,
+        request: UpdateDetails,
+        updated_by: Literal["operator", "coordinator", "adviser"],
+        adviser_id: str | None,
+        idempotency_key: str | None,
+    ) -> Event:
+        seed = await self._seed(f"details\x1f{incident_id}", idempotency_key, request)
+        return await self._stored(
+            IncidentDetailsUpdated(
+                **_envelope("incident.details_updated", incident_id, seed),
+                **request.model_dump(exclude_none=True, include=set(DETAIL_FIELDS)),
+                updated_by=updated_by,
+                adviser_id=adviser_id,
+            )
+        )
+
+    async def assign(
+        self,
+        *,
+        incident_id: uuid.UUID,
+        request: AssignByHand,
+        facts: CaseFacts,
+        requested_by: Literal["operator", "coordinator"],
+        idempotency_key: str | None,
+    ) -> Event:
+        """Ask routing to assign the case to this adviser; routing decides."""
+        seed = await self._seed(f"assign\x1f{incident_id}", idempotency_key, request)
+        return await self._stored(
+            AssignmentRequested(
+                **_envelope("assignment.requested", incident_id, seed),
+                request_id=derive_id("assignment.request", incident_id, seed),
+                adviser_id=request.adviser_id,
+                reason=request.reason,
+                requested_by=requested_by,
+                role=facts.role,
+                organisation_code=facts.organisation_code,
+                urgency=facts.urgency,
+                incident_types=facts.types,
+                source=facts.source,
+            )
+        )
+
+    async def decline(
+        self,
+        *,
+        incident_id: uuid.UUID,
+        current: AdviserAssigned,
+        request: Decline,
+        declined_by: Literal["adviser", "link", "operator", "coordinator"],
+    ) -> Event:
+        """Decline the current assignment. Declining it again is the same event."""
+        return await self._stored(
+            AssignmentDeclined(
+                event_id=derive_id("assignment.declined", current.assignment_id),
+                incident_id=incident_id,
+                occurred_at=utcnow(),
+                producer=PRODUCER,
+                assignment_id=current.assignment_id,
+                adviser_id=current.adviser_id,
+                reason=request.reason,
+                declined_by=declined_by,
             )
         )
 

@@ -142,6 +142,8 @@ _TEMPLATES: dict[NotificationPurpose, Templates] = {
 _ESCALATION_REASONS = {
     "ack_deadline_passed": "er is niet op tijd bevestigd",
     "notification_failed": "u was niet bereikbaar via de ingestelde kanalen",
+    "declined": "u heeft aangegeven de melding niet te kunnen oppakken",
+    "reassigned": "de crisislijn heeft de melding aan een collega toegewezen",
 }
 
 

@@ -5,7 +5,7 @@ import binascii
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
@@ -32,7 +32,7 @@ from registry.filters import (
     StatsQuery,
     problems,
 )
-from registry.projection import sort_key, timeline_entry
+from registry.projection import timeline
 from registry.queries import Queries
 from registry.retention import ERASURES, erasure
 from registry.stats import Statistics
@@ -69,23 +69,43 @@ class IncidentSummary(BaseModel):
     assignment: AssignmentOut | None
 
 
+class RelatedOut(BaseModel):
+    incident_id: str
+    relation: Literal["follows", "followed_by"] = Field(
+        description="follows: this case is a follow-up of it; followed_by: it follows this case"
+    )
+    status: Status
+    reported_at: datetime | None
+    types: list[str]
+
+
 class IncidentDetail(IncidentSummary):
     occurred_at: datetime | None
     channels: list[str]
     needs: list[str]
-    police: dict[str, Any]
+    police: dict[str, Any] = Field(
+        description="status, reason_not_reported, vpt_flag, organisation_address_used, "
+        "reported_by_organisation: as they stand now"
+    )
     perpetrator_kind: str | None
     family_targeted: bool | None
     description: str | None = Field(description="Personal data; null once erased")
     registration_id: str | None
+    related_incident_id: str | None = Field(description="The earlier case this one follows")
+    related: list[RelatedOut] = Field(
+        description="Cases linked either way, those the caller may see, oldest first"
+    )
     closed_at: datetime | None
     escalations: int
     actions: int
     personal_data_erased_at: datetime | None
+    version: int = Field(description="The record's version: its number of events")
     timeline: list[dict[str, Any]] = Field(
         description="Oldest first: {type, at, ...}; type is one of reported, assigned, "
         "notification_sent, notification_failed, acknowledged, escalated, action_recorded, "
-        "closed, reopened, unroutable, reminder_due, personal_data_erased"
+        "closed, reopened, unroutable, reminder_due, personal_data_erased, details_updated "
+        "(with the facts it changed), assignment_requested, assignment_rejected (with the "
+        "reason), declined, deadline_shortened"
     )
 
 
@@ -125,7 +145,8 @@ class StatsOut(BaseModel):
     )
     cells: list[dict[str, Any]] = Field(
         description="One per non-empty cell: the dimension values, `count` (a number or "
-        '"<5"), `aangifte_rate`, `police_report_rate`, `escalation_rate` (0 to 1, or null)',
+        '"<5"), `aangifte_rate`, `police_report_rate`, `escalation_rate` and `repeat_rate` '
+        "(the share that follows an earlier incident), from 0 to 1 or null",
         examples=[
             [
                 {
@@ -134,6 +155,7 @@ class StatsOut(BaseModel):
                     "aangifte_rate": 0.31,
                     "police_report_rate": 0.55,
                     "escalation_rate": 0.071,
+                    "repeat_rate": 0.12,
                 }
             ]
         ],
@@ -233,23 +255,44 @@ def _summary_fields(r: IncidentRecord, personal: dict[str, str | None]) -> dict[
 
 
 def _detail(
-    r: IncidentRecord, events: list[Event], personal: dict[str, str | None]
+    r: IncidentRecord,
+    events: list[Event],
+    personal: dict[str, str | None],
+    related: list[tuple[str, IncidentRecord]],
 ) -> IncidentDetail:
     return IncidentDetail(
         **_summary_fields(r, personal),
         occurred_at=r.occurred_at,
         channels=list(r.channels or []),
         needs=list(r.needs or []),
-        police={"status": r.police_status, "reason_not_reported": r.reason_not_reported},
+        police={
+            "status": r.police_status,
+            "reason_not_reported": r.reason_not_reported,
+            "vpt_flag": r.police_vpt_flag,
+            "organisation_address_used": r.police_organisation_address_used,
+            "reported_by_organisation": r.police_reported_by_organisation,
+        },
         perpetrator_kind=r.perpetrator_kind,
         family_targeted=r.family_targeted,
         description=personal["description"],
         registration_id=r.registration_id,
+        related_incident_id=r.related_incident_id,
+        related=[
+            RelatedOut(
+                incident_id=other.incident_id,
+                relation=relation,
+                status=Status(other.status),
+                reported_at=other.reported_at,
+                types=list(other.types or []),
+            )
+            for relation, other in related
+        ],
         closed_at=r.closed_at,
         escalations=r.escalations,
         actions=r.actions,
         personal_data_erased_at=r.erased_at,
-        timeline=[timeline_entry(e) for e in sorted(events, key=sort_key)],
+        version=r.version,
+        timeline=timeline(events),
     )
 
 
@@ -393,7 +436,10 @@ def build_router(
         await audit.record(
             principal, "incident.read", incident_id=str(incident_id), client=_client(request)
         )
-        return _detail(record, events, queries.personal(record))
+        related = await queries.related(
+            record, adviser=principal.adviser_id if principal.role is Access.ADVISER else None
+        )
+        return _detail(record, events, queries.personal(record), related)
 
     @router.get("/incidents", response_model=IncidentPage, tags=["incidents"])
     async def list_incidents(
@@ -401,7 +447,8 @@ def build_router(
     ) -> IncidentPage:
         """Incidents by reported time (newest first unless `sort=reported_at`), filtered,
         a page at a time: pass `next_cursor` as `cursor` for the next page. An adviser
-        gets only the cases ever assigned to them."""
+        gets only the cases ever assigned to them. `related_to` gives the cases linked
+        to one case either way (its follow-up calls, and the case it follows)."""
         _check(query)
         page = await queries.incidents(
             query,
@@ -525,7 +572,9 @@ def build_router(
     async def stats(principal: StatisticsReader, query: Annotated[StatsQuery, Query()]) -> StatsOut:
         """Counts of cases (incidents, and registrations that did not become one)
         grouped by up to two dimensions, with the aangifte rate, the share with any
-        police report and the escalation rate per cell. A case with several incident
+        police report, the escalation rate and the share of repeat incidents (that
+        follow an earlier one) per cell. The facts are the current ones: an aangifte
+        recorded after the call counts. A case with several incident
         types or channels counts once in each. Counts below 5 are shown as "<5" to
         analysts (operators and coordinators, who see the cases, get every count)."""
         _check(query)

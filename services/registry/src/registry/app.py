@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import Event, PersonalDataErased
+from contracts.feed import RecordChanged
 from contracts.runtime.auth import Role, secure
 from contracts.runtime.consumer import subscribe
 from contracts.runtime.http import (
@@ -32,7 +33,7 @@ from contracts.runtime.nats import (
     start_with_retry,
     stop_quietly,
 )
-from contracts.subjects import REGISTRY_CONSUMER
+from contracts.subjects import REGISTRY_CONSUMER, changed_subject
 from registry.api import build_router
 from registry.audit import AuditLog
 from registry.db import make_engine
@@ -67,16 +68,39 @@ class Registry:
         await publish_event(self.broker, event)
 
 
+def document_change_feed(broker: NatsBroker) -> None:
+    """The change feed in the AsyncAPI document: core NATS, after each commit."""
+    for kind in ("incident", "registration"):
+        broker.publisher(
+            changed_subject(kind, "*"),
+            schema=RecordChanged,
+            title=f"changed.{kind}",
+            description=f"The {kind} record changed (published on core NATS after the "
+            "registry committed): its id, the event types just projected and its new "
+            "version; no personal data. A live view refetches the record on it.",
+        )
+
+
 def build(settings: RegistrySettings) -> Registry:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     keyring = settings.keyring()
-    projector = Projector(engine, batch_max=settings.batch_max, keyring=keyring)
     broker = build_broker(settings, service="registry")
+
+    async def announce(changes: list[RecordChanged]) -> None:
+        for change in changes:
+            await broker.publish(
+                change.model_dump_json().encode(),
+                subject=changed_subject(change.kind, change.id),
+                headers={"content-type": "application/json"},
+            )
+
+    projector = Projector(engine, batch_max=settings.batch_max, keyring=keyring, on_commit=announce)
     subscribe(broker, REGISTRY_CONSUMER, projector.submit, batch_size=FETCH, in_flight=IN_FLIGHT)
     document_publishers(broker, [PersonalDataErased])
+    document_change_feed(broker)
     queries = Queries(engine, keyring)
 
     async def publish(event: Event) -> None:

@@ -51,6 +51,8 @@ PERSONAL_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
     "action.recorded": (("note",),),
     "incident.closed": (("summary",),),
     "incident.reopened": (("reason",),),
+    "assignment.requested": (("reason",),),
+    "assignment.declined": (("reason",),),
     "adviser.assigned": (("contacts", "*", "address"),),
     "assignment.reminder_due": (("contacts", "*", "address"),),
     "assignment.escalated": (("previous_contacts", "*", "address"),),

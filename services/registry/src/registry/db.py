@@ -96,9 +96,14 @@ class IncidentRecord(Base):
     channels_mask: Mapped[int] = mapped_column(Integer, default=0)
     police_status: Mapped[str | None] = mapped_column(String(10))
     reason_not_reported: Mapped[str | None] = mapped_column(String(30))
+    police_vpt_flag: Mapped[bool | None] = mapped_column(Boolean)
+    police_organisation_address_used: Mapped[bool | None] = mapped_column(Boolean)
+    police_reported_by_organisation: Mapped[bool | None] = mapped_column(Boolean)
     perpetrator_kind: Mapped[str | None] = mapped_column(String(30))
     family_targeted: Mapped[bool | None] = mapped_column(Boolean)
     registration_id: Mapped[str | None] = mapped_column(String(36))
+    related_incident_id: Mapped[str | None] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer, default=0)
     assignment_id: Mapped[str | None] = mapped_column(String(36))
     adviser_id: Mapped[str | None] = mapped_column(String(64))
     pool: Mapped[str | None] = mapped_column(String(30))
@@ -123,6 +128,7 @@ class IncidentRecord(Base):
         Index("ix_incidents_org_reported", "organisation_code", "reported_at", "incident_id"),
         Index("ix_incidents_adviser_reported", "adviser_id", "reported_at", "incident_id"),
         Index("ix_incidents_closed_at", "closed_at"),
+        Index("ix_incidents_related_incident_id", "related_incident_id"),
     )
 
 
@@ -180,6 +186,7 @@ class CaseFact(Base):
     police_report: Mapped[int] = mapped_column(SmallInteger)
     assigned: Mapped[int] = mapped_column(SmallInteger)
     escalated: Mapped[int] = mapped_column(SmallInteger)
+    repeat: Mapped[int] = mapped_column(SmallInteger, default=0)
     province: Mapped[int | None] = mapped_column(SmallInteger)
     urgency: Mapped[int | None] = mapped_column(SmallInteger)
     reason_not_reported: Mapped[int | None] = mapped_column(SmallInteger)

@@ -29,7 +29,7 @@ from contracts.vocabulary import (
 )
 from registry.db import IncidentRecord
 from registry.filters import Dimension, Labels
-from registry.stats import Cell
+from registry.stats import RATE_COLUMNS, Cell
 
 HEADERS_NL: dict[str, str] = {
     "role": "functie",
@@ -49,6 +49,8 @@ HEADERS_NL: dict[str, str] = {
     "aangifte_rate": "aandeel aangifte",
     "police_report_rate": "aandeel melding of aangifte",
     "escalation_rate": "aandeel geëscaleerd",
+    "repeat_rate": "aandeel vervolg op eerder incident",
+    "related_incident_id": "vervolg op",
     "incident_id": "incident",
     "status": "status",
     "reported_at": "gemeld op",
@@ -107,6 +109,7 @@ CASE_COLUMNS = (
     "escalations",
     "actions",
     "erased_at",
+    "related_incident_id",
 )
 """The case export: the record without its personal data (no name, contact details or
 free text); it is still case-level data, for operators only."""
@@ -147,16 +150,13 @@ def stats_csv(
     cells: list[Cell], group_by: list[Dimension], *, labels: Labels, suppressed: bool
 ) -> Iterator[str]:
     """The statistic as CSV: one row per cell, suppressed exactly as the API does."""
-    columns = [*group_by, "count", "aangifte_rate", "police_report_rate", "escalation_rate"]
+    columns = [*group_by, "count", *RATE_COLUMNS]
     yield _line(header(columns, labels))
     for cell in cells:
         shown = cell.public(group_by, suppressed=suppressed)
         fields = [value(d, shown[d], labels) for d in group_by]
         fields.append(str(shown["count"]))
-        fields.extend(
-            "" if shown[c] is None else str(shown[c])
-            for c in ("aangifte_rate", "police_report_rate", "escalation_rate")
-        )
+        fields.extend("" if shown[c] is None else str(shown[c]) for c in RATE_COLUMNS)
         yield _line(fields)
 
 

@@ -106,13 +106,14 @@ def percentile(histogram: Sequence[tuple[int, int]], fraction: float) -> float |
     return float(low + (high - low) * (position - low_rank))
 
 
-Measure = Literal["count", "aangifte", "police_report", "assigned", "escalated"]
+Measure = Literal["count", "aangifte", "police_report", "assigned", "escalated", "repeat"]
 MEASURES: Final[tuple[Measure, ...]] = (
     "count",
     "aangifte",
     "police_report",
     "assigned",
     "escalated",
+    "repeat",
 )
 
 

@@ -6,6 +6,7 @@ fields as query parameters) and the input of the query functions."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
@@ -97,6 +98,11 @@ class IncidentFilters(CaseFilters):
     source: list[Source] = Field(default_factory=list, max_length=3)
     pool: list[Pool] = Field(default_factory=list, max_length=5)
     adviser_id: Identifier | None = Field(default=None, description="The assigned adviser")
+    related_to: uuid.UUID | None = Field(
+        default=None,
+        description="Cases linked to this one either way: the follow-ups of it, and the "
+        "case it follows",
+    )
 
 
 class Page(_Query):

@@ -14,12 +14,17 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from contracts.events import (
+    AckDeadlineShortened,
     ActionRecorded,
     AdviserAssigned,
     AssignmentAcknowledged,
+    AssignmentDeclined,
     AssignmentEscalated,
+    AssignmentRejected,
+    AssignmentRequested,
     Event,
     IncidentClosed,
+    IncidentDetailsUpdated,
     IncidentReopened,
     IncidentReported,
     IncidentUnroutable,
@@ -47,6 +52,11 @@ TIMELINE_TYPES: dict[str, str] = {
     ReminderDue.TYPE: "reminder_due",
     RegistrationReceived.TYPE: "registration_received",
     PersonalDataErased.TYPE: "personal_data_erased",
+    IncidentDetailsUpdated.TYPE: "details_updated",
+    AssignmentRequested.TYPE: "assignment_requested",
+    AssignmentRejected.TYPE: "assignment_rejected",
+    AssignmentDeclined.TYPE: "declined",
+    AckDeadlineShortened.TYPE: "deadline_shortened",
 }
 
 _RANK = {event_type: rank for rank, event_type in enumerate(TIMELINE_TYPES)}
@@ -96,6 +106,8 @@ class IncidentState:
     values: dict[str, Any] = field(default_factory=dict)
     report: IncidentReported | None = None
     """The report the values come from."""
+    updated: bool = False
+    """Whether facts of the report were changed since (`incident.details_updated`)."""
 
     @property
     def reported(self) -> bool:
@@ -124,6 +136,8 @@ def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
         erased_at=None,
     )
     current: AdviserAssigned | None = None
+    updates: list[IncidentDetailsUpdated] = []
+    shortened: dict[str, datetime] = {}
     acks_by_assignment: dict[str, datetime] = {}
     unnamed_acks: list[tuple[int, datetime]] = []  # (level current then, when)
     closed = False
@@ -135,7 +149,13 @@ def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
             if current is None or event.escalation_level >= current.escalation_level:
                 current = event
         elif isinstance(event, AssignmentEscalated):
-            v["escalations"] += 1
+            if event.reason != "reassigned":  # a handover is no escalation
+                v["escalations"] += 1
+        elif isinstance(event, IncidentDetailsUpdated):
+            updates.append(event)
+        elif isinstance(event, AckDeadlineShortened):
+            key = str(event.assignment_id)
+            shortened[key] = min(shortened.get(key, event.ack_deadline), event.ack_deadline)
         elif isinstance(event, AssignmentAcknowledged):
             if event.assignment_id is not None:
                 acks_by_assignment.setdefault(str(event.assignment_id), event.occurred_at)
@@ -152,6 +172,10 @@ def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
             v["closed_at"] = None
         elif isinstance(event, PersonalDataErased) and v["erased_at"] is None:
             v["erased_at"] = event.occurred_at
+    if state.report is not None:
+        for update in updates:
+            _apply(v, update)
+        state.updated = bool(updates)
     if v["erased_at"] is not None:
         v.update(dict.fromkeys(PERSONAL_VALUES))
     if current is not None:
@@ -159,7 +183,10 @@ def fold(incident_id: str, events: Iterable[Event]) -> IncidentState:
             assignment_id=str(current.assignment_id),
             adviser_id=current.adviser_id,
             pool=current.pool.value,
-            ack_deadline=current.ack_deadline,
+            ack_deadline=min(
+                current.ack_deadline,
+                shortened.get(str(current.assignment_id), current.ack_deadline),
+            ),
         )
         times = [t for level, t in unnamed_acks if level >= current.escalation_level]
         named = acks_by_assignment.get(str(current.assignment_id))
@@ -199,9 +226,15 @@ def _reported_values(event: IncidentReported) -> dict[str, Any]:
         "reason_not_reported": (
             police.reason_not_reported.value if police.reason_not_reported else None
         ),
+        "police_vpt_flag": police.vpt_flag,
+        "police_organisation_address_used": police.organisation_address_used,
+        "police_reported_by_organisation": police.reported_by_organisation,
         "perpetrator_kind": event.perpetrator_kind.value if event.perpetrator_kind else None,
         "family_targeted": event.family_targeted,
         "registration_id": str(event.registration_id) if event.registration_id else None,
+        "related_incident_id": (
+            str(event.related_incident_id) if event.related_incident_id else None
+        ),
         "official_name": official.name,
         "official_phone": official.phone,
         "official_email": official.email,
@@ -210,6 +243,79 @@ def _reported_values(event: IncidentReported) -> dict[str, Any]:
 
 
 _reported = _ByIdentity(_reported_values)
+
+
+def _apply(values: dict[str, Any], update: IncidentDetailsUpdated) -> None:
+    """The facts an update changes, written over the values (a copy of the report's)."""
+    police = update.police
+    if police is not None:
+        values.update(
+            police_status=police.status.value,
+            reason_not_reported=(
+                police.reason_not_reported.value if police.reason_not_reported else None
+            ),
+            police_vpt_flag=police.vpt_flag,
+            police_organisation_address_used=police.organisation_address_used,
+            police_reported_by_organisation=police.reported_by_organisation,
+        )
+    if update.types is not None:
+        values["types"] = [t.value for t in update.types]
+        values["types_mask"] = to_mask(update.types, TYPE_BITS)
+    if update.channels is not None:
+        values["channels"] = [c.value for c in update.channels]
+        values["channels_mask"] = to_mask(update.channels, CHANNEL_BITS)
+    if update.needs is not None:
+        values["needs"] = [n.value for n in update.needs]
+    if update.perpetrator_kind is not None:
+        values["perpetrator_kind"] = update.perpetrator_kind.value
+    if update.family_targeted is not None:
+        values["family_targeted"] = update.family_targeted
+    if update.urgency is not None:
+        values["urgency"] = update.urgency.value
+
+
+def _facts_of_report(event: IncidentReported) -> dict[str, Any]:
+    """The report's facts as an update would name them (JSON values)."""
+    return {
+        "police": event.police.model_dump(mode="json"),
+        "types": [t.value for t in event.incident.types],
+        "channels": [c.value for c in event.incident.channels],
+        "needs": [n.value for n in event.needs],
+        "perpetrator_kind": event.perpetrator_kind.value if event.perpetrator_kind else None,
+        "family_targeted": event.family_targeted,
+        "urgency": event.urgency.value,
+    }
+
+
+def timeline(events: Iterable[Event]) -> list[dict[str, Any]]:
+    """The case's timeline, oldest first; an update of the facts shows the facts it
+    changed, with their new values."""
+    entries = []
+    facts: dict[str, Any] = {}
+    for event in sorted(events, key=sort_key):
+        entry = timeline_entry(event)
+        if isinstance(event, IncidentReported):
+            facts = _facts_of_report(event)
+        elif isinstance(event, IncidentDetailsUpdated):
+            given = changes_of(event)
+            entry["changes"] = {k: v for k, v in given.items() if facts.get(k) != v}
+            facts.update(given)
+        entries.append(entry)
+    return entries
+
+
+def changes_of(event: IncidentDetailsUpdated) -> dict[str, Any]:
+    """The facts an update sets, as JSON values."""
+    return {
+        name: value.model_dump(mode="json") if name == "police" else _json(value)
+        for name, value in event.changes().items()
+    }
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return str(value) if not isinstance(value, bool) else value
 
 
 def timeline_entry(event: Event) -> dict[str, Any]:
@@ -222,7 +328,13 @@ def timeline_entry(event: Event) -> dict[str, Any]:
         "producer": event.producer,
     }
     if isinstance(event, IncidentReported):
-        entry.update(source=event.source.value, urgency=event.urgency.value)
+        entry.update(
+            source=event.source.value,
+            urgency=event.urgency.value,
+            related_incident_id=(
+                str(event.related_incident_id) if event.related_incident_id else None
+            ),
+        )
     elif isinstance(event, AdviserAssigned):
         entry.update(
             assignment_id=str(event.assignment_id),
@@ -230,6 +342,41 @@ def timeline_entry(event: Event) -> dict[str, Any]:
             pool=event.pool.value,
             ack_deadline=event.ack_deadline.isoformat(),
             escalation_level=event.escalation_level,
+            by_hand=event.request_id is not None,
+            request_id=str(event.request_id) if event.request_id else None,
+        )
+    elif isinstance(event, IncidentDetailsUpdated):
+        entry.update(
+            updated_by=event.updated_by,
+            adviser_id=event.adviser_id,
+            changes=changes_of(event),
+        )
+    elif isinstance(event, AssignmentRequested):
+        entry.update(
+            request_id=str(event.request_id),
+            adviser_id=event.adviser_id,
+            requested_by=event.requested_by,
+            reason=event.reason,
+        )
+    elif isinstance(event, AssignmentRejected):
+        entry.update(
+            request_id=str(event.request_id),
+            adviser_id=event.adviser_id,
+            reason=event.reason,
+            detail=event.detail,
+        )
+    elif isinstance(event, AssignmentDeclined):
+        entry.update(
+            assignment_id=str(event.assignment_id),
+            adviser_id=event.adviser_id,
+            declined_by=event.declined_by,
+            reason=event.reason,
+        )
+    elif isinstance(event, AckDeadlineShortened):
+        entry.update(
+            assignment_id=str(event.assignment_id),
+            urgency=event.urgency.value,
+            ack_deadline=event.ack_deadline.isoformat(),
         )
     elif isinstance(event, NotificationSent | NotificationFailed):
         entry.update(
@@ -252,6 +399,7 @@ def timeline_entry(event: Event) -> dict[str, Any]:
         entry.update(
             previous_assignment_id=str(event.previous_assignment_id),
             previous_adviser_id=event.previous_adviser_id,
+            next_adviser_id=event.next_adviser_id,
             reason=event.reason,
             escalation_level=event.escalation_level,
         )
@@ -297,7 +445,7 @@ def scrub(event: Event) -> Event:
         return event.model_copy(update={"note": None})
     if isinstance(event, IncidentClosed):
         return event.model_copy(update={"summary": None})
-    if isinstance(event, IncidentReopened):
+    if isinstance(event, IncidentReopened | AssignmentRequested | AssignmentDeclined):
         return event.model_copy(update={"reason": None})
     return event
 
@@ -333,6 +481,7 @@ def _dimensions(values: dict[str, Any]) -> dict[str, Any]:
         },
         "aangifte": int(police == PoliceStatus.AANGIFTE.value),
         "police_report": int(police != PoliceStatus.NONE.value),
+        "repeat": int(values.get("related_incident_id") is not None),
     }
 
 
@@ -364,9 +513,11 @@ def incident_fact(state: IncidentState) -> dict[str, Any]:
     ack_seconds = None
     if acknowledged_at is not None:
         ack_seconds = max(0, round((acknowledged_at - v["reported_at"]).total_seconds()))
+    # the report's dimensions are remembered; facts changed since are the current ones
+    dimensions = _dimensions(v) if state.updated else _report_dimensions(state.report)
     return _fact(
         state.incident_id,
-        _report_dimensions(state.report),
+        dimensions,
         {
             "pool": v["pool"],
             "assigned": int(v["assignment_id"] is not None),

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from contracts.events import Event
 from registry.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event
@@ -43,7 +44,9 @@ def conditions(
     for name, value in filters:
         if value is None or value == [] or name in _NOT_FILTERS:
             continue
-        if name == "from_":
+        if name == "related_to":
+            found.append(related_to(str(value)))
+        elif name == "from_":
             found.append(getattr(model, at) >= value)
         elif name == "to":
             found.append(getattr(model, at) < value)
@@ -62,6 +65,20 @@ def conditions(
         else:
             found.append(getattr(model, name) == str(value))
     return found
+
+
+def related_to(incident_id: str) -> ColumnElement[bool]:
+    """Incidents linked to this one either way: its follow-ups, and the one it follows."""
+    linked = aliased(IncidentRecord)
+    follows = (
+        select(linked.related_incident_id)
+        .where(linked.incident_id == incident_id)
+        .scalar_subquery()
+    )
+    return or_(
+        IncidentRecord.related_incident_id == incident_id,
+        IncidentRecord.incident_id == follows,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +168,28 @@ class Queries:
         async with self._sessions() as session:
             rows = list((await session.execute(query)).scalars())
         return _paged(rows, limit, lambda r: (r.reported_at, r.incident_id))
+
+    async def related(
+        self, record: IncidentRecord, *, adviser: str | None = None
+    ) -> list[tuple[str, IncidentRecord]]:
+        """The cases linked to this one, as (relation, record): `follows` the one it
+        follows up, `followed_by` its follow-ups; with `adviser`, only theirs."""
+        query = select(IncidentRecord).where(
+            IncidentRecord.reported.is_(True), related_to(record.incident_id)
+        )
+        if adviser is not None:
+            query = query.where(
+                IncidentRecord.incident_id.in_(
+                    select(CaseAdviser.incident_id).where(CaseAdviser.adviser_id == adviser)
+                )
+            )
+        query = query.order_by(IncidentRecord.reported_at, IncidentRecord.incident_id).limit(200)
+        async with self._sessions() as session:
+            rows = list((await session.execute(query)).scalars())
+        return [
+            ("follows" if r.incident_id == record.related_incident_id else "followed_by", r)
+            for r in rows
+        ]
 
     async def event(self, event_id: uuid.UUID) -> Event | None:
         """One stored event."""

@@ -49,7 +49,7 @@ _EXPAND = {
     "channel": lambda mask: from_mask(mask, CHANNEL_BITS),
 }
 
-RATE_COLUMNS = ("aangifte_rate", "police_report_rate", "escalation_rate")
+RATE_COLUMNS = ("aangifte_rate", "police_report_rate", "escalation_rate", "repeat_rate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,7 @@ class Cell:
     police_report: int
     assigned: int
     escalated: int
+    repeat: int
 
     def public(self, group_by: list[Dimension], *, suppressed: bool) -> dict[str, Any]:
         """The cell as a caller sees it: counts below the threshold hidden when
@@ -79,6 +80,7 @@ class Cell:
             "escalation_rate": None
             if small
             else rate(self.escalated, self.assigned, suppressed=suppressed),
+            "repeat_rate": None if small else rate(self.repeat, self.count, suppressed=suppressed),
         }
 
 

@@ -8,7 +8,7 @@ import gc
 import json
 import operator
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.events import AdviserAssigned, Event, RegistrationReceived
+from contracts.feed import RecordChanged
 from contracts.runtime.logging import get_logger
 from registry.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event, seal_event
 from registry.db import CaseAdviser, CaseFact, EventRecord, IncidentRecord, RegistrationRecord
@@ -199,6 +200,10 @@ def _relax_full_collections() -> None:
         gc.set_threshold(young, middle, FULL_COLLECTION_THRESHOLD)
 
 
+OnCommit = Callable[[list[RecordChanged]], Awaitable[None]]
+"""Told of the records a transaction changed, once it is committed (the change feed)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Pending:
     event: Event
@@ -230,9 +235,11 @@ class Projector:
         parsed_cache: int = 20000,
         lanes: int | None = None,
         keyring: Keyring | None = None,
+        on_commit: OnCommit | None = None,
     ) -> None:
         _relax_full_collections()
         self.engine = engine
+        self._on_commit = on_commit
         self._keyring = keyring or Keyring.development()
         self._sql = _statements(engine.dialect.name)
         self._asyncpg = isinstance(engine.dialect, PGDialect_asyncpg)
@@ -288,7 +295,7 @@ class Projector:
 
     async def _commit(self, batch: list[Pending]) -> None:
         try:
-            await self.write([p.event for p in batch])
+            changes = await self.write([p.event for p in batch])
         except Exception:
             if len(batch) == 1:
                 _log.warning(
@@ -301,6 +308,11 @@ class Projector:
             return
         BATCHES.observe(len(batch))
         PROJECTED.labels("committed").inc(len(batch))
+        if self._on_commit is not None and changes:
+            try:
+                await self._on_commit(changes)
+            except Exception as exc:  # a hint for live views: never worth a redelivery
+                _log.warning("change feed not published", error_type=type(exc).__name__)
         for item in batch:
             if not item.done.done():
                 item.done.set_result(None)
@@ -352,9 +364,9 @@ class Projector:
             async with driver.transaction():  # type: ignore[union-attr]
                 yield _AsyncpgWrites(driver)
 
-    async def write(self, events: Sequence[Event]) -> None:
+    async def write(self, events: Sequence[Event]) -> list[RecordChanged]:
         """Store the events (once each) and refresh every incident, registration and
-        statistics row they touch, in one transaction."""
+        statistics row they touch, in one transaction; what changed, for the feed."""
         unique = {str(e.event_id): e for e in events}
         payloads = {event_id: seal_event(e, self._keyring) for event_id, e in unique.items()}
         async with self._transaction() as writes:
@@ -372,7 +384,7 @@ class Projector:
                     for event_id, e in unique.items()
                 ],
             )
-            await self._refresh(
+            return await self._refresh(
                 writes, {str(e.incident_id) for e in unique.values()}, unique, payloads
             )
 
@@ -382,8 +394,12 @@ class Projector:
         case_ids: set[str],
         batch: dict[str, Event],
         payloads: dict[str, str],
-    ) -> None:
+    ) -> list[RecordChanged]:
         by_case: dict[str, list[Event]] = {case_id: [] for case_id in case_ids}
+        projected: dict[str, list[str]] = {case_id: [] for case_id in case_ids}
+        for event in batch.values():
+            projected[str(event.incident_id)].append(event.type)
+        changes: list[RecordChanged] = []
         stored: dict[str, str] = {}
         for event_id, case_id, payload in await writes.case_events(case_ids):
             # An event of this batch is used as it came: if its stored copy was scrubbed
@@ -429,15 +445,23 @@ class Projector:
                     "incident_id": case_id,
                     "reported": state.reported,
                     "status": state.status.value,
+                    "version": len({e.event_id for e in incident_events}),
                 }
                 values.update(zip(INCIDENT_COLUMNS, self._seal_row(case_id, values), strict=True))
                 incidents.append(values)
                 if reported:
                     facts.append(incident_fact(state))
+                    types = [t for t in projected[case_id] if t != RegistrationReceived.TYPE]
+                    if types:
+                        changes.append(_changed("incident", case_id, types, values["version"]))
             if registration is not None:
                 registrations.append(registration_values(registration))
                 if not reported:
                     facts.append(registration_fact(registration))
+                if RegistrationReceived.TYPE in projected[case_id]:
+                    changes.append(
+                        _changed("registration", case_id, [RegistrationReceived.TYPE], 1)
+                    )
         for event_id, event in batch.items():
             # Only an event stored as it came (not a copy scrubbed before) stands for
             # its payload in the cache.
@@ -453,3 +477,10 @@ class Projector:
             await writes.run("facts", facts)
         if advisers:
             await writes.run("advisers", advisers)
+        return changes
+
+
+def _changed(kind: str, case_id: str, types: list[str], version: int) -> RecordChanged:
+    return RecordChanged.model_validate(
+        {"kind": kind, "id": case_id, "event_types": sorted(set(types)), "version": version}
+    )

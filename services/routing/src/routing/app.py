@@ -14,8 +14,10 @@ from faststream.nats import NatsBroker
 from prometheus_client import Counter, Gauge
 
 from contracts.events import (
+    AckDeadlineShortened,
     AdviserAssigned,
     AssignmentEscalated,
+    AssignmentRejected,
     Event,
     IncidentUnroutable,
     ReminderDue,
@@ -34,6 +36,7 @@ from contracts.runtime.nats import (
 )
 from contracts.subjects import ROUTING_CONSUMER
 from contracts.vocabulary import Pool
+from routing.api import build_router
 from routing.roster import Roster, RosterError, coverage_gaps, describe_gap, load_roster
 from routing.service import Router
 from routing.settings import RoutingSettings
@@ -124,7 +127,15 @@ def build(settings: RoutingSettings, roster: Roster | None = None) -> tuple[Nats
     subscribe(broker, ROUTING_CONSUMER, router.handle, batch_size=64)
     subscribe_timers(broker, router, schedule)
     document_publishers(
-        broker, [AdviserAssigned, AssignmentEscalated, ReminderDue, IncidentUnroutable]
+        broker,
+        [
+            AdviserAssigned,
+            AssignmentEscalated,
+            ReminderDue,
+            IncidentUnroutable,
+            AssignmentRejected,
+            AckDeadlineShortened,
+        ],
     )
     return broker, router
 
@@ -159,7 +170,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Weerbaar routing",
         version="0.1.0",
-        summary="Assigns the on-call adviser, watches acknowledgement deadlines, escalates.",
+        summary="Assigns the on-call adviser, escalates past deadlines; who is on call.",
         lifespan=lifespan,
         redoc_url=None,
         docs_url=None,  # no Swagger UI: it loads from a CDN; GET / says where the docs are
@@ -174,4 +185,5 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     install_operational_routes(
         app, readiness=readiness, metrics_guard=security.allow(Role.OPS, what="read metrics")
     )
+    app.include_router(build_router(router, security))
     return app

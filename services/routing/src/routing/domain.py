@@ -8,10 +8,11 @@ A conflicted adviser is never chosen.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from contracts.organisations import lookup
 from contracts.vocabulary import FALLBACK_POOL, IncidentType, Pool, Role, Source, Urgency
 from routing.roster import Adviser, Roster
 
@@ -28,6 +29,25 @@ class Request:
     source: Source = Source.CRISIS_LINE
 
 
+def request_for(
+    *,
+    role: Role,
+    organisation_code: str,
+    urgency: Urgency = Urgency.NORMAL,
+    types: Iterable[IncidentType] = (),
+    source: Source = Source.CRISIS_LINE,
+) -> Request:
+    """The policy's request for a case of this organisation (its province looked up)."""
+    return Request(
+        role=role,
+        organisation_code=organisation_code,
+        province=lookup(organisation_code).province_code,
+        urgency=urgency,
+        types=tuple(types),
+        source=source,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     pool: Pool
@@ -41,6 +61,10 @@ class RoundRobin:
     """Fair turn-taking among equally loaded advisers, per pool."""
 
     _next: dict[Pool, int] = field(default_factory=dict)
+
+    def copy(self) -> RoundRobin:
+        """The same turns, to look ahead without taking one."""
+        return RoundRobin(dict(self._next))
 
     def take(self, pool: Pool, candidates: list[Adviser]) -> Adviser:
         turn = self._next.get(pool, 0)

@@ -272,7 +272,22 @@ class Roster(_Model):
         province: str | None = None,
     ) -> Pool:
         """The first rule that matches wins; otherwise the role's default pool."""
-        for rule in self.rules:
+        index = self.matching_rule(
+            role=role, urgency=urgency, types=types, source=source, province=province
+        )
+        return self.rules[index].pool if index is not None else self.default_pool(role)
+
+    def matching_rule(
+        self,
+        *,
+        role: Role,
+        urgency: Urgency = Urgency.NORMAL,
+        types: list[IncidentType] | None = None,
+        source: Source = Source.CRISIS_LINE,
+        province: str | None = None,
+    ) -> int | None:
+        """The index of the first rule that matches, if any."""
+        for index, rule in enumerate(self.rules):
             m = rule.match
             if (
                 (m.role is None or role in m.role)
@@ -281,8 +296,8 @@ class Roster(_Model):
                 and (m.source is None or source in m.source)
                 and (m.province is None or province in m.province)
             ):
-                return rule.pool
-        return self.default_pool(role)
+                return index
+        return None
 
     def on_call(self, pool: Pool, at: datetime) -> tuple[list[str], list[str]]:
         """(primaries, backups) of the pool at this instant; overrides win over rotations."""

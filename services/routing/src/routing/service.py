@@ -18,12 +18,18 @@ from prometheus_client import Counter, Gauge, Histogram
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from contracts.events import (
+    AckDeadlineShortened,
     ActionRecorded,
     AdviserAssigned,
     AssignmentAcknowledged,
+    AssignmentDeclined,
     AssignmentEscalated,
+    AssignmentRejected,
+    AssignmentRequested,
+    EscalationReason,
     Event,
     IncidentClosed,
+    IncidentDetailsUpdated,
     IncidentReopened,
     IncidentReported,
     IncidentUnroutable,
@@ -32,14 +38,15 @@ from contracts.events import (
     derive_id,
     utcnow,
 )
-from contracts.organisations import lookup
 from contracts.runtime.logging import get_logger
 from contracts.subjects import TIMER_DUE_PREFIX, TIMER_SCHEDULE_PREFIX
 from contracts.vocabulary import FALLBACK_POOL, Source
-from routing.domain import Choice, Request, RoundRobin, choose, escalation_ring
+from routing import casework
+from routing.domain import Choice, Request, RoundRobin, choose, escalation_ring, request_for
+from routing.oncall import Preview, preview
 from routing.roster import Roster
 from routing.settings import RoutingSettings
-from routing.state import IncidentRouting, StateStore, Step
+from routing.state import Conflict, IncidentRouting, StateStore, Step
 
 PRODUCER = "routing"
 _log = get_logger("routing")
@@ -54,6 +61,12 @@ ASSIGNMENTS = Counter(
 UNROUTABLE = Counter("weerbaar_routing_unroutable_total", "Incidents nobody could be assigned to")
 ESCALATIONS = Counter(
     "weerbaar_routing_escalations_total", "Assignments escalated", ["pool", "reason"]
+)
+HAND_ASSIGNMENTS = Counter(
+    "weerbaar_routing_hand_assignments_total", "Hand assignments by outcome", ["outcome"]
+)
+DEADLINES_SHORTENED = Counter(
+    "weerbaar_routing_deadlines_shortened_total", "Deadlines shortened by a raised urgency"
 )
 REMINDERS = Counter("weerbaar_routing_reminders_total", "Idle-case reminders", ["recipient"])
 TIME_TO_ACK = Histogram(
@@ -91,6 +104,7 @@ class Timer(BaseModel):
 
     @property
     def msg_id(self) -> str:
+        # The due time is part of the id: a deadline moved earlier is another timer.
         due_ms = int(self.due_at.timestamp() * 1000)
         return f"timer:{self.kind}:{self.assignment_id}:{self.stage}:{due_ms}"
 
@@ -147,6 +161,10 @@ class Router:
     def open_cases(self) -> dict[str, int]:
         return dict(self._load)
 
+    def preview(self, request: Request, *, at: datetime) -> Preview:
+        """Who would be paged for these facts now, taking nothing."""
+        return preview(self.roster, request, at=at, load=self._load, turns=self._turns)
+
     # --- events ----------------------------------------------------------------------
 
     async def handle(self, event: Event, attempt: int) -> None:
@@ -171,6 +189,12 @@ class Router:
             await self._escalate(
                 event.incident_id, event.assignment_id, reason="notification_failed"
             )
+        elif isinstance(event, AssignmentDeclined):
+            await self._escalate(event.incident_id, event.assignment_id, reason="declined")
+        elif isinstance(event, AssignmentRequested):
+            await self.assign_by_hand(event)
+        elif isinstance(event, IncidentDetailsUpdated):
+            await self._details(event)
 
     async def _change(
         self, incident_id: uuid.UUID, change: Callable[[IncidentRouting], IncidentRouting | None]
@@ -181,7 +205,7 @@ class Router:
             self._track(after, before[0])
         return after
 
-    def _deadline_s(self, reported: IncidentReported) -> float:
+    def _deadline_s(self, reported: IncidentReported | AssignmentRequested) -> float:
         if reported.source is Source.MEDIA_REPORT:
             return self._settings.outreach_deadline_s
         return self._settings.ack_deadline_s(reported.urgency)
@@ -214,12 +238,11 @@ class Router:
 
     def _decide(self, reported: IncidentReported) -> tuple[IncidentRouting, Choice] | None:
         official = reported.official
-        request = Request(
+        request = request_for(
             role=official.role,
             organisation_code=official.organisation_code,
-            province=lookup(official.organisation_code).province_code,
             urgency=reported.urgency,
-            types=tuple(reported.incident.types),
+            types=reported.incident.types,
             source=reported.source,
         )
         now = utcnow()
@@ -247,15 +270,20 @@ class Router:
             level=0,
             assignment_id=derive_id("assignment", reported.incident_id, 0),
             assigned_at=now,
+            reported_at=reported.occurred_at,
         )
         return state, choice
 
     def _assigned_event(
-        self, state: IncidentRouting, *, causation: uuid.UUID | None
+        self,
+        state: IncidentRouting,
+        *,
+        causation: uuid.UUID | None,
+        event_id: uuid.UUID | None = None,
     ) -> AdviserAssigned:
         step = state.step
         return AdviserAssigned(
-            event_id=derive_id("adviser.assigned", state.incident_id, state.level),
+            event_id=event_id or derive_id("adviser.assigned", state.incident_id, state.level),
             incident_id=state.incident_id,
             occurred_at=state.assigned_at,
             causation_id=causation,
@@ -270,6 +298,7 @@ class Router:
             organisation_code=state.organisation_code,
             incident_types=state.incident_types,
             contacts=step.contacts,
+            request_id=state.request_id,
         )
 
     def _ack_timer(self, state: IncidentRouting) -> Timer:
@@ -326,6 +355,150 @@ class Router:
             )
         )
 
+    # --- case work -------------------------------------------------------------------
+
+    async def assign_by_hand(self, event: AssignmentRequested) -> None:
+        """Check and carry out a hand assignment: the new adviser is paged and the
+        previous one told, or the request is rejected with the reason."""
+        found = await self._state.get(event.incident_id)
+        state = found[0] if found else None
+        if state is not None and state.request_id == event.request_id:
+            return  # carried out already (a redelivery, or the other routing process)
+        checked = casework.check(self.roster, event, state)
+        if isinstance(checked, casework.Rejection):
+            await self._reject(event, checked)
+            return
+        moved = casework.assign_by_hand(
+            event,
+            state,
+            checked,
+            roster=self.roster,
+            deadline_s=self._deadline_s(event),
+            rounds=self._settings.escalation_rounds,
+            at=utcnow(),
+        )
+        key = (event.request_id, state.assignment_id if state else None)
+        if state is not None:
+            previous = state.step
+            await self._publish(
+                AssignmentEscalated(
+                    event_id=derive_id("assignment.escalated", event.incident_id, *key),
+                    incident_id=event.incident_id,
+                    occurred_at=event.occurred_at,
+                    causation_id=event.event_id,
+                    producer=PRODUCER,
+                    previous_assignment_id=state.assignment_id,
+                    previous_adviser_id=previous.adviser_id,
+                    previous_contacts=previous.contacts,
+                    next_adviser_id=checked.id,
+                    reason="reassigned",
+                    escalation_level=moved.level,
+                )
+            )
+        await self._publish(
+            self._assigned_event(
+                moved,
+                causation=event.event_id,
+                event_id=derive_id("adviser.assigned", event.incident_id, *key),
+            )
+        )
+        await self._schedule(self._ack_timer(moved))
+        if state is None:
+            recorded = await self._state.create(moved)
+            won = recorded == moved
+        else:
+            superseded = state.assignment_id
+
+            def supersede(current: IncidentRouting) -> IncidentRouting | None:
+                if current.request_id == event.request_id:
+                    return None
+                if current.assignment_id != superseded:
+                    # moved on since this was decided: decide again on redelivery
+                    raise Conflict(str(event.incident_id))
+                return moved
+
+            won = await self._state.update(event.incident_id, supersede) is moved
+        if won:
+            self._track(moved, state)
+            HAND_ASSIGNMENTS.labels("assigned").inc()
+            _log.info(
+                "assigned by hand",
+                incident_id=str(event.incident_id),
+                pool=moved.step.pool.value,
+                escalation_level=moved.level,
+            )
+
+    async def _reject(self, event: AssignmentRequested, rejection: casework.Rejection) -> None:
+        HAND_ASSIGNMENTS.labels(rejection.reason).inc()
+        _log.warning(
+            "hand assignment refused", incident_id=str(event.incident_id), reason=rejection.reason
+        )
+        await self._publish(
+            AssignmentRejected(
+                event_id=derive_id("assignment.rejected", event.incident_id, event.request_id),
+                incident_id=event.incident_id,
+                occurred_at=utcnow(),
+                causation_id=event.event_id,
+                producer=PRODUCER,
+                request_id=event.request_id,
+                adviser_id=event.adviser_id,
+                reason=rejection.reason,
+                detail=rejection.detail,
+            )
+        )
+
+    async def _details(self, event: IncidentDetailsUpdated) -> None:
+        """Facts that changed: later pages carry them; a raised urgency of a case
+        nobody acknowledged shortens its deadline (a timer that is due at once when the
+        new deadline has passed already)."""
+        if event.urgency is None and event.types is None:
+            return
+        found = await self._state.get(event.incident_id)
+        if found is None:
+            return
+        state = found[0]
+        urgency = event.urgency or state.urgency
+        deadline_s = self._settings.ack_deadline_s(urgency)
+        due = casework.shortened_deadline(state, deadline_s) if event.urgency else None
+        if due is not None:
+            await self._publish(
+                AckDeadlineShortened(
+                    event_id=derive_id(
+                        "assignment.deadline_shortened", state.assignment_id, urgency.value
+                    ),
+                    incident_id=state.incident_id,
+                    occurred_at=event.occurred_at,
+                    causation_id=event.event_id,
+                    producer=PRODUCER,
+                    assignment_id=state.assignment_id,
+                    urgency=urgency,
+                    ack_deadline=due,
+                )
+            )
+            await self._schedule(
+                Timer(
+                    kind="ack",
+                    incident_id=state.incident_id,
+                    assignment_id=state.assignment_id,
+                    due_at=due,
+                )
+            )
+        types = list(event.types) if event.types is not None else state.incident_types
+
+        def update(current: IncidentRouting) -> IncidentRouting | None:
+            shorter = due is not None and current.assignment_id == state.assignment_id
+            changed = _with(
+                current,
+                urgency=urgency,
+                incident_types=types,
+                deadline_s=min(current.deadline_s, deadline_s) if shorter else current.deadline_s,
+            )
+            return None if changed == current else changed
+
+        after = await self._change(event.incident_id, update)
+        if due is not None and after is not None and after.deadline_s == deadline_s:
+            DEADLINES_SHORTENED.inc()
+
     # --- timers ----------------------------------------------------------------------
 
     async def fire(self, timer: Timer) -> datetime | None:
@@ -343,7 +516,7 @@ class Router:
         incident_id: uuid.UUID,
         assignment_id: uuid.UUID,
         *,
-        reason: Literal["ack_deadline_passed", "notification_failed"],
+        reason: EscalationReason,
     ) -> None:
         found = await self._state.get(incident_id)
         if found is None:

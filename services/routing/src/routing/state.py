@@ -45,8 +45,13 @@ class IncidentRouting(BaseModel):
     ring: list[Step] = Field(min_length=1, description="The escalation snapshot")
     max_level: int
     level: int = 0
+    base_level: int = Field(default=0, description="The level the ring's first step has")
     assignment_id: uuid.UUID
     assigned_at: datetime
+    reported_at: datetime | None = None
+    request_id: uuid.UUID | None = Field(
+        default=None, description="The hand assignment request the current assignment follows"
+    )
     acknowledged_at: datetime | None = None
     last_activity_at: datetime | None = None
     reminders: int = 0
@@ -55,7 +60,7 @@ class IncidentRouting(BaseModel):
 
     @property
     def step(self) -> Step:
-        return self.ring[self.level % len(self.ring)]
+        return self.ring[(self.level - self.base_level) % len(self.ring)]
 
 
 class Conflict(Exception):
