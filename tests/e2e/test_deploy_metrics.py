@@ -3,14 +3,33 @@ the running services export on /metrics."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
 from tests.support.auth import OPS
 from tests.support.metric_refs import Exported, expressions, problems
+from tests.support.servers import ROOT
 from tests.support.system import SERVICES, System, wait_for_incident
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
+
+NORMAL_DEADLINE_S = 2  # so that the walk-through sees an escalation (and a fired timer)
+
+
+@pytest.fixture(scope="module")
+async def system(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
+    running = System(
+        workdir=tmp_path_factory.mktemp("deploy-metrics"),
+        roster=ROOT / "deploy/config/roster.yaml",
+        env_overrides={"ACK_DEADLINE_NORMAL_S": str(NORMAL_DEADLINE_S)},
+    )
+    try:
+        await running.start()
+        yield running
+    finally:
+        await running.stop()
 
 
 async def _exported(system: System) -> Exported:
@@ -40,12 +59,31 @@ async def test_alerts_and_panels_name_only_exported_metrics_and_labels(
     acked = await client.post(f"{system.intake}/v1/incidents/{incident_id}/acknowledge", json={})
     assert acked.status_code == 202, acked.text
     await wait_for_incident(client, system.registry, incident_id, having={"acknowledged"})
+    # A normal case nobody acknowledges is escalated when its deadline timer fires.
+    response = await client.post(
+        f"{system.intake}/v1/incidents", json={**body, "urgency": "normal"}
+    )
+    assert response.status_code == 202, response.text
+    await wait_for_incident(
+        client,
+        system.registry,
+        response.json()["incident_id"],
+        having={"escalated"},
+        timeout=NORMAL_DEADLINE_S + 20,
+    )
+    # A request without a token is refused and counted.
+    async with httpx.AsyncClient(timeout=10) as anonymous:
+        refused = await anonymous.post(f"{system.intake}/v1/incidents", json=body)
+    assert refused.status_code == 401, refused.text
 
     exported = await _exported(system)
     bad, unverified = problems(exported, expressions())
     assert not bad, "\n".join(bad)
-    # Most label references could be checked against real series.
+    # Most label references could be checked against real series; those of the
+    # escalation, timer and refusal metrics are, after the walk-through above.
     assert len(unverified) <= 12, "\n".join(unverified)
+    walked = ("_escalations_total", "_timer_lateness_seconds", "_auth_failures_total")
+    assert not [line for line in unverified if any(name in line for name in walked)], unverified
 
     # The check itself: a planted unknown label and an unknown metric are found.
     planted = [
