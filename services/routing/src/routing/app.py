@@ -53,15 +53,21 @@ COVERAGE_GAP = Gauge(
 ROSTER_RELOADS = Counter("weerbaar_routing_roster_reloads_total", "Roster reloads", ["outcome"])
 
 
-def report_coverage(roster: Roster, *, now: datetime | None = None) -> dict[Pool, float]:
-    """Warn about every pool without a primary at some moment of the next 14 days."""
+COVERAGE_EVERY_S = 300.0
+
+
+def report_coverage(
+    roster: Roster, *, now: datetime | None = None, quiet: bool = False
+) -> dict[Pool, float]:
+    """Set the coverage-gap gauge for the next 14 days, and (unless `quiet`) warn about
+    every pool without a primary at some moment of them."""
     gaps = coverage_gaps(roster, start=now or utcnow())
     totals: dict[Pool, float] = {}
     for pool in Pool:
         stretches = gaps.get(pool, [])
         totals[pool] = sum((end - start).total_seconds() for start, end in stretches)
         COVERAGE_GAP.labels(pool.value).set(totals[pool])
-        if stretches:
+        if stretches and not quiet:
             start, end = stretches[0]
             _log.warning(
                 "roster coverage gap: no primary on call",
@@ -102,10 +108,18 @@ class RosterWatcher:
         return True
 
     async def watch(self) -> None:
+        """Reload a changed roster; recompute the coverage gaps every
+        `COVERAGE_EVERY_S`, so the gauge looks 14 days ahead from now, not from start."""
+        loop = asyncio.get_running_loop()
+        counted = loop.time()
         while True:
             await asyncio.sleep(self._settings.roster_poll_s)
             if self._stat() != self._mtime:
                 self.reload()
+                counted = loop.time()
+            elif loop.time() - counted >= COVERAGE_EVERY_S:
+                report_coverage(self._router.roster, quiet=True)
+                counted = loop.time()
 
 
 def build(settings: RoutingSettings, roster: Roster | None = None) -> tuple[NatsBroker, Router]:
