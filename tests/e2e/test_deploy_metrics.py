@@ -93,3 +93,41 @@ async def test_alerts_and_panels_name_only_exported_metrics_and_labels(
     found, _ = problems(exported, planted)
     assert any("no label 'fallbak'" in line for line in found), found
     assert any("weerbaar_routing_nonexistent_total is not exported" in line for line in found)
+
+
+def _accepted(metrics: str, command: str) -> float:
+    name = f'weerbaar_intake_commands_total{{command="{command}",outcome="accepted"}}'
+    for line in metrics.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+async def test_each_command_is_counted_once(system: System, client: httpx.AsyncClient) -> None:
+    async def counts() -> dict[str, float]:
+        async with httpx.AsyncClient(timeout=10, headers=OPS) as ops:
+            text = (await ops.get(f"{system.intake}/metrics")).text
+        return {c: _accepted(text, c) for c in ("report", "acknowledge", "action", "close")}
+
+    before = await counts()
+    body = {
+        "official": {"role": "mayor", "organisation_code": "GM0014"},
+        "incident": {"types": ["threat"]},
+        "urgency": "high",
+    }
+    response = await client.post(f"{system.intake}/v1/incidents", json=body)
+    assert response.status_code == 202, response.text
+    incident_id = response.json()["incident_id"]
+    await wait_for_incident(client, system.registry, incident_id, having={"assigned"})
+    base = f"{system.intake}/v1/incidents/{incident_id}"
+    assert (await client.post(f"{base}/acknowledge", json={})).status_code == 202
+    action = {"kind": "contact", "note": "Teruggebeld."}
+    assert (await client.post(f"{base}/actions", json=action)).status_code == 202
+    assert (await client.post(f"{base}/close", json={})).status_code == 202
+    after = await counts()
+    assert {c: after[c] - before[c] for c in before} == {
+        "report": 1,
+        "acknowledge": 1,
+        "action": 1,
+        "close": 1,
+    }

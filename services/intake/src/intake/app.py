@@ -221,8 +221,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             extra={"current_assignment_id": str(current.assignment_id) if current else None},
         )
 
-    async def run(command: str, call: Callable[[], Awaitable[T]]) -> T:
-        """Run a use case and translate its failures into problem responses."""
+    async def run(command: str, call: Callable[[], Awaitable[T]], *, count: bool = True) -> T:
+        """Run a use case and translate its failures into problem responses; `count` it
+        as an accepted command (lookups before the command itself are not)."""
         try:
             result = await call()
         except IdempotencyConflictError:
@@ -241,8 +242,13 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             ) from None
         except PublishFailedError:
             raise unavailable(command) from None
-        COMMANDS.labels(command, "accepted").inc()
+        if count:
+            COMMANDS.labels(command, "accepted").inc()
         return result
+
+    async def look(command: str, call: Callable[[], Awaitable[T]]) -> T:
+        """A lookup on the way to a command: its failures answer as the command's."""
+        return await run(command, call, count=False)
 
     def accepted(event: Event) -> JSONResponse:
         body = Accepted(
@@ -261,11 +267,11 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     ) -> None:
         """The incident exists and, for an adviser, was assigned to them now or before
         (otherwise it is 404, so ids cannot be probed)."""
-        found = await run(command, lambda: lookup.exists(incident_id))
+        found = await look(command, lambda: lookup.exists(incident_id))
         if not found:
             raise not_found(incident_id, command)
         if principal is not None and principal.role is Role.ADVISER:
-            advisers = await run(command, lambda: lookup.assigned_advisers(incident_id))
+            advisers = await look(command, lambda: lookup.assigned_advisers(incident_id))
             if principal.adviser_id not in advisers:
                 raise not_found(incident_id, command)
 
@@ -288,7 +294,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         which must exist and not be erased."""
         if body.related_incident_id is not None:
             related = body.related_incident_id
-            if not await run("report", lambda: lookup.exists(related)) or await run(
+            if not await look("report", lambda: lookup.exists(related)) or await look(
                 "report", lambda: lookup.erased(related)
             ):
                 COMMANDS.labels("report", "invalid").inc()
@@ -359,7 +365,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         principal: Principal | None = None,
     ) -> Event:
         await require_incident(incident_id, "acknowledge", principal)
-        current = await run("acknowledge", lambda: lookup.current_assignment(incident_id))
+        current = await look("acknowledge", lambda: lookup.current_assignment(incident_id))
         if principal is not None and principal.role is Role.ADVISER and request.token is None:
             if current is None or current.adviser_id != principal.adviser_id:
                 raise superseded("acknowledge", current)
@@ -588,7 +594,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         """The incident exists and, for an adviser, is assigned to them now (otherwise
         404); its current assignment."""
         await require_incident(incident_id, command)
-        current = await run(command, lambda: lookup.current_assignment(incident_id))
+        current = await look(command, lambda: lookup.current_assignment(incident_id))
         if principal.role is Role.ADVISER and (
             current is None or current.adviser_id != principal.adviser_id
         ):
@@ -601,7 +607,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         """The current assignment, which this caller may decline: not acknowledged, and
         for an adviser their own (one assigned before and moved on since is a 409)."""
         await require_incident(incident_id, command, principal)
-        current = await run(command, lambda: lookup.current_assignment(incident_id))
+        current = await look(command, lambda: lookup.current_assignment(incident_id))
         if current is None or (
             principal is not None
             and principal.role is Role.ADVISER
@@ -609,7 +615,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         ):
             raise superseded(command, current)
         assignment_id = current.assignment_id
-        if await run(command, lambda: lookup.acknowledged(incident_id, assignment_id)):
+        if await look(command, lambda: lookup.acknowledged(incident_id, assignment_id)):
             COMMANDS.labels(command, "acknowledged").inc()
             raise ProblemError(
                 409,
@@ -675,7 +681,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         Operators and coordinators. Routing decides: it pages the adviser (and tells the
         previous one), or refuses an unknown, inactive or conflicted adviser, which the
         timeline shows as `assignment_rejected` with the reason."""
-        facts = await run("assign", lambda: lookup.facts(incident_id))
+        facts = await look("assign", lambda: lookup.facts(incident_id))
         if facts is None:
             raise not_found(incident_id, "assign")
         key = scoped(principal, idempotency_key)
