@@ -111,6 +111,13 @@ ROUTING_CONSUMER = ConsumerSpec(
     ),
     description="Routing assigns, tracks acknowledgements and activity, escalates, and "
     "handles hand assignments, declines and urgency changes",
+    # The handler retries with backoff and parks a message after 10 failed attempts, so
+    # the server never gives up on its own (-1); a message takes milliseconds, 30 s
+    # covers a stalled process before redelivery; fetches of 64, so 1,000 in hand is a
+    # burst's worth without holding work from a second routing process.
+    max_deliver=-1,
+    ack_wait_s=30.0,
+    max_ack_pending=1000,
 )
 ROUTING_TIMERS_CONSUMER = ConsumerSpec(
     stream=TIMERS_STREAM,
@@ -138,14 +145,23 @@ NOTIFY_CONSUMER = ConsumerSpec(
     ),
     description="Notify pages the assigned adviser, tells the previous one of an "
     "escalation and sends reminders",
+    # A page may wait on a slow SMTP relay or gateway (timeouts of seconds, failover
+    # between channels): 30 s before redelivery, 20 deliveries before the server stops
+    # (the handler parks it as a dead letter first), 1,000 in hand.
     max_deliver=20,
     ack_wait_s=30.0,
+    max_ack_pending=1000,
 )
 REGISTRY_CONSUMER = ConsumerSpec(
     stream=EVENTS_STREAM,
     durable="registry",
     filter_subjects=(ALL_EVENTS,),
     description="The registry projects every event into SQL",
+    # Up to 512 messages are being projected while the next fetch of 256 waits, each
+    # group commit within seconds: 5,000 in hand, 30 s before redelivery, never given
+    # up by the server (the handler parks what cannot be projected).
+    max_deliver=-1,
+    ack_wait_s=30.0,
     max_ack_pending=5000,
 )
 
