@@ -67,6 +67,7 @@ class IncidentSummary(BaseModel):
     official: OfficialOut
     types: list[str]
     assignment: AssignmentOut | None
+    escalations: int = Field(description="How often the case was escalated so far")
 
 
 class IncidentDetail(IncidentSummary):
@@ -79,7 +80,6 @@ class IncidentDetail(IncidentSummary):
     description: str | None = Field(description="Personal data; null once erased")
     registration_id: str | None
     closed_at: datetime | None
-    escalations: int
     actions: int
     personal_data_erased_at: datetime | None
     timeline: list[dict[str, Any]] = Field(
@@ -229,6 +229,7 @@ def _summary_fields(r: IncidentRecord, personal: dict[str, str | None]) -> dict[
         "official": _officials(r, personal),
         "types": list(r.types or []),
         "assignment": assignment,
+        "escalations": r.escalations or 0,
     }
 
 
@@ -246,7 +247,6 @@ def _detail(
         description=personal["description"],
         registration_id=r.registration_id,
         closed_at=r.closed_at,
-        escalations=r.escalations,
         actions=r.actions,
         personal_data_erased_at=r.erased_at,
         timeline=[timeline_entry(e) for e in sorted(events, key=sort_key)],

@@ -1,0 +1,53 @@
+"""`weerbaar-console`: serve the console."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import uvicorn
+from pydantic import ValidationError
+
+from console.bootstrap import create_app
+from console.settings import ConsoleSettings
+
+
+class _Server(uvicorn.Server):
+    """Ends the browsers' event streams as soon as shutdown begins, so a stop does not
+    wait for the graceful timeout (the browsers reconnect to the next process)."""
+
+    closing: asyncio.Event | None = None
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        if self.closing is not None:
+            self.closing.set()
+        super().handle_exit(sig, frame)
+
+
+def main() -> None:
+    try:
+        settings = ConsoleSettings()
+        app = create_app(settings)
+    except ValidationError as exc:
+        print("weerbaar-console: invalid configuration:", file=sys.stderr)
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"]) or "settings"
+            print(f"  {field}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+    server = _Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+    )
+    server.closing = app.state.closing
+    server.run()
+
+
+if __name__ == "__main__":
+    main()
