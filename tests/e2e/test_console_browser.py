@@ -23,6 +23,7 @@ from tests.support.browser import (
     browser,
     chromium_missing,
     describe,
+    loopback_only,
     sign_in,
 )
 from tests.support.servers import ROOT, eventually
@@ -69,7 +70,7 @@ async def chromium() -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def desktop(chromium: Any) -> AsyncIterator[Any]:
-    context = await chromium.new_context(viewport=DESKTOP, locale="nl-NL")
+    context = await loopback_only(await chromium.new_context(viewport=DESKTOP, locale="nl-NL"))
     try:
         yield context
     finally:
@@ -78,8 +79,10 @@ async def desktop(chromium: Any) -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def phone(chromium: Any) -> AsyncIterator[Any]:
-    context = await chromium.new_context(
-        viewport=PHONE, locale="nl-NL", is_mobile=True, has_touch=True, device_scale_factor=2
+    context = await loopback_only(
+        await chromium.new_context(
+            viewport=PHONE, locale="nl-NL", is_mobile=True, has_touch=True, device_scale_factor=2
+        )
     )
     try:
         yield context

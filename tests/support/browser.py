@@ -29,6 +29,21 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+async def loopback_only(context: Any) -> Any:
+    """Requests to anything but this machine are refused (a page of the test's identity
+    provider links a stylesheet on the internet)."""
+
+    async def route(handle: Any) -> None:
+        host = handle.request.url.split("/")[2].split(":")[0]
+        if host in ("127.0.0.1", "localhost"):
+            await handle.continue_()
+        else:
+            await handle.abort()
+
+    await context.route("**/*", route)
+    return context
+
+
 def chromium_missing() -> str | None:
     """Why the browser tests cannot run here, or None."""
     if not CHROMIUM.exists():

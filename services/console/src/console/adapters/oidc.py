@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import jwt
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
@@ -66,10 +67,8 @@ class OidcClient:
 
     async def metadata(self) -> dict[str, Any]:
         if self._metadata is None:
-            async with self._client() as client:
-                response = await client.get(
-                    f"{self._issuer}/.well-known/openid-configuration", withhold_token=True
-                )
+            async with httpx.AsyncClient(timeout=self._timeout) as client:
+                response = await client.get(f"{self._issuer}/.well-known/openid-configuration")
                 response.raise_for_status()
                 self._metadata = response.json()
             self._jwks = jwt.PyJWKClient(self._metadata["jwks_uri"])
@@ -118,10 +117,10 @@ class OidcClient:
         meta = await self.metadata()
         assert self._jwks is not None
         try:
-            key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, id_token)
+            key = await asyncio.to_thread(self._signing_key, id_token)
             claims = jwt.decode(
                 id_token,
-                key.key,
+                key,
                 algorithms=meta.get("id_token_signing_alg_values_supported", ["RS256"]),
                 audience=self._client_id,
                 issuer=meta.get("issuer", self._issuer),
@@ -135,6 +134,17 @@ class OidcClient:
             _log.warning("oidc id token refused", reason="nonce")
             raise SignInFailedError
         return claims
+
+    def _signing_key(self, token: str) -> Any:
+        """The key named by the token's `kid`; a provider that names none must have one."""
+        assert self._jwks is not None
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid:
+            return self._jwks.get_signing_key(kid).key
+        keys = self._jwks.get_signing_keys()
+        if len(keys) != 1:
+            raise jwt.InvalidTokenError("no kid, and not exactly one signing key")
+        return keys[0].key
 
     async def end_session_url(self, *, id_token: str | None, return_to: str) -> str | None:
         """Where to send the browser so the provider ends its session too."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from contracts.vocabulary import (
     Channel,
     IncidentType,
+    NotificationChannel,
     PerpetratorKind,
     PoliceStatus,
     Pool,
@@ -30,6 +31,7 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "source": Source,
     "perpetrator_kind": PerpetratorKind,
     "status": Status,
+    "notification_channel": NotificationChannel,
 }
 
 ACTION_KINDS_NL: dict[str, str] = {
@@ -158,7 +160,8 @@ def timeline_text(entry: dict[str, object], language: str = "nl") -> str:
             "escalation": " (escalatiebericht)" if nl else " (escalation notice)",
             "reminder": " (herinnering)" if nl else " (reminder)",
         }.get(str(purpose), "")
-        return f"{words}{what}: {adviser} via {entry.get('channel')}"
+        channel = label("notification_channel", str(entry.get("channel")), language)
+        return f"{words}{what}: {adviser} via {channel}"
     if kind == "acknowledged" and adviser:
         return f"{words} {'door' if nl else 'by'} {adviser}"
     if kind == "escalated" and entry.get("previous_adviser_id"):
