@@ -412,3 +412,54 @@ async def test_every_page_is_clean_and_reachable_by_keyboard(system: System, des
         await page.goto(f"{system.console}{path}")
         await clean(page, path)
         await keyboard_walk(page, path)
+
+
+async def test_the_accessibility_check_goes_red_on_a_planted_violation(
+    system: System, desktop: Any
+) -> None:
+    page = await desktop.new_page()
+    await page.goto(f"{system.console}/aanmelden")
+    assert await axe_violations(page) == []
+    await page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', '<input type=text>')"
+    )
+    found = await axe_violations(page)
+    assert [v["id"] for v in found] == ["label"], describe(found)
+
+
+CANARY = {
+    "name": "Canarius Zangvogel",
+    "phone": "+31655501234",
+    "email": "canarius.zangvogel@example.nl",
+    "description": "Kanarie-omschrijving 7f3a: drempel bij de voordeur.",
+}
+
+
+async def test_no_personal_data_in_urls_or_logs(system: System, desktop: Any) -> None:
+    page = await desktop.new_page()
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    await sign_in(page, system.console, OPERATOR_NAME)
+    await page.goto(f"{system.console}/nieuwe-melding")
+    await page.locator("#f-role").select_option("councillor")
+    await page.locator("#f-organisation").fill("Rotterdam (GM0599)")
+    for field in ("name", "phone", "email", "description"):
+        await page.locator(f"#f-{field}").fill(CANARY[field])
+    await page.locator("#f-types-stalking").check()
+    await page.locator("#f-urgency-high").check()
+    async with page.expect_navigation():
+        await page.keyboard.press("Control+Enter")
+    await page.locator("#kop-paging").wait_for(timeout=20_000)
+    incident_id = page.url.split("/casus/")[1].split("?")[0]
+    await page.goto(f"{system.console}/nieuwe-melding?vervolg={incident_id}")
+    assert await page.locator("#f-name").input_value() == CANARY["name"]  # prefilled
+    await page.goto(f"{system.console}/zoeken?q={incident_id}")
+    await page.goto(f"{system.console}/")
+    leaked = [
+        k for k, v in CANARY.items() if any(v in u or v.replace("+", "%2B") in u for u in urls)
+    ]
+    assert leaked == [], f"personal data in a URL: {leaked}"
+    logs = system.logs()
+    assert '"service": "console"' in logs
+    leaked = [k for k, v in CANARY.items() if v in logs]
+    assert leaked == [], f"personal data in the logs: {leaked}"
