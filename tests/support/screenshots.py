@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import yaml
 
+from intake.schemas import ReportIncident
 from tests.support.auth import OPERATOR
 from tests.support.browser import (
     DESKTOP,
@@ -62,24 +63,7 @@ DEMO = [
         "urgency": "normal",
     },
 ]
-MAYOR = {
-    "official": {
-        "role": "mayor",
-        "organisation_code": "GM0363",
-        "name": "A. de Vries",
-        "phone": "+31612345678",
-        "email": "a@example.nl",
-    },
-    "incident": {
-        "types": ["threat", "online_harassment"],
-        "channels": ["social_media"],
-        "occurred_at": "2026-11-20T21:15:00+01:00",
-        "description": "Death threat posted under the council livestream.",
-    },
-    "urgency": "high",
-    "needs": ["security", "reporting_advice"],
-    "police": {"status": "none", "reason_not_reported": "part_of_the_job"},
-}
+MAYOR: dict[str, Any] = ReportIncident.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
 
 
 async def report(client: httpx.AsyncClient, system: System, body: dict[str, Any]) -> str:

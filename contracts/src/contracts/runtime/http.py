@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -273,10 +273,20 @@ async def _empty_receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
+def invalid_configuration(service: str, exc: Any) -> NoReturn:
+    """Say what is wrong with the settings, field by field, and exit with code 2."""
+    import sys
+
+    print(f"weerbaar-{service}: invalid configuration:", file=sys.stderr)
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "settings"
+        print(f"  {field}: {error['msg']}", file=sys.stderr)
+    raise SystemExit(2) from None
+
+
 def serve(service: str, build: Callable[[], tuple[FastAPI, Any]]) -> None:
     """Build the app (settings first) and serve it; a bad configuration is a readable
     message and exit code 2, not a traceback."""
-    import sys
 
     import uvicorn
     from pydantic import ValidationError
@@ -284,11 +294,7 @@ def serve(service: str, build: Callable[[], tuple[FastAPI, Any]]) -> None:
     try:
         app, settings = build()
     except ValidationError as exc:
-        print(f"weerbaar-{service}: invalid configuration:", file=sys.stderr)
-        for error in exc.errors():
-            field = ".".join(str(p) for p in error["loc"]) or "settings"
-            print(f"  {field}: {error['msg']}", file=sys.stderr)
-        raise SystemExit(2) from None
+        invalid_configuration(service, exc)
     uvicorn.run(
         app,
         host=settings.host,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from typing import Any
 
 import uvicorn
@@ -11,6 +10,7 @@ from pydantic import ValidationError
 
 from console.bootstrap import create_app
 from console.settings import ConsoleSettings
+from contracts.runtime.http import invalid_configuration
 
 
 class _Server(uvicorn.Server):
@@ -30,11 +30,7 @@ def main() -> None:
         settings = ConsoleSettings()
         app = create_app(settings)
     except ValidationError as exc:
-        print("weerbaar-console: invalid configuration:", file=sys.stderr)
-        for error in exc.errors():
-            field = ".".join(str(p) for p in error["loc"]) or "settings"
-            print(f"  {field}: {error['msg']}", file=sys.stderr)
-        raise SystemExit(2) from None
+        invalid_configuration("console", exc)
     server = _Server(
         uvicorn.Config(
             app,
