@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST := $(UV) run --frozen pytest
 DATA ?= .data
 
-.PHONY: help setup run test lint unit integration e2e check-deploy schemas check-schemas bench bench-registry bench-timers clean
+.PHONY: help setup run test lint unit integration e2e check-deploy schemas check-schemas bench bench-registry bench-timers vendor screenshots clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -51,6 +51,12 @@ check-deploy: setup  ## check deploy/ as a pipeline would: promtool, nats-server
 
 schemas: setup  ## regenerate the JSON Schema, AsyncAPI and OpenAPI documents in docs/
 	$(UV) run --frozen python -m tests.support.schemas write
+
+vendor: setup  ## refresh the console's pinned CSS and JS from npm (versions in services/console/vendor.lock.json)
+	$(UV) run --frozen python services/console/vendor.py
+
+screenshots: setup  ## desktop and phone screenshots of every console page into docs/console/ (needs chromium)
+	$(UV) run --frozen python -m tests.support.screenshots docs/console
 
 clean:  ## remove local data (.data) and caches
 	rm -rf .data .pytest_cache .mypy_cache .ruff_cache

@@ -30,7 +30,7 @@ else
   postgres="$(hex)"
   {
     echo "# Made by deploy/make-secrets.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ). Keep it secret."
-    for v in NATS_JS_KEY NATS_INTAKE_PASSWORD NATS_ROUTING_PASSWORD NATS_NOTIFY_PASSWORD \
+    for v in NATS_JS_KEY NATS_INTAKE_PASSWORD NATS_ROUTING_PASSWORD NATS_NOTIFY_PASSWORD NATS_CONSOLE_PASSWORD \
              NATS_REGISTRY_PASSWORD NATS_PROVISION_PASSWORD NATS_OPS_PASSWORD NATS_SYS_PASSWORD; do
       echo "$v=$(hex)"
     done

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("intake", "routing", "registry", "notify")
+SERVICES = ("intake", "routing", "registry", "notify", "console")
 
 
 def imported_top_levels(path: Path) -> set[str]:
@@ -41,3 +41,18 @@ def test_the_rule_is_checked_for_real(tmp_path: Path) -> None:
     planted = tmp_path / "bad.py"
     planted.write_text("from registry.db import EventRecord\n")
     assert imported_top_levels(planted) & set(SERVICES) == {"registry"}
+
+
+def test_no_console_module_passes_300_lines() -> None:
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in (ROOT / "services/console/src").rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > 300
+    }
+    assert long == {}
+
+
+def test_the_console_domain_does_no_io() -> None:
+    io = {"httpx", "nats", "fastapi", "starlette", "jinja2", "authlib", "asyncio", "socket"}
+    for path in (ROOT / "services/console/src/console/domain").rglob("*.py"):
+        assert not imported_top_levels(path) & io, path

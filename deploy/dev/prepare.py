@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("WEERBAAR_DATA") or ROOT / ".data").resolve()  # make run DATA=…
 ACCOUNTS = ROOT / "deploy/nats/accounts.conf"
 JS_KEY = "NATS_JS_KEY"
-SERVICES = ("intake", "routing", "registry", "notify")
+SERVICES = ("intake", "routing", "registry", "notify", "console")
 
 
 def port_free(port: int) -> bool:
@@ -267,10 +267,18 @@ def main() -> int:
         "REGISTRY_PORT": pick("REGISTRY_PORT", 8001),
         "ROUTING_PORT": pick("ROUTING_PORT", 8002),
         "NOTIFY_PORT": pick("NOTIFY_PORT", 8003),
+        "CONSOLE_PORT": pick("CONSOLE_PORT", 8004),
     }
     env.update({k: str(v) for k, v in ports.items()})
     env["INTAKE_PUBLIC_URL"] = f"http://127.0.0.1:{ports['INTAKE_PORT']}"
     env["REGISTRY_PUBLIC_URL"] = f"http://127.0.0.1:{ports['REGISTRY_PORT']}"
+    # the console reaches the APIs where this run put them
+    env["INTAKE_URL"] = env["INTAKE_PUBLIC_URL"]
+    env["REGISTRY_URL"] = env["REGISTRY_PUBLIC_URL"]
+    env["ROUTING_URL"] = f"http://127.0.0.1:{ports['ROUTING_PORT']}"
+    env["CONSOLE_PUBLIC_URL"] = f"http://127.0.0.1:{ports['CONSOLE_PORT']}"
+    # until the registry publishes its change feed, the console's live views look again
+    env["CONSOLE_LIVE_POLL_S"] = os.environ.get("CONSOLE_LIVE_POLL_S", "2")
     env.setdefault(
         "ROUTING_ROSTER", os.environ.get("ROUTING_ROSTER", str(ROOT / "deploy/config/roster.yaml"))
     )
@@ -282,16 +290,17 @@ def main() -> int:
         f"{as_user['provisioner']}{bindir / 'weerbaar-provision'} --wait 60 && "
         f"{as_user['intake']}exec {bindir / 'weerbaar-intake'}"
     )
-    for name in ("routing", "registry", "notify"):
+    for name in ("routing", "registry", "notify", "console"):
         procs[name] = f"{as_user[name]}exec {bindir / f'weerbaar-{name}'}"
 
-    names = [name for name in ("intake", "registry", "routing", "notify") if name in procs]
+    names = [n for n in ("intake", "registry", "routing", "notify", "console") if n in procs]
     procs["ready"] = f"exec {bindir / 'python'} {ROOT / 'deploy/dev/ready.py'} {' '.join(names)}"
 
     (DATA / "dev.env").write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()))
     (DATA / "supervisord.conf").write_text(supervisord_conf(procs))
 
     print("weerbaar: starting; a line says when it is ready; Ctrl-C stops everything")
+    print(f"  console        http://127.0.0.1:{ports['CONSOLE_PORT']}   <- start here")
     print(f"  intake API     http://127.0.0.1:{ports['INTAKE_PORT']}/")
     print(f"  registry API   http://127.0.0.1:{ports['REGISTRY_PORT']}/")
     print(f"  routing        http://127.0.0.1:{ports['ROUTING_PORT']}/healthz")

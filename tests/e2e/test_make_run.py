@@ -20,7 +20,7 @@ from tests.support.servers import ROOT, eventually, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 
-SERVICES = ("intake", "registry", "routing", "notify")
+SERVICES = ("intake", "registry", "routing", "notify", "console")
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Run:
 def _env(data: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "DATABASE_URL")}
     env.pop("SMTP_HOST", None)
-    for name in (*SERVICES, "nats", "smtp", "console"):
+    for name in (*SERVICES, "nats", "smtp"):
         env[f"{name.upper()}_PORT"] = str(free_port())
     env["WEERBAAR_DATA"] = str(data)
     return env

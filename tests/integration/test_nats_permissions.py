@@ -365,6 +365,7 @@ def test_every_user_of_the_accounts_file_has_a_password(tmp_path: Path) -> None:
     server = NatsServer(store_dir=tmp_path)
     assert set(server.passwords) == {
         *SERVICES,
+        "console",
         "provisioner",
         "ops",
         "sys",
@@ -376,3 +377,32 @@ def test_the_kubernetes_copy_of_the_permissions_is_the_same() -> None:
     assert copy.read_text() == (ROOT / "deploy/nats/accounts.conf").read_text(), (
         "run deploy/k8s/sync-nats-config.sh"
     )
+
+
+async def test_the_console_keeps_sessions_and_hears_the_change_feed_but_publishes_no_event(
+    server: NatsServer,
+) -> None:
+    from contracts.subjects import CONSOLE_SESSIONS_BUCKET
+
+    nc = await connect(server, "console")
+    try:
+        kv = await nc.jetstream().key_value(CONSOLE_SESSIONS_BUCKET)
+        await kv.put("abc", b"{}")
+        assert (await kv.get("abc")).value == b"{}"
+        await kv.purge("abc")
+        # the registry publishes the feed (its own permission); here: subscribing is allowed
+        subscription = await nc.subscribe("weerbaar.changed.>")
+        await nc.flush()
+        await subscription.unsubscribe()
+        assert violations_of(server, "console") == []
+        refused_before = len(violations_of(server, "console"))
+        with pytest.raises(TimeoutError):
+            await nc.jetstream(timeout=REFUSED_WAIT_S).publish(
+                "weerbaar.events.incident.reported.x", b"{}"
+            )
+        await eventually(
+            lambda: len(violations_of(server, "console")) > refused_before,
+            what="the server's refusal",
+        )
+    finally:
+        await nc.close()

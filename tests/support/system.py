@@ -1,4 +1,5 @@
-"""The whole system for end-to-end tests: nats-server, SMTP, the four services."""
+"""The whole system for end-to-end tests: nats-server, SMTP, the four services and the
+console."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from tests.support.servers import (
     provision,
 )
 
-SERVICES = ("intake", "routing", "registry", "notify")
+SERVICES = ("intake", "routing", "registry", "notify", "console")
 
 
 class RecordingHandler:
@@ -84,6 +85,10 @@ class System:
     def registry(self) -> str:
         return self.services["registry"].base_url
 
+    @property
+    def console(self) -> str:
+        return self.services["console"].base_url
+
     def env(self) -> dict[str, str]:
         assert self.nats
         assert self.smtp
@@ -97,8 +102,15 @@ class System:
             "REGISTRY_PORT": str(ports["registry"]),
             "ROUTING_PORT": str(ports["routing"]),
             "NOTIFY_PORT": str(ports["notify"]),
+            "CONSOLE_PORT": str(ports["console"]),
             "INTAKE_PUBLIC_URL": f"http://127.0.0.1:{ports['intake']}",
             "REGISTRY_PUBLIC_URL": f"http://127.0.0.1:{ports['registry']}",
+            "INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+            "REGISTRY_URL": f"http://127.0.0.1:{ports['registry']}",
+            "ROUTING_URL": f"http://127.0.0.1:{ports['routing']}",
+            "CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{ports['console']}",
+            # until the registry publishes its change feed, the console looks again
+            "CONSOLE_LIVE_POLL_S": "1",
             "ROUTING_ROSTER": str(self.roster),
             "INTAKE_PUBLISH_TIMEOUT_S": "1",
             "LOG_JSON": "true",

@@ -29,6 +29,7 @@ CHANGED_PREFIX = "weerbaar.changed"
 IDEMPOTENCY_BUCKET = "weerbaar_idempotency"
 ROUTING_BUCKET = "weerbaar_routing"
 NOTIFY_BUCKET = "weerbaar_notify_delivered"
+CONSOLE_SESSIONS_BUCKET = "weerbaar_console_sessions"
 
 
 def event_subject(event_type: str, incident_id: uuid.UUID | str) -> str:
@@ -198,6 +199,12 @@ TOPOLOGY = Topology(
             name=NOTIFY_BUCKET,
             description="Notifications already delivered, checked before sending",
             ttl_s=30 * 24 * 3600.0,
+        ),
+        BucketSpec(
+            name=CONSOLE_SESSIONS_BUCKET,
+            description="Console sessions by the hash of their cookie; a session unused "
+            "this long is gone even if the console never removed it",
+            ttl_s=24 * 3600.0,
         ),
     ),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -290,25 +290,31 @@ async def _empty_receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
+def invalid_configuration(service: str, exc: Any) -> NoReturn:
+    """Say what is wrong with the settings, field by field, and exit with code 2."""
+    import sys
+
+    print(f"weerbaar-{service}: invalid configuration:", file=sys.stderr)
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "settings"
+        print(f"  {field}: {error['msg']}", file=sys.stderr)
+    raise SystemExit(2) from None
+
+
 def configured(service: str, build: Callable[[], T]) -> T:
     """`build()` (settings first); a bad configuration is a readable message and exit
     code 2, not a traceback."""
-    import sys
-
     from pydantic import ValidationError
 
     try:
         return build()
     except ValidationError as exc:
-        print(f"weerbaar-{service}: invalid configuration:", file=sys.stderr)
-        for error in exc.errors():
-            field = ".".join(str(p) for p in error["loc"]) or "settings"
-            print(f"  {field}: {error['msg']}", file=sys.stderr)
-        raise SystemExit(2) from None
+        invalid_configuration(service, exc)
 
 
 def serve(service: str, build: Callable[[], tuple[FastAPI, Any]]) -> None:
     """Build the app (settings first, see `configured`) and serve it."""
+    import signal
     import sys
 
     import uvicorn
@@ -317,8 +323,6 @@ def serve(service: str, build: Callable[[], tuple[FastAPI, Any]]) -> None:
     # uvicorn stops gracefully on SIGTERM, then raises the signal again for the handler
     # that was there before it: with this one a requested stop ends with status 0, so a
     # supervisor counts it as expected rather than as a death by signal.
-    import signal
-
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         app,

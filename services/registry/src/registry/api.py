@@ -67,6 +67,7 @@ class IncidentSummary(BaseModel):
     official: OfficialOut
     types: list[str]
     assignment: AssignmentOut | None
+    escalations: int = Field(description="How often the case was escalated so far")
 
 
 class RelatedOut(BaseModel):
@@ -96,7 +97,6 @@ class IncidentDetail(IncidentSummary):
         description="Cases linked either way, those the caller may see, oldest first"
     )
     closed_at: datetime | None
-    escalations: int
     actions: int
     personal_data_erased_at: datetime | None
     version: int = Field(description="The record's version: its number of events")
@@ -251,6 +251,7 @@ def _summary_fields(r: IncidentRecord, personal: dict[str, str | None]) -> dict[
         "official": _officials(r, personal),
         "types": list(r.types or []),
         "assignment": assignment,
+        "escalations": r.escalations or 0,
     }
 
 
@@ -288,7 +289,6 @@ def _detail(
             for relation, other in related
         ],
         closed_at=r.closed_at,
-        escalations=r.escalations,
         actions=r.actions,
         personal_data_erased_at=r.erased_at,
         version=r.version,

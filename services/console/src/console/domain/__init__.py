@@ -1,0 +1,1 @@
+"""The console's domain: plain data and rules, no I/O."""
