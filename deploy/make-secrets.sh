@@ -42,6 +42,11 @@ else
       echo "AUTH_JWKS_URL="
       echo "AUTH_ISSUER=weerbaar"
       echo "AUTH_AUDIENCE=weerbaar"
+      echo "# the console: fill in its public URL and your identity provider's client"
+      echo "CONSOLE_PUBLIC_URL="
+      echo "OIDC_ISSUER="
+      echo "OIDC_CLIENT_ID="
+      echo "OIDC_CLIENT_SECRET="
     fi
     key="$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
     echo "REGISTRY_ENCRYPTION_KEYS={\"k1\": \"$key\"}"
