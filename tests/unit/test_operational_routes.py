@@ -38,3 +38,12 @@ def test_root_describes_the_service_and_there_is_no_swagger(service: str) -> Non
     assert body["openapi"] == "/openapi.json"
     assert client.get("/docs").status_code == 404
     assert client.get("/redoc").status_code == 404
+
+
+def test_the_console_keeps_its_board_at_root() -> None:
+    from console.bootstrap import create_app as console_app
+
+    client = TestClient(console_app(connect=False), follow_redirects=False)
+    root = client.get("/")
+    assert root.status_code in (200, 303), root.status_code
+    assert "json" not in root.headers.get("content-type", "")

@@ -166,14 +166,18 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 def install_operational_routes(
-    app: FastAPI, *, readiness: ReadinessCheck, metrics_guard: Callable[..., Any] | None = None
+    app: FastAPI,
+    *,
+    readiness: ReadinessCheck,
+    metrics_guard: Callable[..., Any] | None = None,
+    about: bool = True,
 ) -> None:
     """`/` (what this service is and where its documents are), `/healthz` (alive),
     `/readyz` (connected to what it needs), all open, and `/metrics`, behind
-    `metrics_guard` (the ops role) when one is given."""
+    `metrics_guard` (the ops role) when one is given. `about=False` leaves `/` to the
+    app (the console's board)."""
 
-    @app.get("/", tags=["operations"])
-    async def about() -> dict[str, Any]:
+    async def describe() -> dict[str, Any]:
         return {
             "service": app.title,
             "version": app.version,
@@ -185,6 +189,9 @@ def install_operational_routes(
             "documentation": "README.md and docs/ in the repository: docs/openapi/ for the "
             "HTTP APIs, docs/asyncapi/ for the events each service sends and receives",
         }
+
+    if about:
+        app.get("/", tags=["operations"])(describe)
 
     @app.get("/healthz", tags=["operations"], include_in_schema=True)
     async def healthz() -> dict[str, str]:

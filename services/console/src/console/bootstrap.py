@@ -175,7 +175,7 @@ def create_app(
     metrics_guard = authorise(Authenticator(auth_settings), RateLimiter(per_minute=600))(
         Role.OPS, what="read metrics"
     )
-    install_operational_routes(app, readiness=readiness, metrics_guard=metrics_guard)
+    install_operational_routes(app, readiness=readiness, metrics_guard=metrics_guard, about=False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     signin.install(app, console)
     pages.install(app, console)
