@@ -16,6 +16,7 @@ from contracts.events import (
 from contracts.vocabulary import Pool, Role, Urgency
 from routing.domain import Request, RoundRobin, choose
 from routing.oncall import change_points, on_call, pool_duty, preview
+from routing.state import Conflict
 from tests.unit._helpers import (
     INCIDENT_ID,
     T0,
@@ -94,9 +95,10 @@ async def test_a_redelivered_request_changes_nothing_and_two_routers_decide_the_
     await other.handle(request, attempt=1)
     # the same events, ids and all: JetStream keeps one, every consumer drops a repeat
     assert publisher.events[1:] == other_publisher.events[1:]
-    # redelivered to a router that recorded it: nothing more
+    # redelivered to a router that recorded it: nothing new (the same events again, the
+    # same ids, in case a crash came between recording and publishing)
     await router.handle(request, attempt=2)
-    assert len(of(publisher.events, AdviserAssigned)) == 2
+    assert len({e.event_id for e in of(publisher.events, AdviserAssigned)}) == 2
     assert of(publisher.events, AssignmentRejected) == []
 
 
@@ -141,9 +143,10 @@ async def test_a_decline_escalates_at_once_and_only_once() -> None:
     decline = declined().model_copy(update={"assignment_id": first.assignment_id})
     await router.handle(decline, attempt=1)
     await router.handle(decline, attempt=2)
-    assigned = of(publisher.events, AdviserAssigned)
+    # the redelivery publishes the same events again at most: the same ids
+    assigned = list({a.event_id: a for a in of(publisher.events, AdviserAssigned)}.values())
     assert [a.adviser_id for a in assigned] == ["ngb-1", "ngb-2"]
-    (escalation,) = of(publisher.events, AssignmentEscalated)
+    (escalation,) = {e.event_id: e for e in of(publisher.events, AssignmentEscalated)}.values()
     assert escalation.reason == "declined" and escalation.previous_adviser_id == "ngb-1"
     assert state.records[INCIDENT_ID][0].level == 1
 
@@ -281,3 +284,43 @@ def test_the_preview_names_why_advisers_are_passed_over() -> None:
     assert "capacity" in reasons["ngb-1"]
     assert shown.choice is not None and shown.choice.adviser.id == "ngb-2"
     assert shown.pools == [Pool.NGB, Pool.BZK]
+
+
+class StaleOnce:
+    """A state store whose next read returns a snapshot taken earlier: a decision made
+    on the state before another process moved it."""
+
+    def __init__(self, state: Any, snapshot: Any) -> None:
+        self._state, self._snapshot = state, snapshot
+        self._real = state.get
+
+    async def __call__(self, incident_id: Any) -> Any:
+        self._state.get = self._real
+        return self._snapshot
+
+
+async def test_a_hand_assignment_decided_before_an_escalation_pages_nobody() -> None:
+    router, publisher, scheduler, state = router_with()
+    await router.handle(reported(), attempt=1)
+    before = state.records[INCIDENT_ID]
+    await router.fire(scheduler.timers[0])  # the deadline passed: escalated to the backup
+    state.get = StaleOnce(state, before)
+    with pytest.raises(Conflict):  # redelivered, and decided again on what is there now
+        await router.handle(assignment_requested(adviser_id="ngb-coord"), attempt=1)
+    assert [p.adviser_id for p in of(publisher.events, AdviserAssigned)] == ["ngb-1", "ngb-2"]
+    await router.handle(assignment_requested(adviser_id="ngb-coord"), attempt=2)
+    pages = of(publisher.events, AdviserAssigned)
+    assert [p.adviser_id for p in pages] == ["ngb-1", "ngb-2", "ngb-coord"]
+    notice = of(publisher.events, AssignmentEscalated)[-1]
+    assert (notice.reason, notice.previous_adviser_id) == ("reassigned", "ngb-2")
+
+
+async def test_a_deadline_that_fires_on_a_state_a_hand_assignment_moved_pages_nobody() -> None:
+    router, publisher, scheduler, state = router_with()
+    await router.handle(reported(), attempt=1)
+    before = state.records[INCIDENT_ID]
+    await router.handle(assignment_requested(adviser_id="ngb-coord"), attempt=1)
+    state.get = StaleOnce(state, before)
+    await router.fire(scheduler.timers[0])  # the first assignment's deadline, read stale
+    assert [p.adviser_id for p in of(publisher.events, AdviserAssigned)] == ["ngb-1", "ngb-coord"]
+    assert [e.reason for e in of(publisher.events, AssignmentEscalated)] == ["reassigned"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -359,11 +359,16 @@ class Router:
 
     async def assign_by_hand(self, event: AssignmentRequested) -> None:
         """Check and carry out a hand assignment: the new adviser is paged and the
-        previous one told, or the request is rejected with the reason."""
+        previous one told, or the request is rejected with the reason. As with an
+        escalation, the move is claimed by compare-and-set before it is published."""
         found = await self._state.get(event.incident_id)
         state = found[0] if found else None
         if state is not None and state.request_id == event.request_id:
-            return  # carried out already (a redelivery, or the other routing process)
+            # Carried out already (a redelivery, or the other routing process): make sure
+            # its events are out, as the claimed state records them.
+            if state.moved_reason is not None:
+                await self._publish_hand_assignment(event, state)
+            return
         checked = casework.check(self.roster, event, state)
         if isinstance(checked, casework.Rejection):
             await self._reject(event, checked)
@@ -376,36 +381,19 @@ class Router:
             deadline_s=self._deadline_s(event),
             rounds=self._settings.escalation_rounds,
             at=utcnow(),
+        ).model_copy(
+            update={
+                "moved_from": state.assignment_id if state else None,
+                "moved_from_step": state.step if state else None,
+                "moved_reason": "reassigned" if state else "assigned",
+            }
         )
-        key = (event.request_id, state.assignment_id if state else None)
-        if state is not None:
-            previous = state.step
-            await self._publish(
-                AssignmentEscalated(
-                    event_id=derive_id("assignment.escalated", event.incident_id, *key),
-                    incident_id=event.incident_id,
-                    occurred_at=event.occurred_at,
-                    causation_id=event.event_id,
-                    producer=PRODUCER,
-                    previous_assignment_id=state.assignment_id,
-                    previous_adviser_id=previous.adviser_id,
-                    previous_contacts=previous.contacts,
-                    next_adviser_id=checked.id,
-                    reason="reassigned",
-                    escalation_level=moved.level,
-                )
-            )
-        await self._publish(
-            self._assigned_event(
-                moved,
-                causation=event.event_id,
-                event_id=derive_id("adviser.assigned", event.incident_id, *key),
-            )
-        )
-        await self._schedule(self._ack_timer(moved))
         if state is None:
             recorded = await self._state.create(moved)
             won = recorded == moved
+            if not won and recorded.request_id != event.request_id:
+                # routing assigned the report meanwhile: decide again on redelivery
+                raise Conflict(str(event.incident_id))
         else:
             superseded = state.assignment_id
 
@@ -427,6 +415,38 @@ class Router:
                 pool=moved.step.pool.value,
                 escalation_level=moved.level,
             )
+        await self._publish_hand_assignment(event, moved)
+
+    async def _publish_hand_assignment(
+        self, event: AssignmentRequested, moved: IncidentRouting
+    ) -> None:
+        """The events of a hand assignment as the claimed state records them."""
+        key = (event.request_id, moved.moved_from)
+        previous = moved.moved_from_step
+        if moved.moved_from is not None and previous is not None:
+            await self._publish(
+                AssignmentEscalated(
+                    event_id=derive_id("assignment.escalated", event.incident_id, *key),
+                    incident_id=event.incident_id,
+                    occurred_at=event.occurred_at,
+                    causation_id=event.event_id,
+                    producer=PRODUCER,
+                    previous_assignment_id=moved.moved_from,
+                    previous_adviser_id=previous.adviser_id,
+                    previous_contacts=previous.contacts,
+                    next_adviser_id=moved.step.adviser_id,
+                    reason="reassigned",
+                    escalation_level=moved.level,
+                )
+            )
+        await self._publish(
+            self._assigned_event(
+                moved,
+                causation=event.event_id,
+                event_id=derive_id("adviser.assigned", event.incident_id, *key),
+            )
+        )
+        await self._schedule(self._ack_timer(moved))
 
     async def _reject(self, event: AssignmentRequested, rejection: casework.Rejection) -> None:
         HAND_ASSIGNMENTS.labels(rejection.reason).inc()
@@ -518,60 +538,79 @@ class Router:
         *,
         reason: EscalationReason,
     ) -> None:
+        """Move an unacknowledged assignment on to the next adviser of the snapshot.
+
+        The move is claimed by compare-and-set before anything is published, so of two
+        decisions made on the same state (this one and a hand assignment, say) only the
+        one that claimed it pages anybody. Its events have ids derived from the incident
+        and the level, and everything they say is in the claimed state: a redelivery after
+        a crash between the claim and the publishing publishes them again, the same."""
         found = await self._state.get(incident_id)
         if found is None:
             return
         state = found[0]
-        if (
-            state.assignment_id != assignment_id
-            or state.acknowledged_at is not None
-            or state.closed
-            or state.exhausted
-        ):
+        if not _escalates_from(state, assignment_id):
+            if state.moved_from == assignment_id and state.moved_reason != "reassigned":
+                await self._publish_escalation(state)  # claimed before: make sure it is out
             return
-        level = state.level + 1
-        previous = state.step
-        if level > state.max_level:
+        if state.level + 1 > state.max_level:
             await self._exhausted(state)
             return
-        now = utcnow()
-        moved = _with(
-            state,
-            level=level,
-            assignment_id=derive_id("assignment", incident_id, level),
-            assigned_at=now,
-        )
+        claimed: list[IncidentRouting] = []
+
+        def advance(current: IncidentRouting) -> IncidentRouting | None:
+            if not _escalates_from(current, assignment_id) or current.level + 1 > current.max_level:
+                return None
+            level = current.level + 1
+            moved = _with(
+                current,
+                level=level,
+                assignment_id=derive_id("assignment", incident_id, level),
+                assigned_at=utcnow(),
+                moved_from=current.assignment_id,
+                moved_from_step=current.step,
+                moved_reason=reason,
+            )
+            claimed[:] = [moved]
+            return moved
+
+        after = await self._state.update(incident_id, advance)
+        if after is None or after.moved_from != assignment_id or after.moved_reason == "reassigned":
+            return  # moved on by another decision first: it pages, this one does not
+        if claimed and after is claimed[0]:
+            # Only the process whose compare-and-set won counts the escalation.
+            self._track(after, state)
+            ESCALATIONS.labels(state.step.pool.value, reason).inc()
+            _log.warning(
+                "assignment escalated",
+                incident_id=str(incident_id),
+                escalation_level=after.level,
+                reason=reason,
+                pool=after.step.pool.value,
+            )
+        await self._publish_escalation(after)
+
+    async def _publish_escalation(self, moved: IncidentRouting) -> None:
+        """The events of an escalation as the claimed state records it (same ids again)."""
+        previous = moved.moved_from_step
+        if moved.moved_from is None or previous is None:
+            return
         await self._publish(
             AssignmentEscalated(
-                event_id=derive_id("assignment.escalated", incident_id, level),
-                incident_id=incident_id,
-                occurred_at=now,
+                event_id=derive_id("assignment.escalated", moved.incident_id, moved.level),
+                incident_id=moved.incident_id,
+                occurred_at=moved.assigned_at,
                 producer=PRODUCER,
-                previous_assignment_id=state.assignment_id,
+                previous_assignment_id=moved.moved_from,
                 previous_adviser_id=previous.adviser_id,
                 previous_contacts=previous.contacts,
                 next_adviser_id=moved.step.adviser_id,
-                reason=reason,
-                escalation_level=level,
+                reason=cast(EscalationReason, moved.moved_reason),
+                escalation_level=moved.level,
             )
         )
         await self._publish(self._assigned_event(moved, causation=None))
         await self._schedule(self._ack_timer(moved))
-
-        def advance(current: IncidentRouting) -> IncidentRouting | None:
-            return None if current.level >= level else moved
-
-        # Only the process whose compare-and-set wins counts the escalation.
-        if await self._state.update(incident_id, advance) is moved:
-            self._track(moved, state)
-            ESCALATIONS.labels(previous.pool.value, reason).inc()
-            _log.warning(
-                "assignment escalated",
-                incident_id=str(incident_id),
-                escalation_level=level,
-                reason=reason,
-                pool=moved.step.pool.value,
-            )
 
     async def _exhausted(self, state: IncidentRouting) -> None:
         UNROUTABLE.inc()
@@ -660,6 +699,16 @@ class Router:
         if after is not None and after.reminders == timer.stage:
             REMINDERS.labels(recipient).inc()
         return None
+
+
+def _escalates_from(state: IncidentRouting, assignment_id: uuid.UUID) -> bool:
+    """Whether `assignment_id` is the current, open, unacknowledged assignment."""
+    return (
+        state.assignment_id == assignment_id
+        and state.acknowledged_at is None
+        and not state.closed
+        and not state.exhausted
+    )
 
 
 def _with(state: IncidentRouting, **changes: object) -> IncidentRouting:

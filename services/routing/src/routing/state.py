@@ -52,6 +52,15 @@ class IncidentRouting(BaseModel):
     request_id: uuid.UUID | None = Field(
         default=None, description="The hand assignment request the current assignment follows"
     )
+    moved_from: uuid.UUID | None = Field(
+        default=None, description="The assignment the current one superseded"
+    )
+    moved_from_step: Step | None = Field(default=None, description="Who had that assignment")
+    moved_reason: str | None = Field(
+        default=None,
+        description="Why it moved (an escalation reason, or `reassigned` by hand): with the "
+        "two above, what is needed to publish the move again after a crash",
+    )
     acknowledged_at: datetime | None = None
     last_activity_at: datetime | None = None
     reminders: int = 0
