@@ -171,10 +171,10 @@ def actions(
     erased = record.get("personal_data_erased_at") is not None
     return Actions(
         acknowledge=not closed and unacknowledged and (desk or mine_now),
-        decline=capabilities.decline and not closed and bool(assignment) and mine_now,
+        decline=capabilities.decline and not closed and unacknowledged and (desk or mine_now),
         record_action=not closed and (desk or mine_now),
         update_details=capabilities.details and not closed and (desk or mine_now),
-        assign=capabilities.assign and not closed and (desk or mine_now),
+        assign=capabilities.assign and not closed and desk,
         close=not closed and (desk or mine_now),
         reopen=closed and (desk or role == "adviser"),
         erase=desk and not erased,

@@ -76,7 +76,9 @@ TIMELINE_NL: dict[str, str] = {
     "details_updated": "Feiten bijgewerkt",
     "declined": "Geweigerd",
     "assignment_requested": "Toewijzing gevraagd",
-    "assignment_rejected": "Toewijzing geweigerd",
+    "assignment_rejected": "Toewijzing niet gelukt",
+    "deadline_shortened": "Termijn korter",
+    "registration_received": "Registratie ontvangen",
 }
 
 TIMELINE_EN: dict[str, str] = {
@@ -96,6 +98,36 @@ TIMELINE_EN: dict[str, str] = {
     "declined": "Declined",
     "assignment_requested": "Assignment requested",
     "assignment_rejected": "Assignment refused",
+    "deadline_shortened": "Deadline shortened",
+    "registration_received": "Registration received",
+}
+
+REJECTIONS: dict[str, tuple[str, str]] = {
+    "unknown_adviser": ("deze adviseur is onbekend", "unknown adviser"),
+    "inactive_adviser": ("deze adviseur is niet actief", "the adviser is not active"),
+    "conflict_of_interest": (
+        "deze adviseur heeft een belangenconflict met de organisatie",
+        "conflict of interest with the organisation",
+    ),
+    "already_assigned": ("de casus ligt al bij deze adviseur", "already assigned to this adviser"),
+    "incident_closed": ("de casus is afgesloten", "the case is closed"),
+}
+
+ACTORS: dict[str, tuple[str, str]] = {
+    "adviser": ("de adviseur", "the adviser"),
+    "link": ("de adviseur, via de link in de page", "the adviser, by the link in the page"),
+    "operator": ("de centralist", "the operator"),
+    "coordinator": ("de coördinator", "the coordinator"),
+}
+
+FACTS_NL: dict[str, tuple[str, str]] = {
+    "police": ("politie", "police"),
+    "types": ("soort", "type"),
+    "channels": ("kanaal", "channel"),
+    "needs": ("nodig", "needs"),
+    "perpetrator_kind": ("dader", "perpetrator"),
+    "family_targeted": ("familie", "family"),
+    "urgency": ("urgentie", "urgency"),
 }
 
 
@@ -150,6 +182,8 @@ def timeline_text(entry: dict[str, object], language: str = "nl") -> str:
         pool = label("pool", str(entry.get("pool")), language) if entry.get("pool") else ""
         level = entry.get("escalation_level")
         text = f"{words}: {adviser}" + (f" ({pool})" if pool else "")
+        if entry.get("by_hand"):
+            text += ", met de hand" if nl else ", by hand"
         if isinstance(level, int) and level > 0:
             text += f", {'escalatie' if nl else 'escalation'} {level}"
         return text
@@ -157,7 +191,9 @@ def timeline_text(entry: dict[str, object], language: str = "nl") -> str:
         purpose = entry.get("purpose")
         what = {
             "page": "",
-            "escalation": " (escalatiebericht)" if nl else " (escalation notice)",
+            "escalation_notice": " (bericht: casus gaat naar een ander)"
+            if nl
+            else " (notice: the case moved on)",
             "reminder": " (herinnering)" if nl else " (reminder)",
         }.get(str(purpose), "")
         channel = label("notification_channel", str(entry.get("channel")), language)
@@ -173,6 +209,82 @@ def timeline_text(entry: dict[str, object], language: str = "nl") -> str:
         )
     if kind == "personal_data_erased" and entry.get("requested_by"):
         return f"{words} ({'gevraagd door' if nl else 'requested by'} {entry.get('requested_by')})"
+    pick = 0 if nl else 1
     if kind == "declined" and adviser:
-        return f"{words} {'door' if nl else 'by'} {adviser}"
+        who = ACTORS.get(str(entry.get("declined_by")), ("", ""))[pick]
+        text = f"{words} {'door' if nl else 'by'} {adviser}"
+        by_other = entry.get("declined_by") in ("operator", "coordinator")
+        return text + (
+            f" ({'namens hem, door' if nl else 'on their behalf, by'} {who})" if by_other else ""
+        )
+    if kind == "assignment_requested" and adviser:
+        who = ACTORS.get(str(entry.get("requested_by")), ("", ""))[pick]
+        return f"{words}: {adviser}" + (f" ({'door' if nl else 'by'} {who})" if who else "")
+    if kind == "assignment_rejected":
+        reason = str(entry.get("reason"))
+        why = REJECTIONS.get(reason, (reason.replace("_", " "),) * 2)[pick]
+        return f"{words}: {adviser}, {why}" if adviser else f"{words}: {why}"
+    if kind == "details_updated":
+        return f"{words}: {changes_text(entry.get('changes'), language)}"
+    if kind == "deadline_shortened":
+        urgency = label("urgency", str(entry.get("urgency")), language)
+        return f"{words} ({'urgentie' if nl else 'urgency'} {urgency})"
     return words
+
+
+PASSED_OVER: dict[str, tuple[str, str]] = {
+    "inactive": ("niet actief", "inactive"),
+    "off_duty": ("geen dienst", "off duty"),
+    "conflict": ("belangenconflict", "conflict of interest"),
+    "province": ("andere provincie", "another province"),
+    "capacity": ("vol", "full"),
+    "not_next": ("een ander gaat voor", "another comes first"),
+}
+
+
+def passed_over_text(reasons: object, language: str = "nl") -> str:
+    """Why routing would not page this adviser, in words."""
+    pick = 0 if language != "en" else 1
+    found = reasons if isinstance(reasons, list) else []
+    return ", ".join(PASSED_OVER.get(str(r), (str(r), str(r)))[pick] for r in found)
+
+
+def changes_text(changes: object, language: str = "nl") -> str:
+    """The facts an update changed, in words: "politie: aangifte, VPT; urgentie: acuut"."""
+    if not isinstance(changes, dict) or not changes:
+        return "geen wijziging" if language != "en" else "no change"
+    pick = 0 if language != "en" else 1
+    parts = []
+    for key, value in changes.items():
+        name = str(key)
+        if name == "police" and isinstance(value, dict):
+            text = police_text(value, language)
+        elif isinstance(value, list):
+            vocabulary = {"types": "incident_type", "channels": "channel", "needs": "need"}
+            text = ", ".join(label(vocabulary.get(name, name), str(v), language) for v in value)
+        elif isinstance(value, bool):
+            text = ("ja" if value else "nee") if pick == 0 else ("yes" if value else "no")
+        else:
+            text = label(name, str(value), language)
+        parts.append(f"{FACTS_NL.get(name, (name, name))[pick]}: {text}")
+    return "; ".join(parts)
+
+
+def police_text(police: dict[str, object], language: str = "nl") -> str:
+    """The police facts in words: "aangifte, VPT, domicilie gekozen"."""
+    nl = language != "en"
+    words = [label("police_status", str(police.get("status") or "none"), language)]
+    if police.get("reason_not_reported"):
+        words.append(label("reason_not_reported", str(police["reason_not_reported"]), language))
+    flags = {
+        "vpt_flag": ("VPT", "VPT"),
+        "organisation_address_used": ("domicilie gekozen", "organisation's address used"),
+        "reported_by_organisation": ("gemeld door de organisatie", "reported by the organisation"),
+    }
+    for flag, (yes_nl, yes_en) in flags.items():
+        value = police.get(flag)
+        if value is True:
+            words.append(yes_nl if nl else yes_en)
+        elif value is False and flag == "vpt_flag":
+            words.append("zonder VPT" if nl else "without VPT")
+    return ", ".join(words)

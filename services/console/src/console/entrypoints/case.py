@@ -40,7 +40,7 @@ DONE_NL = {
 }
 
 
-def _parse(name: str, form: forms.FormData, advisers: set[str] | None) -> forms.Parsed:
+def _parse(name: str, form: forms.FormData, record: dict[str, Any]) -> forms.Parsed:
     if name == "actie":
         return caseforms.action(form)
     if name == "sluiten":
@@ -50,30 +50,10 @@ def _parse(name: str, form: forms.FormData, advisers: set[str] | None) -> forms.
     if name == "weigeren":
         return caseforms.text_only(form, "decline_reason", "reason")
     if name == "feiten":
-        return caseforms.details(form)
+        return caseforms.details(form, record)
     if name == "toewijzen":
-        return caseforms.assignment(form, advisers)
+        return caseforms.assignment(form)
     return forms.Parsed(body={})
-
-
-def _advisers(oncall: dict[str, Any] | None) -> set[str] | None:
-    """Every adviser routing names in its on-call answer (None: routing did not say)."""
-    if not oncall:
-        return None
-    found: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if key == "adviser_id" and isinstance(inner, str):
-                    found.add(inner)
-                walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-
-    walk(oncall)
-    return found or None
 
 
 def install(app: FastAPI, console: Console) -> None:
@@ -110,12 +90,6 @@ def install(app: FastAPI, console: Console) -> None:
         oncall = None
         if allowed.assign and capabilities.oncall:
             oncall = await cases.oncall(routing=console.routing, session=session)
-        related_ids = [str(i) for i in record.get("related_incident_ids", []) or []]
-        related = (
-            await cases.related(registry=console.registry, session=session, ids=related_ids)
-            if related_ids
-            else []
-        )
         done = request.query_params.get("gedaan")
         return console.page(
             request,
@@ -126,7 +100,8 @@ def install(app: FastAPI, console: Console) -> None:
             paging=paging(record),
             allowed=allowed,
             oncall=oncall,
-            related=related,
+            related=record.get("related") or [],
+            facts=caseforms.facts_values(record),
             form_name=form_name,
             errors=errors or [],
             message=message,
@@ -177,10 +152,12 @@ def install(app: FastAPI, console: Console) -> None:
         form = await console.checked_form(request, session)
         if not UUID.match(incident_id) or name not in COMMANDS:
             return console.page(request, session, "not_found.html", status_code=404)
-        advisers = None
-        if name == "toewijzen":
-            advisers = _advisers(await cases.oncall(routing=console.routing, session=session))
-        parsed = _parse(name, form, advisers)
+        record = (
+            await cases.summary(registry=console.registry, session=session, incident_id=incident_id)
+            if name == "feiten"
+            else None
+        )
+        parsed = _parse(name, form, record or {})
         key = forms.first(form, "idempotency_key")
         if not UUID.match(key):
             key = str(uuid.uuid4())

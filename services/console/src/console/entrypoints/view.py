@@ -24,6 +24,8 @@ def templates() -> Environment:
         org_name=labels.organisation_name,
         types_text=labels.types_text,
         timeline_text=labels.timeline_text,
+        police_text=labels.police_text,
+        passed_over_text=labels.passed_over_text,
         amsterdam=AMSTERDAM,
         oncall_choices=oncall_choices,
     )
@@ -34,18 +36,32 @@ def templates() -> Environment:
     return environment
 
 
-def oncall_choices(oncall: Any) -> list[tuple[str, str]]:
-    """Advisers to choose from for a hand assignment: routing's on-call answer, those on
-    call first (None or empty: the console asks for the adviser's code instead)."""
-    if not isinstance(oncall, dict):
-        return []
-    seen: dict[str, str] = {}
-    for pool in oncall.get("pools", []) if isinstance(oncall.get("pools"), list) else []:
+ON_CALL_NL = {"primary": "dienst", "backup": "achterwacht", "coordinator": "coördinator"}
+
+
+def _on_call(oncall: Any) -> list[tuple[str, str, str]]:
+    """(adviser, standing, pool label) from routing's `GET /v1/oncall`, now on call first
+    (primary, backup, coordinator), in routing's pool order."""
+    pools = oncall.get("pools") if isinstance(oncall, dict) else None
+    found: list[tuple[str, str, str]] = []
+    for pool in pools if isinstance(pools, list) else []:
         if not isinstance(pool, dict):
             continue
-        for role in ("primary", "backup"):
-            person = pool.get(role)
-            adviser = person.get("adviser_id") if isinstance(person, dict) else person
-            if isinstance(adviser, str) and adviser not in seen:
-                seen[adviser] = f"{adviser} ({role}, {labels.label('pool', str(pool.get('pool')))})"
+        name = str(pool.get("pool_name") or labels.label("pool", str(pool.get("pool"))))
+        duty = pool.get("now")
+        now: dict[str, Any] = duty if isinstance(duty, dict) else {}
+        for standing in ("primary", "backup"):
+            for adviser in now.get(standing) or []:
+                found.append((str(adviser), standing, name))
+        if pool.get("coordinator"):
+            found.append((str(pool["coordinator"]), "coordinator", name))
+    return found
+
+
+def oncall_choices(oncall: Any) -> list[tuple[str, str]]:
+    """Advisers to choose from for a hand assignment or handover, those on call now
+    first (empty: the console asks for the adviser's code instead)."""
+    seen: dict[str, str] = {}
+    for adviser, standing, pool in _on_call(oncall):
+        seen.setdefault(adviser, f"{adviser} ({ON_CALL_NL[standing]}, {pool})")
     return list(seen.items())

@@ -78,7 +78,6 @@ class Console:
             "csrf": session.csrf_token if session else "",
             "shortcuts": session.shortcuts if session else True,
             "last_event_id": self.hub.last_id,
-            "poll_s": self.settings.live_poll_s,
             "now": datetime.now(UTC),
             "path": request.url.path,
             **values,

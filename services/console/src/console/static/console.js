@@ -282,19 +282,6 @@
     window.addEventListener("pagehide", function () { source.close(); });
   }
 
-  // Without the registry's change feed, the console can be told to look again now and
-  // then: the case on the page and the count behind the banner (never the whole list).
-  var poll = parseFloat(body.dataset.poll || "0");
-  if (poll > 0) {
-    window.setInterval(function () {
-      if (doc.visibilityState !== "visible") return;
-      if (doc.querySelector("[data-reload-when-ready]")) { window.location.reload(); return; }
-      var live = doc.getElementById("casus-live");
-      if (live && window.htmx) window.htmx.trigger(live, "wb:refresh");
-      checkBanner();
-    }, poll * 1000);
-  }
-
   var focusedId = null;
   doc.addEventListener("htmx:beforeSwap", function () {
     var active = doc.activeElement;
