@@ -494,3 +494,10 @@ def test_every_timeline_entry_the_registry_writes_has_dutch_words() -> None:
     )
     declined = {"type": "declined", "adviser_id": "ngb-01", "declined_by": "operator"}
     assert labels.timeline_text(declined).startswith("Geweigerd door ngb-01")
+
+
+def test_the_console_root_is_the_board_not_the_services_index(app: Any) -> None:
+    client = TestClient(app)
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code in (302, 303, 307)  # off to sign in, never JSON
+    assert client.get("/healthz").json() == {"status": "ok"}

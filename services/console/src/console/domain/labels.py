@@ -102,6 +102,13 @@ TIMELINE_EN: dict[str, str] = {
     "registration_received": "Registration received",
 }
 
+ESCALATIONS: dict[str, tuple[str, str]] = {
+    "ack_deadline_passed": ("bevestigde niet op tijd", "did not acknowledge in time"),
+    "notification_failed": ("was niet te bereiken", "could not be reached"),
+    "declined": ("weigerde", "declined"),
+}
+HANDED_OVER = ("Overgedragen", "Handed over")
+
 REJECTIONS: dict[str, tuple[str, str]] = {
     "unknown_adviser": ("deze adviseur is onbekend", "unknown adviser"),
     "inactive_adviser": ("deze adviseur is niet actief", "the adviser is not active"),
@@ -201,8 +208,11 @@ def timeline_text(entry: dict[str, object], language: str = "nl") -> str:
     if kind == "acknowledged" and adviser:
         return f"{words} {'door' if nl else 'by'} {adviser}"
     if kind == "escalated" and entry.get("previous_adviser_id"):
-        silent = "reageerde niet" if nl else "did not respond"
-        return f"{words}: {entry.get('previous_adviser_id')} {silent}"
+        previous = entry.get("previous_adviser_id")
+        if entry.get("reason") == "reassigned":
+            return f"{HANDED_OVER[0 if nl else 1]} {'van' if nl else 'from'} {previous}"
+        why = ESCALATIONS.get(str(entry.get("reason")), ESCALATIONS["ack_deadline_passed"])
+        return f"{words}: {previous} {why[0 if nl else 1]}"
     if kind == "action_recorded":
         return f"{words}: {label('action_kind', str(entry.get('kind')), language)}" + (
             f" ({adviser})" if adviser else ""
@@ -215,15 +225,17 @@ def timeline_text(entry: dict[str, object], language: str = "nl") -> str:
         text = f"{words} {'door' if nl else 'by'} {adviser}"
         by_other = entry.get("declined_by") in ("operator", "coordinator")
         return text + (
-            f" ({'namens hem, door' if nl else 'on their behalf, by'} {who})" if by_other else ""
+            f" ({'namens de adviseur, door' if nl else 'on their behalf, by'} {who})"
+            if by_other
+            else ""
         )
     if kind == "assignment_requested" and adviser:
         who = ACTORS.get(str(entry.get("requested_by")), ("", ""))[pick]
         return f"{words}: {adviser}" + (f" ({'door' if nl else 'by'} {who})" if who else "")
     if kind == "assignment_rejected":
         reason = str(entry.get("reason"))
-        why = REJECTIONS.get(reason, (reason.replace("_", " "),) * 2)[pick]
-        return f"{words}: {adviser}, {why}" if adviser else f"{words}: {why}"
+        because = REJECTIONS.get(reason, (reason.replace("_", " "),) * 2)[pick]
+        return f"{words}: {adviser}, {because}" if adviser else f"{words}: {because}"
     if kind == "details_updated":
         return f"{words}: {changes_text(entry.get('changes'), language)}"
     if kind == "deadline_shortened":

@@ -67,6 +67,7 @@ def install(app: FastAPI, console: Console) -> None:
         message: str | None = None,
         values: dict[str, list[str]] | None = None,
         status_code: int = 200,
+        block: str | None = None,
     ) -> Response:
         try:
             record = await cases.case(
@@ -79,6 +80,8 @@ def install(app: FastAPI, console: Console) -> None:
                 return console.page(
                     request, session, "case_pending.html", incident_id=incident_id, nav="case"
                 )
+            if block is not None:
+                return HTMLResponse("", status_code=404)
             return console.page(request, session, "not_found.html", status_code=404)
         capabilities = await console.probe.current()
         allowed = actions(
@@ -90,26 +93,31 @@ def install(app: FastAPI, console: Console) -> None:
         oncall = None
         if allowed.assign and capabilities.oncall:
             oncall = await cases.oncall(routing=console.routing, session=session)
+        shown: dict[str, Any] = {
+            "record": record,
+            "allowed": allowed,
+            "oncall": oncall,
+            "related": record.get("related") or [],
+            "facts": caseforms.facts_values(record),
+            "form_name": form_name,
+            "errors": errors or [],
+            "values": values or {},
+            "keys": {name: str(uuid.uuid4()) for name in (*COMMANDS, "wissen")},
+        }
+        if block is not None:
+            return console.block(request, session, "case.html", block, **shown)
         done = request.query_params.get("gedaan")
         return console.page(
             request,
             session,
             "case.html",
             status_code=status_code,
-            record=record,
             paging=paging(record),
-            allowed=allowed,
-            oncall=oncall,
-            related=record.get("related") or [],
-            facts=caseforms.facts_values(record),
-            form_name=form_name,
-            errors=errors or [],
             message=message,
-            values=values or {},
-            keys={name: str(uuid.uuid4()) for name in (*COMMANDS, "wissen")},
             done=DONE_NL.get(done or "") if done else None,
             sent=request.query_params.get("verstuurd") == "1",
             nav="case",
+            **shown,
         )
 
     @app.get("/casus/{incident_id}", response_class=HTMLResponse)
@@ -145,6 +153,14 @@ def install(app: FastAPI, console: Console) -> None:
                 capabilities=capabilities,
             ),
         )
+
+    @app.get("/casus/{incident_id}/acties", response_class=HTMLResponse)
+    async def case_actions(request: Request, incident_id: str) -> Response:
+        """What the user may do now: refetched when the live part says it changed."""
+        session = await console.require(request, roles=CASE_ROLES)
+        if not UUID.match(incident_id):
+            return HTMLResponse("", status_code=404)
+        return await view(request, session, incident_id.lower(), block="side")
 
     @app.post("/casus/{incident_id}/{name}", response_class=HTMLResponse)
     async def case_command(request: Request, incident_id: str, name: str) -> Response:

@@ -253,6 +253,7 @@
   var liveUrl = body.dataset.live;
   var checkTimer = 0;
   function refreshAll() {
+    if (doc.querySelector("[data-reload-when-ready]")) { window.location.reload(); return; }
     doc.querySelectorAll("[data-incident][hx-get]").forEach(function (element) {
       if (window.htmx) window.htmx.trigger(element, "wb:refresh");
     });
@@ -283,9 +284,23 @@
   }
 
   var focusedId = null;
-  doc.addEventListener("htmx:beforeSwap", function () {
+  var typed = {};
+  doc.addEventListener("htmx:beforeSwap", function (event) {
     var active = doc.activeElement;
     focusedId = active && active !== body && active.id ? active.id : null;
+    // what the user typed or chose in a part that is swapped stays as it was
+    typed = {};
+    var target = event.detail && event.detail.target;
+    if (!target || !target.querySelectorAll) return;
+    target.querySelectorAll("input[id], textarea[id], select[id]").forEach(function (field) {
+      if (field.type === "hidden") return;
+      if (field.type === "checkbox" || field.type === "radio") {
+        if (field.checked !== field.defaultChecked) typed[field.id] = field.checked;
+      } else if (field.tagName === "SELECT") {
+        var chosen = field.options[field.selectedIndex];
+        if (chosen && !chosen.defaultSelected) typed[field.id] = field.value;
+      } else if (field.value !== field.defaultValue) typed[field.id] = field.value;
+    });
   });
   doc.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail && event.detail.elt;
@@ -294,10 +309,22 @@
       if (again) again.focus({ preventScroll: true });
     }
     focusedId = null;
+    Object.keys(typed).forEach(function (id) {
+      var field = doc.getElementById(id);
+      if (!field) return;
+      if (field.type === "checkbox" || field.type === "radio") field.checked = typed[id];
+      else field.value = typed[id];
+    });
+    typed = {};
     var live = doc.getElementById("casus-live");
     if (live && target && (target === live || target.id === "casus-live" || !target.isConnected)) {
       var text = live.dataset.announce;
       if (text && text !== body.dataset.lastAnnounce) { body.dataset.lastAnnounce = text; announce(text); }
+      // what the user may do changed (declined, handed over, closed): the actions follow
+      var side = doc.getElementById("acties");
+      if (side && window.htmx && side.dataset.actions !== live.dataset.actions) {
+        window.htmx.trigger(side, "wb:actions");
+      }
     }
     tick();
   });
