@@ -443,8 +443,15 @@ def test_facts_send_only_what_changed_and_the_police_facts_whole() -> None:
     changed = caseforms.details(form, record).body
     assert changed is not None and changed["urgency"] == "acute"
     assert changed["types"] == ["threat", "stalking"]
-    form.update(reason_not_reported=["part_of_the_job"])
-    assert caseforms.details(form, record).errors[0].field == "f-reason_not_reported"
+    form.update(reason_not_reported=["part_of_the_job"])  # left from before: dropped
+    assert caseforms.details(form, record).body == changed
+    form.update(police_status=["none"], reason_not_reported=["not_serious_enough"])
+    police = (caseforms.details(form, record).body or {})["police"]
+    assert police == {
+        "status": "none",
+        "reason_not_reported": "not_serious_enough",
+        "vpt_flag": True,
+    }
 
 
 def test_a_hand_assignment_names_the_adviser_and_optionally_why() -> None:

@@ -65,7 +65,10 @@ def details(form: FormData, record: Mapping[str, Any]) -> Parsed:
     record; `police` goes as a whole (the API replaces the police facts with it)."""
     parsed = Parsed()
     body: dict[str, Any] = {}
-    police = _police(parsed, form)
+    made = first(form, "police_status") not in ("", "none")
+    # a reason why no report was made goes once a melding or aangifte is (the form
+    # still shows the old reason when only the status was changed)
+    police = _police(parsed, {**form, "reason_not_reported": []} if made else form)
     for flag in POLICE_FLAGS:
         value = first(form, flag)
         if value in ("yes", "no"):

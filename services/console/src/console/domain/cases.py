@@ -133,7 +133,8 @@ def paging(record: Mapping[str, Any]) -> Paging:
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """The case-work commands the APIs offer (they came later; the console adapts)."""
+    """The case-work commands the APIs offer, read from their OpenAPI documents: an API
+    of an older version simply offers fewer actions."""
 
     details: bool = False
     assign: bool = False

@@ -28,6 +28,7 @@ def templates() -> Environment:
         passed_over_text=labels.passed_over_text,
         amsterdam=AMSTERDAM,
         oncall_choices=oncall_choices,
+        oncall_here=oncall_here,
     )
     environment.filters.update(
         channel_label=lambda code: labels.label("channel", code),
@@ -39,29 +40,40 @@ def templates() -> Environment:
 ON_CALL_NL = {"primary": "dienst", "backup": "achterwacht", "coordinator": "coördinator"}
 
 
-def _on_call(oncall: Any) -> list[tuple[str, str, str]]:
-    """(adviser, standing, pool label) from routing's `GET /v1/oncall`, now on call first
-    (primary, backup, coordinator), in routing's pool order."""
+def _on_call(oncall: Any) -> list[tuple[str, str, str, str]]:
+    """(adviser, standing, pool, pool's short name) from routing's `GET /v1/oncall`,
+    now on call (primary, backup, coordinator), in routing's pool order."""
     pools = oncall.get("pools") if isinstance(oncall, dict) else None
-    found: list[tuple[str, str, str]] = []
+    found: list[tuple[str, str, str, str]] = []
     for pool in pools if isinstance(pools, list) else []:
         if not isinstance(pool, dict):
             continue
-        name = str(pool.get("pool_name") or labels.label("pool", str(pool.get("pool"))))
+        code = str(pool.get("pool"))
+        name = str(pool.get("pool_name") or labels.label("pool", code)).split(" — ")[0]
         duty = pool.get("now")
         now: dict[str, Any] = duty if isinstance(duty, dict) else {}
         for standing in ("primary", "backup"):
             for adviser in now.get(standing) or []:
-                found.append((str(adviser), standing, name))
+                found.append((str(adviser), standing, code, name))
         if pool.get("coordinator"):
-            found.append((str(pool["coordinator"]), "coordinator", name))
+            found.append((str(pool["coordinator"]), "coordinator", code, name))
     return found
 
 
-def oncall_choices(oncall: Any) -> list[tuple[str, str]]:
-    """Advisers to choose from for a hand assignment or handover, those on call now
-    first (empty: the console asks for the adviser's code instead)."""
+def oncall_choices(oncall: Any, pool: str | None = None) -> list[tuple[str, str]]:
+    """Advisers to choose from for a hand assignment or handover: those on call now,
+    the case's own pool first (empty: the console asks for the adviser's code)."""
+    found = sorted(_on_call(oncall), key=lambda item: item[2] != pool)
     seen: dict[str, str] = {}
-    for adviser, standing, pool in _on_call(oncall):
-        seen.setdefault(adviser, f"{adviser} ({ON_CALL_NL[standing]}, {pool})")
+    for adviser, standing, _, name in found:
+        seen.setdefault(adviser, f"{adviser} ({ON_CALL_NL[standing]}, {name})")
     return list(seen.items())
+
+
+def oncall_here(oncall: Any, pool: str | None = None) -> list[str]:
+    """Who is on call now for the case's pool (every pool when it has none), in words."""
+    return [
+        f"{adviser} ({ON_CALL_NL[standing]}, {name})"
+        for adviser, standing, code, name in _on_call(oncall)
+        if pool is None or code == pool
+    ]
