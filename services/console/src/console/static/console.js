@@ -289,17 +289,31 @@
     var active = doc.activeElement;
     focusedId = active && active !== body && active.id ? active.id : null;
     // what the user typed or chose in a part that is swapped stays as it was
-    typed = {};
     var target = event.detail && event.detail.target;
-    if (!target || !target.querySelectorAll) return;
+    if (!target || !target.querySelectorAll || !target.id) return;
+    var kept = typed[target.id] = {};
     target.querySelectorAll("input[id], textarea[id], select[id]").forEach(function (field) {
       if (field.type === "hidden") return;
       if (field.type === "checkbox" || field.type === "radio") {
-        if (field.checked !== field.defaultChecked) typed[field.id] = field.checked;
+        if (field.checked !== field.defaultChecked) kept[field.id] = field.checked;
       } else if (field.tagName === "SELECT") {
         var chosen = field.options[field.selectedIndex];
-        if (chosen && !chosen.defaultSelected) typed[field.id] = field.value;
-      } else if (field.value !== field.defaultValue) typed[field.id] = field.value;
+        if (chosen && !chosen.defaultSelected) kept[field.id] = field.value;
+      } else if (field.value !== field.defaultValue) kept[field.id] = field.value;
+    });
+  });
+  // put it back at once, before any other swap can happen
+  doc.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    var id = target && target.id;
+    var kept = id && typed[id];
+    if (!kept) return;
+    delete typed[id];
+    Object.keys(kept).forEach(function (fieldId) {
+      var field = doc.getElementById(fieldId);
+      if (!field) return;
+      if (field.type === "checkbox" || field.type === "radio") field.checked = kept[fieldId];
+      else field.value = kept[fieldId];
     });
   });
   doc.addEventListener("htmx:afterSettle", function (event) {
@@ -309,13 +323,6 @@
       if (again) again.focus({ preventScroll: true });
     }
     focusedId = null;
-    Object.keys(typed).forEach(function (id) {
-      var field = doc.getElementById(id);
-      if (!field) return;
-      if (field.type === "checkbox" || field.type === "radio") field.checked = typed[id];
-      else field.value = typed[id];
-    });
-    typed = {};
     var live = doc.getElementById("casus-live");
     if (live && target && (target === live || target.id === "casus-live" || !target.isConnected)) {
       var text = live.dataset.announce;
