@@ -550,6 +550,16 @@ async def paged_case(system: System) -> tuple[str, str]:
     return incident_id, record["assignment"]["adviser_id"]
 
 
+async def advisers_new_case(system: System, context: Any) -> tuple[str, Any]:
+    """A new case paged to ngb-01, open on ngb-01's own case page."""
+    incident_id, adviser = await paged_case(system)
+    assert adviser == "ngb-01"
+    page = await context.new_page()
+    await sign_in(page, system.console, ADVISER_NAME)
+    await page.goto(f"{system.console}/casus/{incident_id}")
+    return incident_id, page
+
+
 async def submit_by_keyboard(page: Any, button: str) -> None:
     async with page.expect_navigation():
         await page.locator(button).focus()
@@ -559,18 +569,14 @@ async def submit_by_keyboard(page: Any, button: str) -> None:
 async def test_an_adviser_declines_and_the_next_adviser_is_paged(
     system: System, desktop: Any
 ) -> None:
-    incident_id, first = await paged_case(system)
-    assert first == "ngb-01"
-    page = await desktop.new_page()
-    await sign_in(page, system.console, ADVISER_NAME)
-    await page.goto(f"{system.console}/casus/{incident_id}")
+    incident_id, page = await advisers_new_case(system, desktop)
     await page.locator("#f-decline_reason").fill("Ik zit in de auto.")
     await submit_by_keyboard(page, "#knop-weigeren")
     declined = page.locator("#tijdlijn li[data-type='declined']")
     await declined.wait_for(timeout=20_000)
     assert "Geweigerd door ngb-01" in await declined.inner_text()
     assert "Ik zit in de auto." in await declined.inner_text()
-    following = await assigned_elsewhere(system, incident_id, first)
+    following = await assigned_elsewhere(system, incident_id, "ngb-01")
     await eventually(
         lambda: mails_to(system, following, incident_id, "bevestig vóór"),
         timeout=20,
@@ -620,11 +626,7 @@ async def test_the_desk_hands_a_case_over_and_a_refusal_reads_in_dutch(
 
 
 async def test_an_adviser_records_an_aangifte_with_vpt(system: System, phone: Any) -> None:
-    incident_id, adviser = await paged_case(system)
-    assert adviser == "ngb-01"
-    page = await phone.new_page()
-    await sign_in(page, system.console, ADVISER_NAME)
-    await page.goto(f"{system.console}/casus/{incident_id}")
+    incident_id, page = await advisers_new_case(system, phone)
     await page.locator("#f-police_status").select_option("aangifte")
     await page.locator("#f-vpt_flag").select_option("yes")
     await submit_by_keyboard(page, "#knop-feiten")
