@@ -3,6 +3,14 @@ English ones for the English view, and the timeline's entries in words."""
 
 from __future__ import annotations
 
+from console.domain.phrases import (
+    ACTORS,
+    ESCALATIONS,
+    FACTS_NL,
+    HANDED_OVER,
+    PASSED_OVER,
+    REJECTIONS,
+)
 from contracts.vocabulary import (
     Channel,
     IncidentType,
@@ -100,41 +108,6 @@ TIMELINE_EN: dict[str, str] = {
     "assignment_rejected": "Assignment refused",
     "deadline_shortened": "Deadline shortened",
     "registration_received": "Registration received",
-}
-
-ESCALATIONS: dict[str, tuple[str, str]] = {
-    "ack_deadline_passed": ("bevestigde niet op tijd", "did not acknowledge in time"),
-    "notification_failed": ("was niet te bereiken", "could not be reached"),
-    "declined": ("weigerde", "declined"),
-}
-HANDED_OVER = ("Overgedragen", "Handed over")
-
-REJECTIONS: dict[str, tuple[str, str]] = {
-    "unknown_adviser": ("deze adviseur is onbekend", "unknown adviser"),
-    "inactive_adviser": ("deze adviseur is niet actief", "the adviser is not active"),
-    "conflict_of_interest": (
-        "deze adviseur heeft een belangenconflict met de organisatie",
-        "conflict of interest with the organisation",
-    ),
-    "already_assigned": ("de casus ligt al bij deze adviseur", "already assigned to this adviser"),
-    "incident_closed": ("de casus is afgesloten", "the case is closed"),
-}
-
-ACTORS: dict[str, tuple[str, str]] = {
-    "adviser": ("de adviseur", "the adviser"),
-    "link": ("de adviseur, via de link in de page", "the adviser, by the link in the page"),
-    "operator": ("de centralist", "the operator"),
-    "coordinator": ("de coördinator", "the coordinator"),
-}
-
-FACTS_NL: dict[str, tuple[str, str]] = {
-    "police": ("politie", "police"),
-    "types": ("soort", "type"),
-    "channels": ("kanaal", "channel"),
-    "needs": ("nodig", "needs"),
-    "perpetrator_kind": ("dader", "perpetrator"),
-    "family_targeted": ("familie", "family"),
-    "urgency": ("urgentie", "urgency"),
 }
 
 
@@ -242,16 +215,6 @@ def timeline_text(entry: dict[str, object], language: str = "nl") -> str:
         urgency = label("urgency", str(entry.get("urgency")), language)
         return f"{words} ({'urgentie' if nl else 'urgency'} {urgency})"
     return words
-
-
-PASSED_OVER: dict[str, tuple[str, str]] = {
-    "inactive": ("niet actief", "inactive"),
-    "off_duty": ("geen dienst", "off duty"),
-    "conflict": ("belangenconflict", "conflict of interest"),
-    "province": ("andere provincie", "another province"),
-    "capacity": ("vol", "full"),
-    "not_next": ("een ander gaat voor", "another comes first"),
-}
 
 
 def passed_over_text(reasons: object, language: str = "nl") -> str:
