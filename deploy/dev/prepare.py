@@ -277,8 +277,6 @@ def main() -> int:
     env["REGISTRY_URL"] = env["REGISTRY_PUBLIC_URL"]
     env["ROUTING_URL"] = f"http://127.0.0.1:{ports['ROUTING_PORT']}"
     env["CONSOLE_PUBLIC_URL"] = f"http://127.0.0.1:{ports['CONSOLE_PORT']}"
-    # until the registry publishes its change feed, the console's live views look again
-    env["CONSOLE_LIVE_POLL_S"] = os.environ.get("CONSOLE_LIVE_POLL_S", "2")
     env.setdefault(
         "ROUTING_ROSTER", os.environ.get("ROUTING_ROSTER", str(ROOT / "deploy/config/roster.yaml"))
     )

@@ -89,7 +89,8 @@ def describe(violations: list[dict[str, Any]]) -> str:
 async def sign_in(page: Any, console: str, name: str) -> None:
     """Sign in on the development sign-in page as the user shown as `name`."""
     await page.goto(f"{console}/aanmelden")
-    await page.get_by_role("button", name=name).click()
+    async with page.expect_navigation():
+        await page.get_by_role("button", name=name).click()
     await page.wait_for_load_state()
 
 

@@ -131,6 +131,13 @@ async def take(system: System, out: Path) -> None:
         await shoot(page, out, "new-report-errors")
         await page.goto(f"{system.console}/casus/{mayor}")
         await shoot(page, out, "case-paged")
+        await page.locator("#acties").screenshot(path=str(out / "case-actions.png"))
+        await page.goto(f"{system.console}/nieuwe-melding")
+        await page.locator("#f-role").select_option("mayor")
+        await page.locator("#f-organisation").fill("Amsterdam (GM0363)")
+        await page.locator("#f-types-threat").check()
+        await page.locator("#voorvertoning-wie").wait_for(timeout=10_000)
+        await shoot(page, out, "new-report-preview")
         await page.goto(f"{system.console}/casus/{mayor}/wissen")
         await shoot(page, out, "erase-confirmation")
         await page.goto(f"{system.console}/sneltoetsen")
@@ -156,6 +163,12 @@ async def take(system: System, out: Path) -> None:
         await page.locator("#knop-bevestigen").click()
         await page.locator("#kop-paging", has_text="Bevestigd").wait_for(timeout=20_000)
         await shoot(page, out, "phone-case-acknowledged")
+        await page.locator("#f-police_status").select_option("aangifte")
+        await page.locator("#f-vpt_flag").select_option("yes")
+        async with page.expect_navigation():
+            await page.locator("#knop-feiten").click()
+        await page.locator("#tijdlijn li[data-type='details_updated']").wait_for(timeout=20_000)
+        await shoot(page, out, "phone-case-aangifte")
         await phone.close()
 
 

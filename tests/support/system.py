@@ -109,8 +109,6 @@ class System:
             "REGISTRY_URL": f"http://127.0.0.1:{ports['registry']}",
             "ROUTING_URL": f"http://127.0.0.1:{ports['routing']}",
             "CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{ports['console']}",
-            # until the registry publishes its change feed, the console looks again
-            "CONSOLE_LIVE_POLL_S": "1",
             "ROUTING_ROSTER": str(self.roster),
             "INTAKE_PUBLISH_TIMEOUT_S": "1",
             "LOG_JSON": "true",

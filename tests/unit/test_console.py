@@ -9,6 +9,7 @@ import json
 import shutil
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from console.adapters.changes import ChangeHub, parse
+from console.adapters.changes import CHANGE_FEED, ChangeHub, parse
 from console.adapters.sessions import MemorySessionStore
 from console.bootstrap import create_app
-from console.domain import forms
+from console.domain import caseforms, forms, labels
 from console.domain.cases import (
     BoardFilters,
     Capabilities,
@@ -31,7 +32,14 @@ from console.domain.cases import (
 )
 from console.domain.session import Session, User, safe_return_path, start
 from console.entrypoints.events import stream
+from console.entrypoints.view import oncall_choices
 from console.settings import ConsoleSettings
+from contracts.feed import RecordChanged
+from contracts.subjects import CHANGED_PREFIX, changed_subject
+from contracts.vocabulary import Pool
+from intake.schemas import AssignByHand, UpdateDetails
+from registry.projection import TIMELINE_TYPES
+from routing.api import DutyOut, OnCallOut, PoolOnCallOut
 from tests.support.servers import ROOT
 
 
@@ -221,10 +229,12 @@ def test_what_a_user_may_do() -> None:
     none = Capabilities()
     adviser = actions(case(), role="adviser", adviser_id="ngb-01", capabilities=none)
     assert adviser.acknowledge and adviser.record_action and adviser.close
-    assert not adviser.erase and not adviser.decline  # decline waits for the API
-    assert actions(
-        case(), role="adviser", adviser_id="ngb-01", capabilities=Capabilities(decline=True)
-    ).decline
+    assert not adviser.erase and not adviser.decline  # not offered by the API it talks to
+    offered = Capabilities(decline=True, assign=True, details=True)
+    mine = actions(case(), role="adviser", adviser_id="ngb-01", capabilities=offered)
+    assert mine.decline and mine.update_details and not mine.assign  # the desk assigns
+    desk_now = actions(case(), role="operator", adviser_id=None, capabilities=offered)
+    assert desk_now.decline and desk_now.assign  # on the adviser's behalf; hand over
     other = actions(case(), role="adviser", adviser_id="ngb-02", capabilities=none)
     assert not other.acknowledge and not other.close
     desk = actions(case(status="closed"), role="operator", adviser_id=None, capabilities=none)
@@ -268,12 +278,16 @@ def test_only_local_paths_are_returned_to(given: str | None, kept: str) -> None:
 
 
 def test_the_change_feed_carries_ids_only_and_gaps_reload() -> None:
-    assert parse("weerbaar.changed.incident.abc", b'{"version": 3, "types": ["assigned"]}') == (
-        "incident",
-        "abc",
-        3,
-        ("assigned",),
-    )
+    record = uuid.uuid4()
+    change = RecordChanged(
+        kind="incident", id=record, event_types=["adviser.assigned"], version=3
+    ).model_dump_json()
+    subject = changed_subject("incident", record)
+    assert parse(subject, change.encode()) == ("incident", str(record), 3, ("adviser.assigned",))
+    assert subject.startswith(CHANGED_PREFIX) and f"{CHANGED_PREFIX}.>" == CHANGE_FEED
+    # a payload on another record's subject, or not a RecordChanged, is ignored
+    assert parse(changed_subject("incident", uuid.uuid4()), change.encode()) is None
+    assert parse(subject, b'{"version": 3, "types": ["assigned"]}') is None
     assert parse("weerbaar.events.incident.reported.abc", b"{}") is None
     hub = ChangeHub(queue_size=2)
     seen = hub.last_id
@@ -411,3 +425,86 @@ def test_an_expired_session_goes_back_to_sign_in(app: Any) -> None:
     expected = "/aanmelden?terug=/casus/6427fe6e-7d2c-58e0-86de-854a68c25687"
     assert response.headers["location"] == expected
     assert store.data == {}
+
+
+def test_facts_send_only_what_changed_and_the_police_facts_whole() -> None:
+    record = {
+        "urgency": "normal",
+        "types": ["threat"],
+        "police": {"status": "melding", "reason_not_reported": None, "vpt_flag": None},
+    }
+    form = {k: list(v) for k, v in caseforms.facts_values(record).items()}
+    assert caseforms.details(form, record).errors[0].field == "f-police_status"  # nothing
+    form.update(police_status=["aangifte"], vpt_flag=["yes"])
+    body = caseforms.details(form, record).body
+    assert body == {"police": {"status": "aangifte", "vpt_flag": True}}
+    UpdateDetails.model_validate(body)  # what intake takes
+    form.update(urgency=["acute"], types=["threat", "stalking"])
+    changed = caseforms.details(form, record).body
+    assert changed is not None and changed["urgency"] == "acute"
+    assert changed["types"] == ["threat", "stalking"]
+    form.update(reason_not_reported=["part_of_the_job"])  # left from before: dropped
+    assert caseforms.details(form, record).body == changed
+    form.update(police_status=["none"], reason_not_reported=["not_serious_enough"])
+    police = (caseforms.details(form, record).body or {})["police"]
+    assert police == {
+        "status": "none",
+        "reason_not_reported": "not_serious_enough",
+        "vpt_flag": True,
+    }
+
+
+def test_a_hand_assignment_names_the_adviser_and_optionally_why() -> None:
+    body = caseforms.assignment({"adviser_id": ["ngb-02"], "reason": [""]}).body
+    assert body == {"adviser_id": "ngb-02"}
+    AssignByHand.model_validate(body)
+    other = caseforms.assignment({"adviser_id": ["ngb-02"], "other_adviser_id": ["ngb-07"]})
+    assert other.body == {"adviser_id": "ngb-07"}
+    assert caseforms.assignment({"adviser_id": ["not ok!"]}).errors[0].field == "f-adviser_id"
+
+
+def test_who_is_on_call_comes_from_routings_own_answer() -> None:
+    answer = OnCallOut(
+        at=datetime(2026, 12, 1, tzinfo=UTC),
+        pools=[
+            PoolOnCallOut(
+                pool=Pool.NGB,
+                pool_name="NGB",
+                now=DutyOut(primary=["ngb-01"], backup=["ngb-02"]),
+                until=None,
+                next=None,
+                coordinator="ngb-coord",
+                gaps=[],
+            )
+        ],
+    ).model_dump(mode="json", by_alias=True)
+    assert [code for code, _ in oncall_choices(answer)] == ["ngb-01", "ngb-02", "ngb-coord"]
+    assert "achterwacht" in dict(oncall_choices(answer))["ngb-02"]
+    assert oncall_choices(None) == []
+
+
+def test_every_timeline_entry_the_registry_writes_has_dutch_words() -> None:
+    for kind in TIMELINE_TYPES.values():
+        assert kind in labels.TIMELINE_NL and kind in labels.TIMELINE_EN
+    refused = {"type": "assignment_rejected", "adviser_id": "ngb-09", "reason": "inactive_adviser"}
+    assert labels.timeline_text(refused) == (
+        "Toewijzing niet gelukt: ngb-09, deze adviseur is niet actief"
+    )
+    for reason in ("unknown_adviser", "inactive_adviser", "conflict_of_interest"):
+        assert reason not in labels.timeline_text({**refused, "reason": reason})
+    facts = {
+        "type": "details_updated",
+        "changes": {"police": {"status": "aangifte", "vpt_flag": True}, "urgency": "acute"},
+    }
+    assert (
+        labels.timeline_text(facts) == "Feiten bijgewerkt: politie: aangifte, VPT; urgentie: acuut"
+    )
+    declined = {"type": "declined", "adviser_id": "ngb-01", "declined_by": "operator"}
+    assert labels.timeline_text(declined).startswith("Geweigerd door ngb-01")
+
+
+def test_the_console_root_is_the_board_not_the_services_index(app: Any) -> None:
+    client = TestClient(app)
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code in (302, 303, 307)  # off to sign in, never JSON
+    assert client.get("/healthz").json() == {"status": "ok"}

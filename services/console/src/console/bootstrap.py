@@ -175,7 +175,6 @@ def create_app(
     metrics_guard = authorise(Authenticator(auth_settings), RateLimiter(per_minute=600))(
         Role.OPS, what="read metrics"
     )
-    install_operational_routes(app, readiness=readiness, metrics_guard=metrics_guard, about=False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     signin.install(app, console)
     pages.install(app, console)
@@ -183,4 +182,6 @@ def create_app(
     case.install(app, console)
     events.install(app, console, closing)
     errors.install(app, console)
+    # the console's `/` is the board, not the services' JSON index
+    install_operational_routes(app, readiness=readiness, metrics_guard=metrics_guard, about=False)
     return app

@@ -23,13 +23,6 @@ class ConsoleSettings(ServiceSettings):
     routing_url: str = Field(default="http://127.0.0.1:8002", validation_alias="ROUTING_URL")
     api_timeout_s: float = Field(default=5.0, gt=0, validation_alias="CONSOLE_API_TIMEOUT_S")
 
-    live_poll_s: float = Field(
-        default=0.0,
-        ge=0,
-        validation_alias="CONSOLE_LIVE_POLL_S",
-        description="Also refetch live views this often (0: only on the registry's change "
-        "feed); for a registry without the feed",
-    )
     sign_in: Literal["development", "oidc"] = Field(
         default="development",
         validation_alias="CONSOLE_SIGN_IN",

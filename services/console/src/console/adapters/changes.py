@@ -15,12 +15,15 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
+from contracts.feed import RecordChanged
 from contracts.runtime.logging import get_logger
+from contracts.subjects import CHANGED_PREFIX, changed_subject
 
 _log = get_logger("console.changes")
 
-CHANGE_FEED = "weerbaar.changed.>"
-KINDS = ("incident", "registration")
+CHANGE_FEED = f"{CHANGED_PREFIX}.>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,24 +48,15 @@ class Change:
 
 
 def parse(subject: str, data: bytes) -> tuple[str, str, int | None, tuple[str, ...]] | None:
-    """(kind, id, version, types) from a change message; None for anything else."""
-    parts = subject.split(".")
-    if len(parts) != 4 or parts[2] not in KINDS:
-        return None
+    """(kind, id, version, event types) from a `RecordChanged` message on its own
+    subject (`contracts.subjects.changed_subject`); None for anything else."""
     try:
-        body = json.loads(data) if data else {}
-    except ValueError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
-    version = body.get("version")
-    types = body.get("types") or body.get("event_types") or ()
-    return (
-        parts[2],
-        parts[3],
-        version if isinstance(version, int) else None,
-        tuple(str(t) for t in types if isinstance(t, str))[:20],
-    )
+        change = RecordChanged.model_validate_json(data)
+    except ValidationError:
+        return None
+    if subject != changed_subject(change.kind, change.id):
+        return None
+    return (change.kind, str(change.id), change.version, tuple(change.event_types)[:20])
 
 
 class ChangeHub:

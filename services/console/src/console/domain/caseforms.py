@@ -4,11 +4,12 @@ hand assignment; each becomes an API request body or errors naming their field."
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from console.domain.forms import FormData, Parsed, _codes, _perpetrator, _police, first
+from console.domain.forms import FormData, Parsed, _choices, _codes, _police, first
 from console.domain.labels import ACTION_KINDS_NL
-from contracts.vocabulary import Urgency
+from contracts.vocabulary import IncidentType, Urgency
 
 
 def action(form: FormData) -> Parsed:
@@ -41,43 +42,69 @@ def text_only(form: FormData, name: str, api_name: str, *, required: bool = Fals
     return parsed
 
 
-def details(form: FormData) -> Parsed:
-    """Facts that changed → `POST /v1/incidents/{id}/details` (only what was filled in)."""
+POLICE_FLAGS = ("vpt_flag", "organisation_address_used", "reported_by_organisation")
+
+
+def facts_values(record: Mapping[str, Any]) -> FormData:
+    """The facts form filled in with the facts as they stand."""
+    police = record.get("police") or {}
+    values: dict[str, list[str]] = {
+        "police_status": [str(police.get("status") or "none")],
+        "reason_not_reported": [str(police.get("reason_not_reported") or "")],
+        "urgency": [str(record.get("urgency") or "")],
+        "types": [str(t) for t in record.get("types") or []],
+    }
+    for flag in POLICE_FLAGS:
+        value = police.get(flag)
+        values[flag] = ["" if value is None else "yes" if value else "no"]
+    return values
+
+
+def details(form: FormData, record: Mapping[str, Any]) -> Parsed:
+    """Facts that changed → `POST /v1/incidents/{id}/details`: only what differs from the
+    record; `police` goes as a whole (the API replaces the police facts with it)."""
     parsed = Parsed()
     body: dict[str, Any] = {}
-    police = _police(parsed, form) if first(form, "police_status") else {}
-    for flag in ("vpt_flag", "organisation_address_used", "reported_by_organisation"):
+    made = first(form, "police_status") not in ("", "none")
+    # a reason why no report was made goes once a melding or aangifte is (the form
+    # still shows the old reason when only the status was changed)
+    police = _police(parsed, {**form, "reason_not_reported": []} if made else form)
+    for flag in POLICE_FLAGS:
         value = first(form, flag)
         if value in ("yes", "no"):
             police[flag] = value == "yes"
-    if police:
-        police.setdefault("status", first(form, "police_status") or "none")
+    current = {k: v for k, v in (record.get("police") or {}).items() if v is not None}
+    if police and police != current:
         body["police"] = police
     urgency = first(form, "urgency")
-    if urgency:
-        if urgency not in _codes(Urgency):
-            parsed.fail("f-urgency", "Kies de urgentie: acuut, hoog of normaal.")
-        else:
-            body["urgency"] = urgency
-    _perpetrator(parsed, form, body)
+    if urgency not in _codes(Urgency):
+        parsed.fail("f-urgency", "Kies de urgentie: acuut, hoog of normaal.")
+    elif urgency != record.get("urgency"):
+        body["urgency"] = urgency
+    types = _choices(
+        parsed, form, "types", _codes(IncidentType), "Kies een soort incident uit de lijst."
+    )
+    if not types and not parsed.errors:
+        parsed.fail("f-types", "Kies minstens één soort incident.")
+    elif types and set(types) != set(record.get("types") or []):
+        body["types"] = types
     if not body and not parsed.errors:
-        parsed.fail("f-police_status", "Er is niets veranderd: vul in wat er anders is.")
+        parsed.fail("f-police_status", "Er is niets veranderd: pas aan wat er anders is.")
     if not parsed.errors:
         parsed.body = body
     return parsed
 
 
-def assignment(form: FormData, known_advisers: set[str] | None) -> Parsed:
-    """Assign by hand or hand over → `POST /v1/incidents/{id}/assign`."""
+def assignment(form: FormData) -> Parsed:
+    """Assign by hand or hand over → `POST /v1/incidents/{id}/assign`. Routing checks
+    the adviser (known, active, no conflict) and the timeline shows a refusal."""
     parsed = Parsed()
-    adviser = first(form, "adviser_id")
-    if not re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", adviser) or (
-        known_advisers is not None and adviser not in known_advisers
-    ):
+    adviser = first(form, "other_adviser_id") or first(form, "adviser_id")
+    if not re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", adviser):
         parsed.fail("f-adviser_id", "Kies de adviseur die de casus krijgt.")
     reason = first(form, "reason")
-    if not reason:
-        parsed.fail("f-reason", "Zeg waarom: dat komt in de tijdlijn.")
+    if len(reason) > 200:
+        parsed.fail("f-reason", "Hoogstens 200 tekens.")
     if not parsed.errors:
-        parsed.body = {"adviser_id": adviser, "reason": reason}
+        parsed.body = {"adviser_id": adviser, **({"reason": reason} if reason else {})}
     return parsed

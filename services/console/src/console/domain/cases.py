@@ -133,7 +133,8 @@ def paging(record: Mapping[str, Any]) -> Paging:
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """The case-work commands the APIs offer (they came later; the console adapts)."""
+    """The case-work commands the APIs offer, read from their OpenAPI documents: an API
+    of an older version simply offers fewer actions."""
 
     details: bool = False
     assign: bool = False
@@ -171,10 +172,10 @@ def actions(
     erased = record.get("personal_data_erased_at") is not None
     return Actions(
         acknowledge=not closed and unacknowledged and (desk or mine_now),
-        decline=capabilities.decline and not closed and bool(assignment) and mine_now,
+        decline=capabilities.decline and not closed and unacknowledged and (desk or mine_now),
         record_action=not closed and (desk or mine_now),
         update_details=capabilities.details and not closed and (desk or mine_now),
-        assign=capabilities.assign and not closed and (desk or mine_now),
+        assign=capabilities.assign and not closed and desk,
         close=not closed and (desk or mine_now),
         reopen=closed and (desk or role == "adviser"),
         erase=desk and not erased,

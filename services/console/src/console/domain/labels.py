@@ -3,6 +3,14 @@ English ones for the English view, and the timeline's entries in words."""
 
 from __future__ import annotations
 
+from console.domain.phrases import (
+    ACTORS,
+    ESCALATIONS,
+    FACTS_NL,
+    HANDED_OVER,
+    PASSED_OVER,
+    REJECTIONS,
+)
 from contracts.vocabulary import (
     Channel,
     IncidentType,
@@ -76,7 +84,9 @@ TIMELINE_NL: dict[str, str] = {
     "details_updated": "Feiten bijgewerkt",
     "declined": "Geweigerd",
     "assignment_requested": "Toewijzing gevraagd",
-    "assignment_rejected": "Toewijzing geweigerd",
+    "assignment_rejected": "Toewijzing niet gelukt",
+    "deadline_shortened": "Termijn korter",
+    "registration_received": "Registratie ontvangen",
 }
 
 TIMELINE_EN: dict[str, str] = {
@@ -96,6 +106,8 @@ TIMELINE_EN: dict[str, str] = {
     "declined": "Declined",
     "assignment_requested": "Assignment requested",
     "assignment_rejected": "Assignment refused",
+    "deadline_shortened": "Deadline shortened",
+    "registration_received": "Registration received",
 }
 
 
@@ -150,6 +162,8 @@ def timeline_text(entry: dict[str, object], language: str = "nl") -> str:
         pool = label("pool", str(entry.get("pool")), language) if entry.get("pool") else ""
         level = entry.get("escalation_level")
         text = f"{words}: {adviser}" + (f" ({pool})" if pool else "")
+        if entry.get("by_hand"):
+            text += ", met de hand" if nl else ", by hand"
         if isinstance(level, int) and level > 0:
             text += f", {'escalatie' if nl else 'escalation'} {level}"
         return text
@@ -157,7 +171,9 @@ def timeline_text(entry: dict[str, object], language: str = "nl") -> str:
         purpose = entry.get("purpose")
         what = {
             "page": "",
-            "escalation": " (escalatiebericht)" if nl else " (escalation notice)",
+            "escalation_notice": " (bericht: casus gaat naar een ander)"
+            if nl
+            else " (notice: the case moved on)",
             "reminder": " (herinnering)" if nl else " (reminder)",
         }.get(str(purpose), "")
         channel = label("notification_channel", str(entry.get("channel")), language)
@@ -165,14 +181,85 @@ def timeline_text(entry: dict[str, object], language: str = "nl") -> str:
     if kind == "acknowledged" and adviser:
         return f"{words} {'door' if nl else 'by'} {adviser}"
     if kind == "escalated" and entry.get("previous_adviser_id"):
-        silent = "reageerde niet" if nl else "did not respond"
-        return f"{words}: {entry.get('previous_adviser_id')} {silent}"
+        previous = entry.get("previous_adviser_id")
+        if entry.get("reason") == "reassigned":
+            return f"{HANDED_OVER[0 if nl else 1]} {'van' if nl else 'from'} {previous}"
+        why = ESCALATIONS.get(str(entry.get("reason")), ESCALATIONS["ack_deadline_passed"])
+        return f"{words}: {previous} {why[0 if nl else 1]}"
     if kind == "action_recorded":
         return f"{words}: {label('action_kind', str(entry.get('kind')), language)}" + (
             f" ({adviser})" if adviser else ""
         )
     if kind == "personal_data_erased" and entry.get("requested_by"):
         return f"{words} ({'gevraagd door' if nl else 'requested by'} {entry.get('requested_by')})"
+    pick = 0 if nl else 1
     if kind == "declined" and adviser:
-        return f"{words} {'door' if nl else 'by'} {adviser}"
+        who = ACTORS.get(str(entry.get("declined_by")), ("", ""))[pick]
+        text = f"{words} {'door' if nl else 'by'} {adviser}"
+        by_other = entry.get("declined_by") in ("operator", "coordinator")
+        return text + (
+            f" ({'namens de adviseur, door' if nl else 'on their behalf, by'} {who})"
+            if by_other
+            else ""
+        )
+    if kind == "assignment_requested" and adviser:
+        who = ACTORS.get(str(entry.get("requested_by")), ("", ""))[pick]
+        return f"{words}: {adviser}" + (f" ({'door' if nl else 'by'} {who})" if who else "")
+    if kind == "assignment_rejected":
+        reason = str(entry.get("reason"))
+        because = REJECTIONS.get(reason, (reason.replace("_", " "),) * 2)[pick]
+        return f"{words}: {adviser}, {because}" if adviser else f"{words}: {because}"
+    if kind == "details_updated":
+        return f"{words}: {changes_text(entry.get('changes'), language)}"
+    if kind == "deadline_shortened":
+        urgency = label("urgency", str(entry.get("urgency")), language)
+        return f"{words} ({'urgentie' if nl else 'urgency'} {urgency})"
     return words
+
+
+def passed_over_text(reasons: object, language: str = "nl") -> str:
+    """Why routing would not page this adviser, in words."""
+    pick = 0 if language != "en" else 1
+    found = reasons if isinstance(reasons, list) else []
+    return ", ".join(PASSED_OVER.get(str(r), (str(r), str(r)))[pick] for r in found)
+
+
+def changes_text(changes: object, language: str = "nl") -> str:
+    """The facts an update changed, in words: "politie: aangifte, VPT; urgentie: acuut"."""
+    if not isinstance(changes, dict) or not changes:
+        return "geen wijziging" if language != "en" else "no change"
+    pick = 0 if language != "en" else 1
+    parts = []
+    for key, value in changes.items():
+        name = str(key)
+        if name == "police" and isinstance(value, dict):
+            text = police_text(value, language)
+        elif isinstance(value, list):
+            vocabulary = {"types": "incident_type", "channels": "channel", "needs": "need"}
+            text = ", ".join(label(vocabulary.get(name, name), str(v), language) for v in value)
+        elif isinstance(value, bool):
+            text = ("ja" if value else "nee") if pick == 0 else ("yes" if value else "no")
+        else:
+            text = label(name, str(value), language)
+        parts.append(f"{FACTS_NL.get(name, (name, name))[pick]}: {text}")
+    return "; ".join(parts)
+
+
+def police_text(police: dict[str, object], language: str = "nl") -> str:
+    """The police facts in words: "aangifte, VPT, domicilie gekozen"."""
+    nl = language != "en"
+    words = [label("police_status", str(police.get("status") or "none"), language)]
+    if police.get("reason_not_reported"):
+        words.append(label("reason_not_reported", str(police["reason_not_reported"]), language))
+    flags = {
+        "vpt_flag": ("VPT", "VPT"),
+        "organisation_address_used": ("domicilie gekozen", "organisation's address used"),
+        "reported_by_organisation": ("gemeld door de organisatie", "reported by the organisation"),
+    }
+    for flag, (yes_nl, yes_en) in flags.items():
+        value = police.get(flag)
+        if value is True:
+            words.append(yes_nl if nl else yes_en)
+        elif value is False and flag == "vpt_flag":
+            words.append("zonder VPT" if nl else "without VPT")
+    return ", ".join(words)

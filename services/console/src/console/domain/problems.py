@@ -76,9 +76,15 @@ def user_message(problem: ApiProblem, language: str = "nl") -> str:
         if "superseded" in problem.title.lower():
             return (
                 "Deze toewijzing is niet meer actueel: de casus is intussen doorgezet naar "
-                "een andere adviseur. Er is niets bevestigd."
+                "een andere adviseur. Er is niets gedaan."
                 if nl
-                else "This assignment was superseded; nothing was acknowledged."
+                else "This assignment was superseded; nothing was done."
+            )
+        if "already acknowledged" in problem.title.lower():
+            return (
+                "De casus is al bevestigd: weigeren kan niet meer, overdragen wel."
+                if nl
+                else "The case was acknowledged: it can be handed over, not declined."
             )
         return (
             "Dit formulier is al eens verstuurd met andere inhoud. Kijk bij Meldingen of het "

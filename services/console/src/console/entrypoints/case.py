@@ -40,7 +40,7 @@ DONE_NL = {
 }
 
 
-def _parse(name: str, form: forms.FormData, advisers: set[str] | None) -> forms.Parsed:
+def _parse(name: str, form: forms.FormData, record: dict[str, Any]) -> forms.Parsed:
     if name == "actie":
         return caseforms.action(form)
     if name == "sluiten":
@@ -50,30 +50,10 @@ def _parse(name: str, form: forms.FormData, advisers: set[str] | None) -> forms.
     if name == "weigeren":
         return caseforms.text_only(form, "decline_reason", "reason")
     if name == "feiten":
-        return caseforms.details(form)
+        return caseforms.details(form, record)
     if name == "toewijzen":
-        return caseforms.assignment(form, advisers)
+        return caseforms.assignment(form)
     return forms.Parsed(body={})
-
-
-def _advisers(oncall: dict[str, Any] | None) -> set[str] | None:
-    """Every adviser routing names in its on-call answer (None: routing did not say)."""
-    if not oncall:
-        return None
-    found: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if key == "adviser_id" and isinstance(inner, str):
-                    found.add(inner)
-                walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-
-    walk(oncall)
-    return found or None
 
 
 def install(app: FastAPI, console: Console) -> None:
@@ -87,6 +67,7 @@ def install(app: FastAPI, console: Console) -> None:
         message: str | None = None,
         values: dict[str, list[str]] | None = None,
         status_code: int = 200,
+        block: str | None = None,
     ) -> Response:
         try:
             record = await cases.case(
@@ -99,6 +80,8 @@ def install(app: FastAPI, console: Console) -> None:
                 return console.page(
                     request, session, "case_pending.html", incident_id=incident_id, nav="case"
                 )
+            if block is not None:
+                return HTMLResponse("", status_code=404)
             return console.page(request, session, "not_found.html", status_code=404)
         capabilities = await console.probe.current()
         allowed = actions(
@@ -110,31 +93,31 @@ def install(app: FastAPI, console: Console) -> None:
         oncall = None
         if allowed.assign and capabilities.oncall:
             oncall = await cases.oncall(routing=console.routing, session=session)
-        related_ids = [str(i) for i in record.get("related_incident_ids", []) or []]
-        related = (
-            await cases.related(registry=console.registry, session=session, ids=related_ids)
-            if related_ids
-            else []
-        )
+        shown: dict[str, Any] = {
+            "record": record,
+            "allowed": allowed,
+            "oncall": oncall,
+            "related": record.get("related") or [],
+            "facts": caseforms.facts_values(record),
+            "form_name": form_name,
+            "errors": errors or [],
+            "values": values or {},
+            "keys": {name: str(uuid.uuid4()) for name in (*COMMANDS, "wissen")},
+        }
+        if block is not None:
+            return console.block(request, session, "case.html", block, **shown)
         done = request.query_params.get("gedaan")
         return console.page(
             request,
             session,
             "case.html",
             status_code=status_code,
-            record=record,
             paging=paging(record),
-            allowed=allowed,
-            oncall=oncall,
-            related=related,
-            form_name=form_name,
-            errors=errors or [],
             message=message,
-            values=values or {},
-            keys={name: str(uuid.uuid4()) for name in (*COMMANDS, "wissen")},
             done=DONE_NL.get(done or "") if done else None,
             sent=request.query_params.get("verstuurd") == "1",
             nav="case",
+            **shown,
         )
 
     @app.get("/casus/{incident_id}", response_class=HTMLResponse)
@@ -171,16 +154,26 @@ def install(app: FastAPI, console: Console) -> None:
             ),
         )
 
+    @app.get("/casus/{incident_id}/acties", response_class=HTMLResponse)
+    async def case_actions(request: Request, incident_id: str) -> Response:
+        """What the user may do now: refetched when the live part says it changed."""
+        session = await console.require(request, roles=CASE_ROLES)
+        if not UUID.match(incident_id):
+            return HTMLResponse("", status_code=404)
+        return await view(request, session, incident_id.lower(), block="side")
+
     @app.post("/casus/{incident_id}/{name}", response_class=HTMLResponse)
     async def case_command(request: Request, incident_id: str, name: str) -> Response:
         session = await console.require(request, roles=CASE_ROLES)
         form = await console.checked_form(request, session)
         if not UUID.match(incident_id) or name not in COMMANDS:
             return console.page(request, session, "not_found.html", status_code=404)
-        advisers = None
-        if name == "toewijzen":
-            advisers = _advisers(await cases.oncall(routing=console.routing, session=session))
-        parsed = _parse(name, form, advisers)
+        record = (
+            await cases.summary(registry=console.registry, session=session, incident_id=incident_id)
+            if name == "feiten"
+            else None
+        )
+        parsed = _parse(name, form, record or {})
         key = forms.first(form, "idempotency_key")
         if not UUID.match(key):
             key = str(uuid.uuid4())

@@ -24,8 +24,11 @@ def templates() -> Environment:
         org_name=labels.organisation_name,
         types_text=labels.types_text,
         timeline_text=labels.timeline_text,
+        police_text=labels.police_text,
+        passed_over_text=labels.passed_over_text,
         amsterdam=AMSTERDAM,
         oncall_choices=oncall_choices,
+        oncall_here=oncall_here,
     )
     environment.filters.update(
         channel_label=lambda code: labels.label("channel", code),
@@ -34,18 +37,43 @@ def templates() -> Environment:
     return environment
 
 
-def oncall_choices(oncall: Any) -> list[tuple[str, str]]:
-    """Advisers to choose from for a hand assignment: routing's on-call answer, those on
-    call first (None or empty: the console asks for the adviser's code instead)."""
-    if not isinstance(oncall, dict):
-        return []
-    seen: dict[str, str] = {}
-    for pool in oncall.get("pools", []) if isinstance(oncall.get("pools"), list) else []:
+ON_CALL_NL = {"primary": "dienst", "backup": "achterwacht", "coordinator": "coördinator"}
+
+
+def _on_call(oncall: Any) -> list[tuple[str, str, str, str]]:
+    """(adviser, standing, pool, pool's short name) from routing's `GET /v1/oncall`,
+    now on call (primary, backup, coordinator), in routing's pool order."""
+    pools = oncall.get("pools") if isinstance(oncall, dict) else None
+    found: list[tuple[str, str, str, str]] = []
+    for pool in pools if isinstance(pools, list) else []:
         if not isinstance(pool, dict):
             continue
-        for role in ("primary", "backup"):
-            person = pool.get(role)
-            adviser = person.get("adviser_id") if isinstance(person, dict) else person
-            if isinstance(adviser, str) and adviser not in seen:
-                seen[adviser] = f"{adviser} ({role}, {labels.label('pool', str(pool.get('pool')))})"
+        code = str(pool.get("pool"))
+        name = str(pool.get("pool_name") or labels.label("pool", code)).split(" — ")[0]
+        duty = pool.get("now")
+        now: dict[str, Any] = duty if isinstance(duty, dict) else {}
+        for standing in ("primary", "backup"):
+            for adviser in now.get(standing) or []:
+                found.append((str(adviser), standing, code, name))
+        if pool.get("coordinator"):
+            found.append((str(pool["coordinator"]), "coordinator", code, name))
+    return found
+
+
+def oncall_choices(oncall: Any, pool: str | None = None) -> list[tuple[str, str]]:
+    """Advisers to choose from for a hand assignment or handover: those on call now,
+    the case's own pool first (empty: the console asks for the adviser's code)."""
+    found = sorted(_on_call(oncall), key=lambda item: item[2] != pool)
+    seen: dict[str, str] = {}
+    for adviser, standing, _, name in found:
+        seen.setdefault(adviser, f"{adviser} ({ON_CALL_NL[standing]}, {name})")
     return list(seen.items())
+
+
+def oncall_here(oncall: Any, pool: str | None = None) -> list[str]:
+    """Who is on call now for the case's pool (every pool when it has none), in words."""
+    return [
+        f"{adviser} ({ON_CALL_NL[standing]}, {name})"
+        for adviser, standing, code, name in _on_call(oncall)
+        if pool is None or code == pool
+    ]

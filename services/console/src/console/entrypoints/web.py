@@ -77,8 +77,7 @@ class Console:
             "_": lambda text: self.translate(text, language),
             "csrf": session.csrf_token if session else "",
             "shortcuts": session.shortcuts if session else True,
-            "last_event_id": self.hub.last_id,
-            "poll_s": self.settings.live_poll_s,
+            "last_event_id": getattr(request.state, "live_since", None) or self.hub.last_id,
             "now": datetime.now(UTC),
             "path": request.url.path,
             **values,
@@ -121,7 +120,10 @@ class Console:
         )
 
     async def require(self, request: Request, *, roles: tuple[str, ...] = ()) -> Session:
-        """The live session, or off to sign in; a role not in `roles` is refused."""
+        """The live session, or off to sign in; a role not in `roles` is refused. The
+        change feed's position is taken now, before the page reads any record, so a
+        change that lands while the page is made reaches the browser's stream."""
+        request.state.live_since = self.hub.last_id
         session = await self.session(request)
         if session is None:
             path = request.url.path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,11 +128,3 @@ async def preview(
         return await routing.preview(token=session.access_token, params=params)
     except ApiProblem:
         return None
-
-
-async def related(*, registry: Registry, session: Session, ids: list[str]) -> list[dict[str, Any]]:
-    """The related cases this user may see (the others are left out)."""
-    found = await asyncio.gather(
-        *(summary(registry=registry, session=session, incident_id=i) for i in ids[:20])
-    )
-    return [f for f in found if f is not None]

@@ -253,6 +253,7 @@
   var liveUrl = body.dataset.live;
   var checkTimer = 0;
   function refreshAll() {
+    if (doc.querySelector("[data-reload-when-ready]")) { window.location.reload(); return; }
     doc.querySelectorAll("[data-incident][hx-get]").forEach(function (element) {
       if (window.htmx) window.htmx.trigger(element, "wb:refresh");
     });
@@ -282,23 +283,38 @@
     window.addEventListener("pagehide", function () { source.close(); });
   }
 
-  // Without the registry's change feed, the console can be told to look again now and
-  // then: the case on the page and the count behind the banner (never the whole list).
-  var poll = parseFloat(body.dataset.poll || "0");
-  if (poll > 0) {
-    window.setInterval(function () {
-      if (doc.visibilityState !== "visible") return;
-      if (doc.querySelector("[data-reload-when-ready]")) { window.location.reload(); return; }
-      var live = doc.getElementById("casus-live");
-      if (live && window.htmx) window.htmx.trigger(live, "wb:refresh");
-      checkBanner();
-    }, poll * 1000);
-  }
-
   var focusedId = null;
-  doc.addEventListener("htmx:beforeSwap", function () {
+  var typed = {};
+  doc.addEventListener("htmx:beforeSwap", function (event) {
     var active = doc.activeElement;
     focusedId = active && active !== body && active.id ? active.id : null;
+    // what the user typed or chose in a part that is swapped stays as it was
+    var target = event.detail && event.detail.target;
+    if (!target || !target.querySelectorAll || !target.id) return;
+    var kept = typed[target.id] = {};
+    target.querySelectorAll("input[id], textarea[id], select[id]").forEach(function (field) {
+      if (field.type === "hidden") return;
+      if (field.type === "checkbox" || field.type === "radio") {
+        if (field.checked !== field.defaultChecked) kept[field.id] = field.checked;
+      } else if (field.tagName === "SELECT") {
+        var chosen = field.options[field.selectedIndex];
+        if (chosen && !chosen.defaultSelected) kept[field.id] = field.value;
+      } else if (field.value !== field.defaultValue) kept[field.id] = field.value;
+    });
+  });
+  // put it back at once, before any other swap can happen
+  doc.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    var id = target && target.id;
+    var kept = id && typed[id];
+    if (!kept) return;
+    delete typed[id];
+    Object.keys(kept).forEach(function (fieldId) {
+      var field = doc.getElementById(fieldId);
+      if (!field) return;
+      if (field.type === "checkbox" || field.type === "radio") field.checked = kept[fieldId];
+      else field.value = kept[fieldId];
+    });
   });
   doc.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail && event.detail.elt;
@@ -311,6 +327,11 @@
     if (live && target && (target === live || target.id === "casus-live" || !target.isConnected)) {
       var text = live.dataset.announce;
       if (text && text !== body.dataset.lastAnnounce) { body.dataset.lastAnnounce = text; announce(text); }
+      // what the user may do changed (declined, handed over, closed): the actions follow
+      var side = doc.getElementById("acties");
+      if (side && window.htmx && side.dataset.actions !== live.dataset.actions) {
+        window.htmx.trigger(side, "wb:actions");
+      }
     }
     tick();
   });
