@@ -77,8 +77,14 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         yield running
     finally:
         if running.process.poll() is None:
-            os.killpg(running.process.pid, signal.SIGKILL)
-            running.process.wait()
+            # as Ctrl-C would, so supervisord stops the services it started (they run in
+            # process groups of their own); only then by force
+            os.killpg(running.process.pid, signal.SIGINT)
+            try:
+                running.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(running.process.pid, signal.SIGKILL)
+                running.process.wait()
 
 
 def test_a_second_make_run_is_refused_and_the_data_is_intact(run: Run) -> None:
