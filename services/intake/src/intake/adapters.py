@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from typing import Any
 
 from faststream.nats import NatsBroker
 from nats.errors import Error as NatsError
@@ -75,28 +76,26 @@ class StreamIncidentLookup:
         self._broker = broker
         self._timeout_s = timeout_s
 
-    async def _last(self, event_type: str, incident_id: uuid.UUID) -> bytes | None:
+    async def _last_message(self, event_type: str, incident_id: uuid.UUID) -> Any:
+        """The incident's last stored event of this type (a raw stream message), or None."""
         js = self._broker.connection.jetstream(timeout=self._timeout_s)
         try:
-            message = await js.get_last_msg(EVENTS_STREAM, event_subject(event_type, incident_id))
+            return await js.get_last_msg(EVENTS_STREAM, event_subject(event_type, incident_id))
         except NotFoundError:
             return None
         except (NatsError, TimeoutError, OSError) as exc:
             raise PublishFailedError(type(exc).__name__) from exc
-        return message.data or b""
+
+    async def _last(self, event_type: str, incident_id: uuid.UUID) -> bytes | None:
+        message = await self._last_message(event_type, incident_id)
+        return None if message is None else (message.data or b"")
 
     async def exists(self, incident_id: uuid.UUID) -> bool:
         return await self._last("incident.reported", incident_id) is not None
 
     async def _last_sequence(self, event_type: str, incident_id: uuid.UUID) -> int:
-        js = self._broker.connection.jetstream(timeout=self._timeout_s)
-        try:
-            message = await js.get_last_msg(EVENTS_STREAM, event_subject(event_type, incident_id))
-        except NotFoundError:
-            return 0
-        except (NatsError, TimeoutError, OSError) as exc:
-            raise PublishFailedError(type(exc).__name__) from exc
-        return int(message.seq or 0)
+        message = await self._last_message(event_type, incident_id)
+        return 0 if message is None else int(message.seq or 0)
 
     async def closed(self, incident_id: uuid.UUID) -> bool:
         """Closed and not reopened since."""
