@@ -11,9 +11,6 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
 from contracts.events import IncidentReported, derive_id, utcnow
-from contracts.provision import provision
-from contracts.runtime.consumer import subscribe
-from contracts.runtime.nats import publish_event
 from contracts.subjects import (
     DEAD_LETTER_STREAM,
     EVENTS_STREAM,
@@ -23,6 +20,9 @@ from contracts.subjects import (
 )
 from contracts.vocabulary import Role, Source
 from tests.support.servers import NatsServer, eventually
+from weerbaar_runtime.consumer import subscribe
+from weerbaar_runtime.nats import publish_event
+from weerbaar_runtime.provision import provision
 
 pytestmark = pytest.mark.nats
 
@@ -74,7 +74,7 @@ async def test_publish_returns_after_the_stream_stored_it_and_drops_repeats(nc: 
 
 async def _test_consumer(nc: Client, prefix: str) -> ConsumerSpec:
     """A fresh durable on every event of the stream, as `weerbaar-provision` makes one."""
-    from contracts.provision import consumer_config
+    from weerbaar_runtime.provision import consumer_config
 
     spec = ConsumerSpec(
         stream=EVENTS_STREAM,
@@ -140,7 +140,7 @@ async def test_failures_are_retried_and_poison_is_parked_without_blocking(
 async def test_a_lone_event_is_handed_over_at_once_and_a_burst_in_batches(
     provisioned: NatsServer, nc: Client
 ) -> None:
-    from contracts.runtime.nats import start_with_retry
+    from weerbaar_runtime.nats import start_with_retry
 
     js = nc.jetstream()
     spec = await _test_consumer(nc, "prompt")

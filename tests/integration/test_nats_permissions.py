@@ -30,11 +30,8 @@ from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 from pydantic import SecretStr
 
-import contracts.runtime.nats as runtime_nats
+import weerbaar_runtime.nats as runtime_nats
 from contracts.events import AdviserAssigned, derive_id, utcnow
-from contracts.runtime.logging import configure_logging, get_logger
-from contracts.runtime.nats import PublishFailedError, build_broker, publish_event
-from contracts.runtime.settings import ServiceSettings
 from contracts.subjects import (
     ALL_EVENTS,
     CHANGED_PREFIX,
@@ -51,6 +48,9 @@ from contracts.subjects import (
     TOPOLOGY,
 )
 from tests.support.servers import ROOT, NatsServer, eventually, provision
+from weerbaar_runtime.logging import configure_logging, get_logger
+from weerbaar_runtime.nats import PublishFailedError, build_broker, publish_event
+from weerbaar_runtime.settings import ServiceSettings
 
 pytestmark = pytest.mark.nats
 

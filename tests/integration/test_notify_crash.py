@@ -20,11 +20,11 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from contracts.events import AdviserAssigned, derive_id
-from contracts.provision import provision
 from contracts.subjects import EVENTS_STREAM, NOTIFY_BUCKET, NOTIFY_CONSUMER, TOPOLOGY
 from tests.support.notify_helpers import assigned, contact
 from tests.support.servers import NatsServer, ServiceProcess, eventually, free_port
 from tests.support.system import RecordingHandler, body_of
+from weerbaar_runtime.provision import provision
 
 pytestmark = pytest.mark.nats
 

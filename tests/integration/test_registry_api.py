@@ -13,13 +13,13 @@ import pytest
 from fastapi import FastAPI
 
 from contracts.events import Event, IncidentReported, RegistrationReceived
-from contracts.runtime.auth import secure
-from contracts.runtime.http import install_problem_handlers
-from contracts.runtime.nats import PublishFailedError
 from registry.api import build_router
 from tests.integration.test_registry_stats import fixture
 from tests.support import auth
 from tests.support.registry import Registry, open_registry, recorded_events
+from weerbaar_runtime.auth import AuthSettings, secure
+from weerbaar_runtime.http import install_problem_handlers
+from weerbaar_runtime.nats import PublishFailedError
 
 
 class Publisher:
@@ -54,7 +54,7 @@ def registry_app(registry: Registry, publish: Any) -> FastAPI:
     """The registry's routes as the service mounts them, on an app of their own."""
     app = FastAPI()
     install_problem_handlers(app)
-    security = secure(app)
+    security = secure(app, AuthSettings())
     app.include_router(
         build_router(
             registry.queries,

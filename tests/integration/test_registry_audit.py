@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from contracts.runtime.auth import Principal, Role
 from registry.filters import AuditQuery
+from tests.support.events import T0
 from tests.support.registry import open_registry
-from tests.unit._helpers import T0
+from weerbaar_runtime.auth import Access, Principal
 
-OPERATOR = Principal(subject="operator-1", role=Role.OPERATOR)
-ANALYST = Principal(subject="analyst-1", role=Role.ANALYST)
+OPERATOR = Principal(subject="operator-1", role=Access.OPERATOR)
+ANALYST = Principal(subject="analyst-1", role=Access.ANALYST)
 CASE = "00000000-0000-4000-8000-000000000001"
 
 

@@ -21,20 +21,17 @@ from contracts.vocabulary import NotificationChannel
 from registry.crypto import Keyring, UnknownKeyError
 from registry.db import Base
 from registry.rotate import rotate
-from tests.support.registry import open_registry, snapshot
-from tests.unit._helpers import (
+from tests.support.casework_events import action, closed, registration_received, reopened
+from tests.support.events import (
     CANARY_DESCRIPTION,
     CANARY_EMAIL,
     CANARY_NAME,
     CANARY_PHONE,
     T0,
-    action,
     assigned,
-    closed,
-    registration_received,
-    reopened,
     reported,
 )
+from tests.support.registry import open_registry, snapshot
 
 CANARY_NOTE = "Canary notitie over de woningscan"
 CANARY_SUMMARY = "Canary samenvatting van de afsluiting"

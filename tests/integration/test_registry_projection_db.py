@@ -21,18 +21,17 @@ from registry.db import Base, EventRecord
 from registry.filters import StatsFilters
 from registry.retention import erasure
 from tests.bench.registry_bench import event_stream
-from tests.support.registry import open_registry, recorded_events, snapshot
-from tests.unit._helpers import (
+from tests.support.casework_events import action, closed
+from tests.support.events import (
     CANARY_DESCRIPTION,
     CANARY_EMAIL,
     CANARY_NAME,
     CANARY_PHONE,
     T0,
-    action,
     assigned,
-    closed,
     reported,
 )
+from tests.support.registry import open_registry, recorded_events, snapshot
 
 CANARIES = (CANARY_NAME, CANARY_PHONE, CANARY_EMAIL, CANARY_DESCRIPTION)
 

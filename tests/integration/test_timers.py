@@ -15,7 +15,6 @@ import pytest
 from faststream.nats import NatsBroker
 
 from contracts.events import utcnow
-from contracts.provision import provision
 from contracts.subjects import (
     ROUTING_TIMERS_CONSUMER,
     TIMER_PREFIX,
@@ -26,6 +25,7 @@ from contracts.subjects import (
 from routing.service import Timer
 from routing.timers import scheduler, subscribe_timers
 from tests.support.servers import NatsServer, eventually
+from weerbaar_runtime.provision import provision
 
 pytestmark = pytest.mark.nats
 

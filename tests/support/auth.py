@@ -6,39 +6,39 @@ import time
 
 import jwt
 
-from contracts.runtime.auth import DEV_SIGNING_KEY, Role, sign_token
+from weerbaar_runtime.auth import DEV_SIGNING_KEY, Access, sign_token
 
 
-def token(role: Role | str, subject: str | None = None, **claims: str) -> str:
-    role = Role(role)
+def token(role: Access | str, subject: str | None = None, **claims: str) -> str:
+    role = Access(role)
     return sign_token(subject=subject or f"test-{role.value}", role=role, claims=claims)
 
 
-def bearer(role: Role | str, subject: str | None = None, **claims: str) -> dict[str, str]:
+def bearer(role: Access | str, subject: str | None = None, **claims: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(role, subject, **claims)}"}
 
 
-OPERATOR = bearer(Role.OPERATOR)
-OPS = bearer(Role.OPS)
-ANALYST = bearer(Role.ANALYST)
-COORDINATOR = bearer(Role.COORDINATOR)
+OPERATOR = bearer(Access.OPERATOR)
+OPS = bearer(Access.OPS)
+ANALYST = bearer(Access.ANALYST)
+COORDINATOR = bearer(Access.COORDINATOR)
 
 
 def adviser(adviser_id: str) -> dict[str, str]:
-    return bearer(Role.ADVISER, f"adviser-{adviser_id}", adviser_id=adviser_id)
+    return bearer(Access.ADVISER, f"adviser-{adviser_id}", adviser_id=adviser_id)
 
 
 def system(organisation_code: str) -> dict[str, str]:
     return bearer(
-        Role.MUNICIPAL_SYSTEM, f"system-{organisation_code}", organisation_code=organisation_code
+        Access.MUNICIPAL_SYSTEM, f"system-{organisation_code}", organisation_code=organisation_code
     )
 
 
-def expired(role: Role | str = Role.OPERATOR) -> dict[str, str]:
+def expired(role: Access | str = Access.OPERATOR) -> dict[str, str]:
     now = int(time.time())
     payload = {
         "sub": "late",
-        "role": Role(role).value,
+        "role": Access(role).value,
         "iss": "weerbaar-dev",
         "aud": "weerbaar",
         "iat": now - 7200,
@@ -47,8 +47,8 @@ def expired(role: Role | str = Role.OPERATOR) -> dict[str, str]:
     return {"Authorization": f"Bearer {jwt.encode(payload, DEV_SIGNING_KEY, algorithm='HS256')}"}
 
 
-def wrongly_signed(role: Role | str = Role.OPERATOR) -> dict[str, str]:
-    forged = sign_token(subject="forger", role=Role(role), key="not-the-key-" * 4)
+def wrongly_signed(role: Access | str = Access.OPERATOR) -> dict[str, str]:
+    forged = sign_token(subject="forger", role=Access(role), key="not-the-key-" * 4)
     return {"Authorization": f"Bearer {forged}"}
 
 
@@ -60,7 +60,7 @@ def principals(case: dict[str, str]) -> dict[str, dict[str, str]]:
     authorisation matrices; `case` names the adviser who has the case and one who never had it."""
     return {
         "operator": OPERATOR,
-        "operator-2": bearer(Role.OPERATOR, "operator-2"),
+        "operator-2": bearer(Access.OPERATOR, "operator-2"),
         "coordinator": COORDINATOR,
         "adviser": adviser(case["adviser"]),
         "other-adviser": adviser(case["other_adviser"]),

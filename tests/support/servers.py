@@ -211,7 +211,7 @@ async def provision(url: str, *, user: str | None = None, password: str | None =
     """Create the streams, buckets and durables (as `user`, e.g. the provisioner)."""
     import nats
 
-    from contracts.provision import provision as provision_topology
+    from weerbaar_runtime.provision import provision as provision_topology
 
     nc = await nats.connect(url, user=user, password=password)
     try:

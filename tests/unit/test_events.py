@@ -29,7 +29,8 @@ from contracts.vocabulary import (
     Urgency,
 )
 from intake.schemas import ReportIncident
-from tests.unit._helpers import INCIDENT_ID, MINIMAL_INCIDENT_BODY, incident_body, one_of_each_event
+from tests.support.casework_events import one_of_each_event
+from tests.support.events import INCIDENT_ID, MINIMAL_INCIDENT_BODY, incident_body
 
 # --- the §6 body ------------------------------------------------------------------------
 

@@ -21,13 +21,11 @@ from intake.schemas import (
     ReportIncident,
 )
 from intake.service import Intake, fingerprint
-from tests.unit._helpers import (
-    INCIDENT_ID,
+from tests.support.events import INCIDENT_ID, assigned, incident_body
+from tests.support.fakes import (
     ConflictingIdempotencyStore,
     MemoryIdempotencyStore,
     RecordingPublisher,
-    assigned,
-    incident_body,
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import structlog
 
-from contracts.runtime.logging import configure_logging, get_logger
+from weerbaar_runtime.logging import configure_logging, get_logger
 
 SECRET = "Canary de Vries +31600000000"
 

@@ -17,19 +17,17 @@ from notify.messages import render
 from routing.roster import load_roster
 from routing.service import Router
 from routing.settings import RoutingSettings
-from tests.unit._helpers import (
+from tests.support.events import (
     ASSIGNMENT_ID,
     CANARY_DESCRIPTION,
     CANARY_EMAIL,
     CANARY_NAME,
     CANARY_PHONE,
     INCIDENT_ID,
-    MemoryStateStore,
-    RecordingPublisher,
-    RecordingScheduler,
     assigned,
     reported,
 )
+from tests.support.fakes import MemoryStateStore, RecordingPublisher, RecordingScheduler
 
 INTAKE_URL = "https://weerbaar.example/"
 ACK_PREFIX = "https://weerbaar.example/v1/ack/"

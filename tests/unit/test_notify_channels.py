@@ -19,7 +19,7 @@ from notify.channels.webhook import WebhookChannel
 from notify.circuit import CircuitBreaker, CircuitState
 from notify.ports import DeliveryError, OutgoingMessage
 from notify.settings import NotifySettings, SmsProvider
-from tests.unit._helpers import ASSIGNMENT_ID
+from tests.support.events import ASSIGNMENT_ID
 
 NOTIFICATION_ID = derive_id("notification", ASSIGNMENT_ID, "page", "sms")
 

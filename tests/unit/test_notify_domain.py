@@ -23,7 +23,7 @@ from notify.domain import (
     retry_delay,
     started_count,
 )
-from tests.unit._helpers import ASSIGNMENT_ID
+from tests.support.events import ASSIGNMENT_ID
 
 EMAIL = ContactPoint(channel=NotificationChannel.EMAIL, address="a@ngb.example")
 SMS = ContactPoint(channel=NotificationChannel.SMS, address="+31600000000")

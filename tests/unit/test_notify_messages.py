@@ -12,7 +12,7 @@ from contracts.events import AdviserAssigned, ContactPoint, derive_id
 from contracts.vocabulary import NotificationChannel
 from notify.links import Links
 from notify.messages import NoticeEvent, render
-from tests.unit._helpers import (
+from tests.support.events import (
     ASSIGNMENT_ID,
     CANARY_DESCRIPTION,
     CANARY_EMAIL,

@@ -13,22 +13,22 @@ from contracts.events import (
     NotificationSent,
     derive_id,
 )
-from contracts.runtime.consumer import Delivery, GiveUpError, RetryLaterError
 from contracts.vocabulary import NotificationChannel, Urgency
 from notify.domain import RetryRules
 from notify.links import Links
 from notify.ports import DeliveryError, DeliveryRecord, OutgoingMessage, Receipt
 from notify.service import Notifier
-from tests.unit._helpers import (
+from tests.support.events import (
     ASSIGNMENT_ID,
     INCIDENT_ID,
     T0,
-    RecordingPublisher,
     assigned,
     escalated,
     reminder_due,
     reported,
 )
+from tests.support.fakes import RecordingPublisher
+from weerbaar_runtime.consumer import Delivery, GiveUpError, RetryLaterError
 
 EMAIL = ContactPoint(channel=NotificationChannel.EMAIL, address="ngb-01@ngb.example")
 SMS = ContactPoint(channel=NotificationChannel.SMS, address="+31600000001")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from nats.js.errors import NotFoundError
 
-from contracts.provision import ProvisionError, provision
+from weerbaar_runtime.provision import ProvisionError, provision
 
 
 class OldServer:

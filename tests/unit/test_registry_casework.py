@@ -9,16 +9,8 @@ from datetime import timedelta
 from contracts.events import AssignmentEscalated, IncidentReported
 from registry.facts import encode
 from registry.projection import fold, incident_fact, timeline
-from tests.unit._helpers import (
-    ASSIGNMENT_ID,
-    INCIDENT_ID,
-    T0,
-    assigned,
-    deadline_shortened,
-    details_updated,
-    envelope,
-    reported,
-)
+from tests.support.casework_events import deadline_shortened, details_updated
+from tests.support.events import ASSIGNMENT_ID, INCIDENT_ID, T0, assigned, envelope, reported
 
 ID = str(INCIDENT_ID)
 

@@ -22,7 +22,7 @@ from registry.crypto import (
 )
 from registry.projection import scrub
 from registry.settings import RegistrySettings
-from tests.unit._helpers import CANARY_DESCRIPTION, CANARY_NAME, assigned, reported
+from tests.support.events import CANARY_DESCRIPTION, CANARY_NAME, assigned, reported
 
 
 def key() -> str:
@@ -83,6 +83,7 @@ def test_settings_refuse_unusable_keys(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
 ) -> None:
     monkeypatch.setenv("ACK_TOKEN_SECRET", "a-production-secret")
+    monkeypatch.setenv("AUTH_SIGNING_KEY", "a-production-signing-key")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=message):

@@ -41,18 +41,20 @@ from registry.facts import (
 )
 from registry.filters import StatsQuery, problems
 from registry.projection import PERSONAL_VALUES, fold, scrub, timeline_entry
-from tests.unit._helpers import (
+from tests.support.casework_events import (
+    action,
+    closed,
+    one_of_each_event,
+    personal_data_erased,
+    reopened,
+)
+from tests.support.events import (
     CANARY_DESCRIPTION,
     CANARY_EMAIL,
     CANARY_NAME,
     CANARY_PHONE,
     INCIDENT_ID,
     T0,
-    action,
-    closed,
-    one_of_each_event,
-    personal_data_erased,
-    reopened,
     reported,
 )
 

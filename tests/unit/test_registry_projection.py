@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from contracts.events import Event
 from contracts.vocabulary import Status
 from registry.projection import TIMELINE_TYPES, IncidentState, fold, timeline_entry
-from tests.unit._helpers import (
+from tests.support.casework_events import action, closed, one_of_each_event, reopened
+from tests.support.events import (
     ASSIGNMENT_ID,
     CANARY_DESCRIPTION,
     CANARY_EMAIL,
@@ -22,14 +23,10 @@ from tests.unit._helpers import (
     INCIDENT_ID,
     T0,
     acknowledged,
-    action,
     assigned,
-    closed,
     escalated,
     notification_failed,
     notification_sent,
-    one_of_each_event,
-    reopened,
     reported,
 )
 

@@ -27,17 +27,9 @@ from routing.roster import Roster, RosterError, coverage_gaps, load_roster
 from routing.service import Router, Timer
 from routing.settings import RoutingSettings
 from routing.timers import schedule_headers
-from tests.unit._helpers import (
-    INCIDENT_ID,
-    MemoryStateStore,
-    RecordingPublisher,
-    RecordingScheduler,
-    acknowledged,
-    action,
-    closed,
-    notification_failed,
-    reported,
-)
+from tests.support.casework_events import action, closed
+from tests.support.events import INCIDENT_ID, acknowledged, notification_failed, reported
+from tests.support.fakes import MemoryStateStore, RecordingPublisher, RecordingScheduler
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_ROSTER = REPO / "deploy" / "config" / "roster.yaml"

@@ -17,16 +17,8 @@ from contracts.vocabulary import Pool, Role, Urgency
 from routing.domain import Request, RoundRobin, choose
 from routing.oncall import change_points, on_call, pool_duty, preview
 from routing.state import Conflict
-from tests.unit._helpers import (
-    INCIDENT_ID,
-    T0,
-    acknowledged,
-    assignment_requested,
-    closed,
-    declined,
-    details_updated,
-    reported,
-)
+from tests.support.casework_events import assignment_requested, closed, declined, details_updated
+from tests.support.events import INCIDENT_ID, T0, acknowledged, reported
 from tests.unit.test_routing import AMS, adviser, night_roster, router_with, staffed_roster
 
 

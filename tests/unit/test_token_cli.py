@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from contracts.runtime.auth import Authenticator, AuthSettings, Role
-from contracts.runtime.mint import main
+from weerbaar_runtime.auth import Access, Authenticator, AuthSettings
+from weerbaar_runtime.mint import main
 
 KEY = "a-production-signing-key-of-32-characters"
 
@@ -20,7 +20,7 @@ def test_a_minted_ops_token_is_accepted_by_a_service_with_the_same_key(
     assert main(["--role", "ops", "--subject", "prometheus", "--days", "30"]) == 0
     token = capsys.readouterr().out.strip()
     principal = Authenticator(AuthSettings(signing_key=SecretStr(KEY))).verify(token)
-    assert principal.role is Role.OPS
+    assert principal.role is Access.OPS
     assert principal.subject == "prometheus"
 
 
@@ -31,7 +31,7 @@ def test_the_key_can_come_from_a_file(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main([*argv, "--key-file", str(key_file)]) == 0
     token = capsys.readouterr().out.strip()
     principal = Authenticator(AuthSettings(signing_key=SecretStr(KEY))).verify(token)
-    assert principal.role is Role.ADVISER
+    assert principal.role is Access.ADVISER
 
 
 def test_without_a_key_it_refuses(

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from console.bootstrap import create_app
 from console.settings import ConsoleSettings
-from contracts.runtime.http import invalid_configuration
+from weerbaar_runtime.http import invalid_configuration
 
 
 class _Server(uvicorn.Server):
@@ -45,7 +45,7 @@ def main() -> None:
     )
     server.closing = app.state.closing
     # uvicorn raises a caught SIGTERM again once it has stopped: end with status 0 then,
-    # so a supervisor counts a requested stop as expected (as contracts.runtime.http.serve).
+    # so a supervisor counts a requested stop as expected (as weerbaar_runtime.http.serve).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     server.run()
 

@@ -27,10 +27,10 @@ from console.entrypoints.web import (
     Console,
 )
 from console.settings import ConsoleSettings
-from contracts.runtime.auth import Authenticator, AuthSettings, RateLimiter, Role, authorise
-from contracts.runtime.http import install_operational_routes
-from contracts.runtime.logging import configure_logging, get_logger
 from contracts.subjects import CONSOLE_SESSIONS_BUCKET
+from weerbaar_runtime.auth import Access, Authenticator, AuthSettings, RateLimiter, authorise
+from weerbaar_runtime.http import install_operational_routes
+from weerbaar_runtime.logging import configure_logging, get_logger
 
 HERE = Path(__file__).resolve().parent
 _log = get_logger("console")
@@ -173,7 +173,7 @@ def create_app(
         return {"nats": bool(app.state.connected)}
 
     metrics_guard = authorise(Authenticator(auth_settings), RateLimiter(per_minute=600))(
-        Role.OPS, what="read metrics"
+        Access.OPS, what="read metrics"
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     signin.install(app, console)

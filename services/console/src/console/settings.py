@@ -6,7 +6,7 @@ from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 
-from contracts.runtime.settings import ServiceSettings
+from weerbaar_runtime.settings import ServiceSettings
 
 
 class ConsoleSettings(ServiceSettings):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from contracts.runtime.http import serve
 from intake.app import create_app
 from intake.settings import IntakeSettings
+from weerbaar_runtime.http import serve
 
 
 def build() -> tuple[FastAPI, IntakeSettings]:

@@ -20,9 +20,9 @@ from contracts.events import (
     IncidentReported,
     PersonalDataErased,
 )
-from contracts.runtime.nats import PublishFailedError, publish_event
 from contracts.subjects import EVENTS_STREAM, IDEMPOTENCY_BUCKET, event_subject
 from intake.ports import CaseFacts, IdempotencyConflictError
+from weerbaar_runtime.nats import PublishFailedError, publish_event
 
 
 class JetStreamPublisher:

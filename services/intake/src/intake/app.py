@@ -24,16 +24,6 @@ from contracts.events import (
     IncidentReported,
     RegistrationReceived,
 )
-from contracts.runtime.auth import Principal, Role, forbidden, secure
-from contracts.runtime.http import (
-    BodyGuardMiddleware,
-    ProblemError,
-    install_operational_routes,
-    install_problem_handlers,
-    problem_doc,
-)
-from contracts.runtime.logging import configure_logging, get_logger
-from contracts.runtime.nats import build_broker, document_publishers, stop_quietly
 from contracts.tokens import AckClaim, InvalidTokenError, verify_ack_token
 from intake import pages
 from intake.adapters import JetStreamPublisher, KeyValueIdempotencyStore, StreamIncidentLookup
@@ -60,6 +50,16 @@ from intake.schemas import (
 )
 from intake.service import Intake
 from intake.settings import IntakeSettings
+from weerbaar_runtime.auth import Access, Principal, forbidden, secure
+from weerbaar_runtime.http import (
+    BodyGuardMiddleware,
+    ProblemError,
+    install_operational_routes,
+    install_problem_handlers,
+    problem_doc,
+)
+from weerbaar_runtime.logging import configure_logging, get_logger
+from weerbaar_runtime.nats import build_broker, document_publishers, stop_quietly
 
 _log = get_logger("intake")
 COMMANDS = Counter(
@@ -127,10 +127,10 @@ PUBLISHES: list[type[Event]] = [
 ]
 
 Actor = Literal["operator", "coordinator", "adviser"]
-ACTORS: dict[Role, Actor] = {
-    Role.OPERATOR: "operator",
-    Role.COORDINATOR: "coordinator",
-    Role.ADVISER: "adviser",
+ACTORS: dict[Access, Actor] = {
+    Access.OPERATOR: "operator",
+    Access.COORDINATOR: "coordinator",
+    Access.ADVISER: "adviser",
 }
 
 
@@ -182,22 +182,24 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         connected = bool(app.state.connected) and broker.connection.is_connected
         return {"nats": connected}
 
-    security = secure(app)
+    security = secure(app, settings.auth)
     allow = security.allow
     install_operational_routes(
-        app, readiness=readiness, metrics_guard=allow(Role.OPS, what="read metrics")
+        app, readiness=readiness, metrics_guard=allow(Access.OPS, what="read metrics")
     )
     Reporter = Annotated[
-        Principal, Depends(allow(Role.OPERATOR, Role.COORDINATOR, what="report incidents"))
+        Principal, Depends(allow(Access.OPERATOR, Access.COORDINATOR, what="report incidents"))
     ]
-    System = Annotated[Principal, Depends(allow(Role.MUNICIPAL_SYSTEM, what="post registrations"))]
+    System = Annotated[
+        Principal, Depends(allow(Access.MUNICIPAL_SYSTEM, what="post registrations"))
+    ]
     CaseWorker = Annotated[
         Principal,
-        Depends(allow(Role.OPERATOR, Role.COORDINATOR, Role.ADVISER, what="work on cases")),
+        Depends(allow(Access.OPERATOR, Access.COORDINATOR, Access.ADVISER, what="work on cases")),
     ]
     Assigner = Annotated[
         Principal,
-        Depends(allow(Role.OPERATOR, Role.COORDINATOR, what="assign cases by hand")),
+        Depends(allow(Access.OPERATOR, Access.COORDINATOR, what="assign cases by hand")),
     ]
     MaybePrincipal = Annotated[Principal | None, Depends(security.optional())]
 
@@ -270,7 +272,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         found = await look(command, lambda: lookup.exists(incident_id))
         if not found:
             raise not_found(incident_id, command)
-        if principal is not None and principal.role is Role.ADVISER:
+        if principal is not None and principal.role is Access.ADVISER:
             advisers = await look(command, lambda: lookup.assigned_advisers(incident_id))
             if principal.adviser_id not in advisers:
                 raise not_found(incident_id, command)
@@ -366,7 +368,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     ) -> Event:
         await require_incident(incident_id, "acknowledge", principal)
         current = await look("acknowledge", lambda: lookup.current_assignment(incident_id))
-        if principal is not None and principal.role is Role.ADVISER and request.token is None:
+        if principal is not None and principal.role is Access.ADVISER and request.token is None:
             if current is None or current.adviser_id != principal.adviser_id:
                 raise superseded("acknowledge", current)
             request = request.model_copy(
@@ -413,7 +415,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                     "A bearer token, or the token from the acknowledge link, is needed.",
                     headers={"WWW-Authenticate": 'Bearer realm="weerbaar"'},
                 )
-            if principal.role not in (Role.ADVISER, Role.OPERATOR, Role.COORDINATOR):
+            if principal.role not in (Access.ADVISER, Access.OPERATOR, Access.COORDINATOR):
                 raise forbidden(principal, "acknowledge assignments")
         key = scoped(principal, idempotency_key) if principal else None
         return accepted(await acknowledge_incident(incident_id, request, key, principal))
@@ -521,7 +523,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         idempotency_key: Key = None,
     ) -> JSONResponse:
         """Record a follow-up action on the case (its adviser, operators, coordinators)."""
-        if principal.role is Role.ADVISER:
+        if principal.role is Access.ADVISER:
             body = body.model_copy(update={"adviser_id": principal.adviser_id})
         key = scoped(principal, idempotency_key)
         return await command(
@@ -551,7 +553,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     ) -> JSONResponse:
         """Close the case (its adviser, operators, coordinators)."""
         request = body or CloseIncident()
-        if principal.role is Role.ADVISER:
+        if principal.role is Access.ADVISER:
             request = request.model_copy(update={"adviser_id": principal.adviser_id})
         key = scoped(principal, idempotency_key)
         return await command(
@@ -595,7 +597,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         404); its current assignment."""
         await require_incident(incident_id, command)
         current = await look(command, lambda: lookup.current_assignment(incident_id))
-        if principal.role is Role.ADVISER and (
+        if principal.role is Access.ADVISER and (
             current is None or current.adviser_id != principal.adviser_id
         ):
             raise not_found(incident_id, command)
@@ -610,7 +612,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         current = await look(command, lambda: lookup.current_assignment(incident_id))
         if current is None or (
             principal is not None
-            and principal.role is Role.ADVISER
+            and principal.role is Access.ADVISER
             and current.adviser_id != principal.adviser_id
         ):
             raise superseded(command, current)
@@ -658,7 +660,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                     incident_id=incident_id,
                     request=body,
                     updated_by=ACTORS[principal.role],
-                    adviser_id=principal.adviser_id if principal.role is Role.ADVISER else None,
+                    adviser_id=principal.adviser_id if principal.role is Access.ADVISER else None,
                     idempotency_key=key,
                 ),
             )
@@ -686,7 +688,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             raise not_found(incident_id, "assign")
         key = scoped(principal, idempotency_key)
         requested_by: Literal["operator", "coordinator"] = (
-            "coordinator" if principal.role is Role.COORDINATOR else "operator"
+            "coordinator" if principal.role is Access.COORDINATOR else "operator"
         )
         return accepted(
             await run(

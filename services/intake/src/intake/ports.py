@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from contracts.events import AdviserAssigned, Event, IncidentDetailsUpdated
-from contracts.runtime.nats import PublishFailedError
 from contracts.vocabulary import IncidentType, Role, Source, Urgency
+from weerbaar_runtime.nats import PublishFailedError
 
 __all__ = [
     "CaseFacts",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from contracts.runtime.settings import ServiceSettings
+from weerbaar_runtime.settings import ServiceSettings
 
 
 class IntakeSettings(ServiceSettings):

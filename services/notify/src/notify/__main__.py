@@ -7,9 +7,9 @@ import sys
 
 from fastapi import FastAPI
 
-from contracts.runtime.http import serve
 from notify.app import create_app
 from notify.settings import NotifySettings
+from weerbaar_runtime.http import serve
 
 
 def build() -> tuple[FastAPI, NotifySettings]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,17 +10,6 @@ from fastapi import FastAPI
 from faststream.nats import NatsBroker
 
 from contracts.events import Event, NotificationFailed, NotificationSent
-from contracts.runtime.auth import Role, secure
-from contracts.runtime.consumer import subscribe
-from contracts.runtime.http import install_operational_routes, install_problem_handlers
-from contracts.runtime.logging import configure_logging
-from contracts.runtime.nats import (
-    build_broker,
-    document_publishers,
-    publish_event,
-    start_with_retry,
-    stop_quietly,
-)
 from contracts.subjects import NOTIFY_CONSUMER
 from contracts.vocabulary import NotificationChannel
 from notify import metrics
@@ -38,6 +24,13 @@ from notify.links import Links
 from notify.ports import Channel
 from notify.service import Notifier
 from notify.settings import NotifySettings
+from weerbaar_runtime.bootstrap import Service, service_app
+from weerbaar_runtime.consumer import subscribe
+from weerbaar_runtime.nats import (
+    build_broker,
+    document_publishers,
+    publish_event,
+)
 
 
 @dataclass
@@ -130,40 +123,14 @@ def build(settings: NotifySettings) -> NatsBroker:
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
-    configure_logging(service="notify", level=settings.log_level, json=settings.log_json)
     notify = compose(settings)
-    broker = notify.broker
-    state = {"started": False}
-
-    async def start() -> None:
-        await start_with_retry(broker, what="notify")
-        state["started"] = True
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        starting = asyncio.create_task(start())
-        try:
-            yield
-        finally:
-            starting.cancel()
-            await stop_quietly(broker)
-            await notify.http.aclose()
-
-    app = FastAPI(
-        title="Weerbaar notify",
-        version="0.1.0",
-        summary="Delivers pages, escalation notices and reminders by e-mail, SMS and webhook.",
-        lifespan=lifespan,
-        redoc_url=None,
-        docs_url=None,  # no Swagger UI: it loads from a CDN; GET / says where the docs are
+    return service_app(
+        settings,
+        Service(
+            name="notify",
+            title="Weerbaar notify",
+            summary="Delivers pages, escalation notices and reminders by e-mail, SMS and webhook.",
+            broker=notify.broker,
+            on_stop=[notify.http.aclose],
+        ),
     )
-    install_problem_handlers(app)
-
-    async def readiness() -> dict[str, bool]:
-        return {"nats": bool(state["started"] and broker.connection.is_connected)}
-
-    security = secure(app)
-    install_operational_routes(
-        app, readiness=readiness, metrics_guard=security.allow(Role.OPS, what="read metrics")
-    )
-    return app

@@ -17,10 +17,10 @@ import sys
 import nats
 from nats.js.errors import NotFoundError
 
-from contracts.runtime.settings import use_make_run
 from contracts.subjects import DEAD_LETTER_STREAM
 from notify.deadletters import DeadLetterError, DeadLetters
 from notify.settings import NotifySettings
+from weerbaar_runtime.settings import use_make_run
 
 
 def parser() -> argparse.ArgumentParser:
@@ -127,8 +127,8 @@ async def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
-        from contracts.runtime.http import serve
         from notify.__main__ import build
+        from weerbaar_runtime.http import serve
 
         serve("notify", build)
         return 0

@@ -1,7 +1,7 @@
 """Notify's dead letters: list them, and re-drive them once the receiver is back.
 
 A message notify gave up on is parked on the dead-letter stream as
-`weerbaar.dead.notify.<stream sequence>` with why (contracts.runtime.consumer). A
+`weerbaar.dead.notify.<stream sequence>` with why (weerbaar_runtime.consumer). A
 re-drive publishes the original event again on its original subject, with a fresh
 `Nats-Msg-Id` so JetStream does not drop it as a repeat; the notify consumer sees it
 as new (attempts and the time bound start again) and the delivered log keeps whatever

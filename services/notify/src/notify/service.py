@@ -30,8 +30,6 @@ from contracts.events import (
     derive_id,
     utcnow,
 )
-from contracts.runtime.consumer import Delivery, GiveUpError, RetryLaterError, current_delivery
-from contracts.runtime.logging import get_logger
 from contracts.vocabulary import Urgency
 from notify import domain, metrics
 from notify.domain import Notification, Policy, RetryRules
@@ -46,6 +44,8 @@ from notify.ports import (
     Publisher,
     Receipt,
 )
+from weerbaar_runtime.consumer import Delivery, GiveUpError, RetryLaterError, current_delivery
+from weerbaar_runtime.logging import get_logger
 
 PRODUCER = "notify"
 _log = get_logger("notify")

@@ -10,9 +10,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from contracts.runtime.settings import ServiceSettings
 from contracts.subjects import NOTIFY_CONSUMER
 from contracts.vocabulary import Urgency
+from weerbaar_runtime.settings import ServiceSettings
 
 DEFAULT_SMS_BODY: dict[str, Any] = {
     "to": "{to}",

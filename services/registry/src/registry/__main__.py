@@ -9,10 +9,10 @@ import argparse
 import asyncio
 import sys
 
-from contracts.runtime.http import configured, serve
-from contracts.runtime.nats import stop_quietly
-from contracts.runtime.settings import use_make_run
 from registry.settings import RegistrySettings
+from weerbaar_runtime.http import configured, serve
+from weerbaar_runtime.nats import stop_quietly
+from weerbaar_runtime.settings import use_make_run
 
 
 async def _migrate(settings: RegistrySettings) -> None:

@@ -12,11 +12,6 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import AdviserAssigned, Event, Identifier, PersonalDataErased
-from contracts.runtime.auth import Principal, Security
-from contracts.runtime.auth import Role as Access
-from contracts.runtime.http import ProblemError, problem_doc
-from contracts.runtime.logging import get_logger
-from contracts.runtime.nats import PublishFailedError
 from contracts.vocabulary import Role, Status
 from registry.audit import AuditLog
 from registry.db import IncidentRecord, RegistrationRecord
@@ -36,6 +31,10 @@ from registry.projection import timeline
 from registry.queries import Queries
 from registry.retention import ERASURES, erasure
 from registry.stats import Statistics
+from weerbaar_runtime.auth import Access, Principal, Security
+from weerbaar_runtime.http import ProblemError, problem_doc
+from weerbaar_runtime.logging import get_logger
+from weerbaar_runtime.nats import PublishFailedError
 
 Publish = Callable[[Event], Awaitable[None]]
 _log = get_logger("registry")

@@ -18,21 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import Event, PersonalDataErased
 from contracts.feed import RecordChanged
-from contracts.runtime.auth import Role, secure
-from contracts.runtime.consumer import subscribe
-from contracts.runtime.http import (
-    BodyGuardMiddleware,
-    install_operational_routes,
-    install_problem_handlers,
-)
-from contracts.runtime.logging import configure_logging
-from contracts.runtime.nats import (
-    build_broker,
-    document_publishers,
-    publish_event,
-    start_with_retry,
-    stop_quietly,
-)
 from contracts.subjects import REGISTRY_CONSUMER, changed_subject
 from registry.api import build_router
 from registry.audit import AuditLog
@@ -43,6 +28,21 @@ from registry.retention import Retention
 from registry.settings import RegistrySettings
 from registry.stats import Statistics
 from registry.store import Projector
+from weerbaar_runtime.auth import Access, secure
+from weerbaar_runtime.consumer import subscribe
+from weerbaar_runtime.http import (
+    BodyGuardMiddleware,
+    install_operational_routes,
+    install_problem_handlers,
+)
+from weerbaar_runtime.logging import configure_logging
+from weerbaar_runtime.nats import (
+    build_broker,
+    document_publishers,
+    publish_event,
+    start_with_retry,
+    stop_quietly,
+)
 
 FETCH = 256
 """Messages a pull fetches."""
@@ -174,9 +174,9 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             "database": database,
         }
 
-    security = secure(app)
+    security = secure(app, settings.auth)
     install_operational_routes(
-        app, readiness=readiness, metrics_guard=security.allow(Role.OPS, what="read metrics")
+        app, readiness=readiness, metrics_guard=security.allow(Access.OPS, what="read metrics")
     )
     app.include_router(
         build_router(

@@ -16,8 +16,8 @@ from typing import Literal
 from prometheus_client import Counter
 
 from contracts.events import Event, PersonalDataErased, derive_id, utcnow
-from contracts.runtime.logging import get_logger
 from registry.queries import Queries
+from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("retention")
 

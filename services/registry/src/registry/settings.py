@@ -6,8 +6,8 @@ from typing import Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from contracts.runtime.settings import ServiceSettings
 from registry.crypto import DEV_KEY, DEV_KEY_ID, Keyring
+from weerbaar_runtime.settings import ServiceSettings
 
 
 def async_database_url(url: str) -> str:

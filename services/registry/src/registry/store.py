@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.events import AdviserAssigned, Event, RegistrationReceived
 from contracts.feed import RecordChanged
-from contracts.runtime.logging import get_logger
 from registry.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event, seal_event
 from registry.db import CaseAdviser, CaseFact, EventRecord, IncidentRecord, RegistrationRecord
 from registry.projection import (
@@ -32,6 +31,7 @@ from registry.projection import (
     registration_values,
     scrub,
 )
+from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("registry")
 

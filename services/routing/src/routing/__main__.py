@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from contracts.events import utcnow
-from contracts.runtime.http import serve
 from routing.roster import RosterError, coverage_gaps, describe_gap, load_roster
 from routing.settings import RoutingSettings
+from weerbaar_runtime.http import serve
 
 
 def check_roster(path: Path) -> int:

@@ -9,13 +9,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.events import utcnow
 from contracts.organisations import OrganisationCode
-from contracts.runtime.auth import Principal, Security
-from contracts.runtime.auth import Role as Access
 from contracts.vocabulary import IncidentType, Pool, Role, Source, Urgency
 from routing import oncall
 from routing.domain import request_for
 from routing.roster import Roster
 from routing.service import Router
+from weerbaar_runtime.auth import Access, Principal, Security
 
 
 class DutyOut(BaseModel):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -23,17 +21,6 @@ from contracts.events import (
     ReminderDue,
     utcnow,
 )
-from contracts.runtime.auth import Role, secure
-from contracts.runtime.consumer import subscribe
-from contracts.runtime.http import install_operational_routes, install_problem_handlers
-from contracts.runtime.logging import configure_logging, get_logger
-from contracts.runtime.nats import (
-    build_broker,
-    document_publishers,
-    publish_event,
-    start_with_retry,
-    stop_quietly,
-)
 from contracts.subjects import ROUTING_CONSUMER
 from contracts.vocabulary import Pool
 from routing.api import build_router
@@ -42,6 +29,14 @@ from routing.service import Router
 from routing.settings import RoutingSettings
 from routing.state import StateStore
 from routing.timers import scheduler, subscribe_timers, watch_pending
+from weerbaar_runtime.bootstrap import Service, service_app
+from weerbaar_runtime.consumer import subscribe
+from weerbaar_runtime.logging import get_logger
+from weerbaar_runtime.nats import (
+    build_broker,
+    document_publishers,
+    publish_event,
+)
 
 _log = get_logger("routing")
 
@@ -156,48 +151,30 @@ def build(settings: RoutingSettings, roster: Roster | None = None) -> tuple[Nats
 
 def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     settings = settings or RoutingSettings()
-    configure_logging(service="routing", level=settings.log_level, json=settings.log_json)
     broker, router = build(settings)
     report_coverage(router.roster)
     watcher = RosterWatcher(router, settings)
-    state = {"started": False}
 
-    async def start() -> None:
-        await start_with_retry(broker, what="routing")
-        await router.warm_up()
-        state["started"] = True
-        await watch_pending(broker, interval_s=settings.timer_stats_s)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def on_sighup() -> None:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGHUP, watcher.reload)
-        tasks = [asyncio.create_task(start()), asyncio.create_task(watcher.watch())]
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            await stop_quietly(broker)
 
-    app = FastAPI(
-        title="Weerbaar routing",
-        version="0.1.0",
-        summary="Assigns the on-call adviser, escalates past deadlines; who is on call.",
-        lifespan=lifespan,
-        redoc_url=None,
-        docs_url=None,  # no Swagger UI: it loads from a CDN; GET / says where the docs are
+    async def watch_timers() -> None:
+        await watch_pending(broker, interval_s=settings.timer_stats_s)
+
+    return service_app(
+        settings,
+        Service(
+            name="routing",
+            title="Weerbaar routing",
+            summary="Assigns the on-call adviser, escalates past deadlines; who is on call.",
+            broker=broker,
+            routers=[lambda security: build_router(router, security)],
+            checks={"roster": lambda: bool(router.roster.advisers)},
+            before_start=[on_sighup],
+            after_connect=[router.warm_up],
+            background=[watcher.watch],
+            background_after_connect=[watch_timers],
+        ),
     )
-    install_problem_handlers(app)
-
-    async def readiness() -> dict[str, bool]:
-        connected = state["started"] and broker.connection.is_connected
-        return {"nats": bool(connected), "roster": bool(router.roster.advisers)}
-
-    security = secure(app)
-    install_operational_routes(
-        app, readiness=readiness, metrics_guard=security.allow(Role.OPS, what="read metrics")
-    )
-    app.include_router(build_router(router, security))
-    return app

@@ -38,7 +38,6 @@ from contracts.events import (
     derive_id,
     utcnow,
 )
-from contracts.runtime.logging import get_logger
 from contracts.subjects import TIMER_DUE_PREFIX, TIMER_SCHEDULE_PREFIX
 from contracts.vocabulary import FALLBACK_POOL, Source
 from routing import casework
@@ -47,6 +46,7 @@ from routing.oncall import Preview, preview
 from routing.roster import Roster
 from routing.settings import RoutingSettings
 from routing.state import Conflict, IncidentRouting, StateStore, Step
+from weerbaar_runtime.logging import get_logger
 
 PRODUCER = "routing"
 _log = get_logger("routing")

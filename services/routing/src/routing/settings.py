@@ -6,8 +6,8 @@ from pathlib import Path
 
 from pydantic import Field
 
-from contracts.runtime.settings import ServiceSettings
 from contracts.vocabulary import Urgency
+from weerbaar_runtime.settings import ServiceSettings
 
 
 class RoutingSettings(ServiceSettings):

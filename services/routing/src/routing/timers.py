@@ -26,9 +26,6 @@ from prometheus_client import Gauge, Histogram
 from pydantic import ValidationError
 
 from contracts.events import utcnow
-from contracts.runtime.consumer import backoff_s, delivery_attempt, export_limits
-from contracts.runtime.logging import get_logger
-from contracts.runtime.nats import PublishFailedError
 from contracts.subjects import (
     ROUTING_TIMERS_CONSUMER,
     TIMER_DUE_PREFIX,
@@ -36,6 +33,9 @@ from contracts.subjects import (
     TIMERS_STREAM,
 )
 from routing.service import Router, Scheduler, Timer
+from weerbaar_runtime.consumer import backoff_s, delivery_attempt, export_limits
+from weerbaar_runtime.logging import get_logger
+from weerbaar_runtime.nats import PublishFailedError
 
 _log = get_logger("routing")
 

@@ -11,7 +11,7 @@ import httpx
 
 from console.domain.cases import Capabilities
 from console.domain.problems import ApiProblem
-from contracts.runtime.logging import get_logger
+from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("console.api")
 

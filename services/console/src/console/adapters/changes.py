@@ -18,8 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from contracts.feed import RecordChanged
-from contracts.runtime.logging import get_logger
 from contracts.subjects import CHANGED_PREFIX, changed_subject
+from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("console.changes")
 

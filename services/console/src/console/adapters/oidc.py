@@ -17,7 +17,7 @@ import httpx
 import jwt
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
-from contracts.runtime.logging import get_logger
+from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("console.oidc")
 

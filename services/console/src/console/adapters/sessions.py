@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from nats.js.errors import KeyNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
-from contracts.runtime.logging import get_logger
+from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("console.sessions")
 

@@ -17,8 +17,8 @@ from console.entrypoints.web import (
     sign_in_redirect,
 )
 from console.service import auth
-from contracts.runtime.http import ProblemError, problem_response
-from contracts.runtime.logging import get_logger
+from weerbaar_runtime.http import ProblemError, problem_response
+from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("console")
 

@@ -13,7 +13,7 @@ from console.adapters.sessions import SessionStoreUnavailableError
 from console.domain.session import new_secret, safe_return_path
 from console.entrypoints.web import SESSION_COOKIE, SIGN_IN_COOKIE, Console, read_form
 from console.service import auth
-from contracts.runtime.logging import get_logger
+from weerbaar_runtime.logging import get_logger
 
 OIDC_COOKIE = "weerbaar_oidc"
 _log = get_logger("console.signin")

@@ -23,7 +23,7 @@ from console.domain.session import Session
 from console.entrypoints.security import csrf_ok, same_origin
 from console.service import auth
 from console.settings import ConsoleSettings
-from contracts.runtime.auth import Authenticator, AuthSettings
+from weerbaar_runtime.auth import Authenticator, AuthSettings
 
 SESSION_COOKIE = "weerbaar_session"
 SIGN_IN_COOKIE = "weerbaar_sign_in"

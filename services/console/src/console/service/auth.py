@@ -15,8 +15,8 @@ from console.domain.session import (
     start,
     storage_key,
 )
-from contracts.runtime.auth import Authenticator, Principal, Role, sign_token
-from contracts.runtime.http import ProblemError
+from weerbaar_runtime.auth import Access, Authenticator, Principal, sign_token
+from weerbaar_runtime.http import ProblemError
 
 TOUCH_EVERY_S = 30.0
 PENDING_PREFIX = "pending."
@@ -38,18 +38,18 @@ DEVELOPMENT_USERS: tuple[tuple[str, str, dict[str, str]], ...] = (
 """The development users of `make run` (the subjects of weerbaar-dev-credentials)."""
 
 DEVELOPMENT_ROLES = {
-    "operator-1": Role.OPERATOR,
-    "operator-2": Role.OPERATOR,
-    "adviser-ngb-01": Role.ADVISER,
-    "adviser-ngb-02": Role.ADVISER,
-    "coordinator-1": Role.COORDINATOR,
-    "analyst-1": Role.ANALYST,
-    "system-gm0363": Role.MUNICIPAL_SYSTEM,
+    "operator-1": Access.OPERATOR,
+    "operator-2": Access.OPERATOR,
+    "adviser-ngb-01": Access.ADVISER,
+    "adviser-ngb-02": Access.ADVISER,
+    "coordinator-1": Access.COORDINATOR,
+    "analyst-1": Access.ANALYST,
+    "system-gm0363": Access.MUNICIPAL_SYSTEM,
 }
 
 
 def user_of(principal: Principal, display_name: str | None) -> User:
-    if principal.role is Role.OPS:
+    if principal.role is Access.OPS:
         raise NotAllowedHereError
     return User(
         subject=principal.subject,

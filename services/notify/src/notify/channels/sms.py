@@ -18,13 +18,13 @@ from typing import Any
 
 import httpx
 
-from contracts.runtime.logging import get_logger
 from contracts.vocabulary import NotificationChannel
 from notify import metrics
 from notify.circuit import CircuitBreaker
 from notify.ports import DeliveryError, OutgoingMessage, Receipt
 from notify.settings import SmsProvider
 from notify.signing import IDEMPOTENCY_HEADER
+from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("sms")
 

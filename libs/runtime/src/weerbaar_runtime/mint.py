@@ -13,7 +13,7 @@ import sys
 
 from pydantic import SecretStr, ValidationError
 
-from contracts.runtime.auth import DEV_SIGNING_KEY, AuthSettings, Role, sign_token
+from weerbaar_runtime.auth import DEV_SIGNING_KEY, Access, AuthSettings, sign_token
 
 
 def _claims(pairs: list[str]) -> dict[str, str]:
@@ -29,7 +29,7 @@ def _claims(pairs: list[str]) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; prints the token on standard output."""
     parser = argparse.ArgumentParser(prog="weerbaar-token", description=__doc__)
-    parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+    parser.add_argument("--role", required=True, choices=[r.value for r in Access])
     parser.add_argument("--subject", required=True, help="who the token is for (its `sub`)")
     parser.add_argument(
         "--claim",
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         sign_token(
             subject=args.subject,
-            role=Role(args.role),
+            role=Access(args.role),
             claims=claims,
             key=key,
             issuer=settings.issuer,

@@ -24,8 +24,8 @@ from prometheus_client import Counter
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from contracts.runtime.http import ProblemError, problem_doc
-from contracts.runtime.logging import get_logger
+from weerbaar_runtime.http import ProblemError, problem_doc
+from weerbaar_runtime.logging import get_logger
 
 DEV_SIGNING_KEY = "weerbaar-development-signing-key-not-for-production"
 _log = get_logger("auth")
@@ -33,7 +33,7 @@ _log = get_logger("auth")
 AUTH_FAILURES = Counter("weerbaar_auth_failures_total", "Refused requests", ["reason"])
 
 
-class Role(StrEnum):
+class Access(StrEnum):
     """What a principal may do."""
 
     OPERATOR = "operator"
@@ -49,7 +49,7 @@ class Principal:
     """An authenticated caller."""
 
     subject: str
-    role: Role
+    role: Access
     adviser_id: str | None = None
     organisation_code: str | None = None
 
@@ -109,7 +109,7 @@ class Authenticator:
                 leeway=s.leeway_s,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
-            role = Role(claims["role"])
+            role = Access(claims["role"])
         except (jwt.PyJWTError, KeyError, ValueError) as exc:
             raise _unauthorised(type(exc).__name__) from None
         principal = Principal(
@@ -118,9 +118,9 @@ class Authenticator:
             adviser_id=claims.get("adviser_id"),
             organisation_code=claims.get("organisation_code"),
         )
-        if role is Role.ADVISER and not principal.adviser_id:
+        if role is Access.ADVISER and not principal.adviser_id:
             raise _unauthorised("MissingAdviserId")
-        if role is Role.MUNICIPAL_SYSTEM and not principal.organisation_code:
+        if role is Access.MUNICIPAL_SYSTEM and not principal.organisation_code:
             raise _unauthorised("MissingOrganisation")
         return principal
 
@@ -178,7 +178,7 @@ def authorise(
 ) -> Callable[..., PrincipalDependency]:
     """`allow(*roles)` makes a FastAPI dependency that yields the caller's principal."""
 
-    def allow(*roles: Role, what: str = "do this") -> PrincipalDependency:
+    def allow(*roles: Access, what: str = "do this") -> PrincipalDependency:
         allowed = frozenset(roles)
 
         async def dependency(request: Request, credentials: Credentials) -> Principal:
@@ -247,7 +247,7 @@ class SecurityHeadersMiddleware:
 def sign_token(
     *,
     subject: str,
-    role: Role,
+    role: Access,
     claims: dict[str, str] | None = None,
     key: str = DEV_SIGNING_KEY,
     issuer: str = "weerbaar-dev",
@@ -268,21 +268,21 @@ def sign_token(
     return jwt.encode(payload, key, algorithm="HS256")
 
 
-DEV_PRINCIPALS: tuple[tuple[str, Role, dict[str, str]], ...] = (
-    ("operator-1", Role.OPERATOR, {}),
-    ("operator-2", Role.OPERATOR, {}),
-    ("adviser-ngb-01", Role.ADVISER, {"adviser_id": "ngb-01"}),
-    ("adviser-ngb-02", Role.ADVISER, {"adviser_id": "ngb-02"}),
-    ("system-gm0363", Role.MUNICIPAL_SYSTEM, {"organisation_code": "GM0363"}),
-    ("system-gm0599", Role.MUNICIPAL_SYSTEM, {"organisation_code": "GM0599"}),
-    ("analyst-1", Role.ANALYST, {}),
-    ("ops-1", Role.OPS, {}),
-    ("coordinator-1", Role.COORDINATOR, {}),
+DEV_PRINCIPALS: tuple[tuple[str, Access, dict[str, str]], ...] = (
+    ("operator-1", Access.OPERATOR, {}),
+    ("operator-2", Access.OPERATOR, {}),
+    ("adviser-ngb-01", Access.ADVISER, {"adviser_id": "ngb-01"}),
+    ("adviser-ngb-02", Access.ADVISER, {"adviser_id": "ngb-02"}),
+    ("system-gm0363", Access.MUNICIPAL_SYSTEM, {"organisation_code": "GM0363"}),
+    ("system-gm0599", Access.MUNICIPAL_SYSTEM, {"organisation_code": "GM0599"}),
+    ("analyst-1", Access.ANALYST, {}),
+    ("ops-1", Access.OPS, {}),
+    ("coordinator-1", Access.COORDINATOR, {}),
 )
 
 
 def write_dev_credentials(
-    path: Path, principals: Iterable[tuple[str, Role, dict[str, str]]] = DEV_PRINCIPALS
+    path: Path, principals: Iterable[tuple[str, Access, dict[str, str]]] = DEV_PRINCIPALS
 ) -> None:
     """Ready-to-use development tokens for every role, as JSON."""
     tokens = {
@@ -321,9 +321,9 @@ class Security:
         return dependency
 
 
-def secure(app: FastAPI, settings: AuthSettings | None = None) -> Security:
-    """Authentication, rate limits and security headers for a service's app."""
-    settings = settings or AuthSettings()
+def secure(app: FastAPI, settings: AuthSettings) -> Security:
+    """Authentication, rate limits and security headers for a service's app, verifying
+    with the service's own auth settings."""
     # Documented on every route defined after this call.
     app.router.responses.update(
         {

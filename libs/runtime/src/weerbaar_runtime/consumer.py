@@ -24,8 +24,8 @@ from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from contracts.events import AnyEvent, Event, parse_event
-from contracts.runtime.logging import get_logger
 from contracts.subjects import ALL_EVENTS, DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, ConsumerSpec
+from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("consumer")
 

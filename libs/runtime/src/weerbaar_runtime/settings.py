@@ -7,6 +7,8 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from weerbaar_runtime.auth import DEV_SIGNING_KEY, AuthSettings
+
 DEV_ACK_TOKEN_SECRET = "development-only-ack-token-secret"  # noqa: S105
 
 
@@ -30,6 +32,11 @@ class ServiceSettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    auth: AuthSettings = Field(
+        default_factory=AuthSettings,
+        description="Token verification (AUTH_* variables); the service's own, so a "
+        "service built with production settings never verifies with development keys",
+    )
 
     @model_validator(mode="after")
     def _no_development_secrets_in_production(self) -> Self:
@@ -38,6 +45,15 @@ class ServiceSettings(BaseSettings):
             and self.ack_token_secret.get_secret_value() == DEV_ACK_TOKEN_SECRET
         ):
             raise ValueError("production refuses the development ACK_TOKEN_SECRET")
+        if (
+            self.environment == "production"
+            and self.auth.jwks_url is None
+            and self.auth.signing_key.get_secret_value() == DEV_SIGNING_KEY
+        ):
+            raise ValueError(
+                "production refuses the development signing key: set AUTH_JWKS_URL "
+                "or AUTH_SIGNING_KEY"
+            )
         return self
 
     def nats_servers(self) -> list[str]:

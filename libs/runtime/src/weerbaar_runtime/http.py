@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from contracts.runtime.logging import get_logger
+from weerbaar_runtime.logging import get_logger
 
 T = TypeVar("T")
 

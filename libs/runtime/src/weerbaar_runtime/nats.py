@@ -20,9 +20,9 @@ from nats.js.client import JetStreamContext
 from prometheus_client import REGISTRY
 
 from contracts.events import Event
-from contracts.runtime.logging import get_logger
-from contracts.runtime.settings import ServiceSettings
 from contracts.subjects import EVENTS_STREAM, event_filter
+from weerbaar_runtime.logging import get_logger
+from weerbaar_runtime.settings import ServiceSettings
 
 _log = get_logger("nats")
 
