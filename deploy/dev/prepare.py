@@ -29,6 +29,8 @@ import string
 import sys
 from pathlib import Path
 
+from supervisor_conf import supervisord_conf
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("WEERBAAR_DATA") or ROOT / ".data").resolve()  # make run DATA=…
 ACCOUNTS = ROOT / "deploy/nats/accounts.conf"
@@ -128,9 +130,6 @@ def adopt_store_from_before_accounts(store: Path) -> None:
 
 LOCK = DATA / "run.lock"
 
-# supervisord starts lower priorities first and stops them last.
-PRIORITY = {"nats": 10, "mailbox": 10, "intake": 20, "ready": 90}
-
 
 def refuse_a_second_run() -> None:
     """Exit with a message while another `make run` holds .data/run.lock."""
@@ -145,51 +144,6 @@ def refuse_a_second_run() -> None:
                 f"{LOCK.name}); stop it first (Ctrl-C in its terminal). Nothing was changed."
             ) from None
         fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def supervisord_conf(programs: dict[str, str]) -> str:
-    """One program per process, restarted when it dies, its output on the terminal."""
-    lines = [
-        "; Written by deploy/dev/prepare.py on every `make run`: edit that, not this.",
-        "[supervisord]",
-        "nodaemon=true",
-        "logfile=/dev/null",  # in the foreground it logs to the terminal as well
-        "loglevel=info",
-        f"pidfile={DATA / 'supervisord.pid'}",
-        f"directory={ROOT}",
-        "",
-        "[unix_http_server]",
-        f"file={DATA / 'supervisor.sock'}",
-        "chmod=0700",
-        "",
-        "[rpcinterface:supervisor]",
-        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
-        "",
-        "[supervisorctl]",
-        f"serverurl=unix://{DATA / 'supervisor.sock'}",
-    ]
-    env_file = shlex.quote(str(DATA / "dev.env"))
-    for name, command in programs.items():
-        once = name == "ready"
-        script = f"set -a && . {env_file} && set +a && {command}"
-        lines += [
-            "",
-            f"[program:{name}]",
-            f"command=/bin/bash -c {shlex.quote(script)}",
-            f"priority={PRIORITY.get(name, 30)}",
-            "autorestart=" + ("false" if once else "true"),
-            "startsecs=" + ("0" if once else "2"),
-            "startretries=10",
-            # aiosmtpd stops cleanly on INT only; everything else on TERM
-            "stopsignal=" + ("INT" if name == "mailbox" else "TERM"),
-            "stopwaitsecs=15",
-            "stopasgroup=true",
-            "killasgroup=true",
-            "redirect_stderr=true",
-            "stdout_logfile=/dev/stdout",
-            "stdout_logfile_maxbytes=0",
-        ]
-    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
@@ -295,7 +249,7 @@ def main() -> int:
     procs["ready"] = f"exec {bindir / 'python'} {ROOT / 'deploy/dev/ready.py'} {' '.join(names)}"
 
     (DATA / "dev.env").write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()))
-    (DATA / "supervisord.conf").write_text(supervisord_conf(procs))
+    (DATA / "supervisord.conf").write_text(supervisord_conf(procs, root=ROOT, data=DATA))
 
     print("weerbaar: starting; a line says when it is ready; Ctrl-C stops everything")
     print(f"  console        http://127.0.0.1:{ports['CONSOLE_PORT']}   <- start here")

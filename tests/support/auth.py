@@ -6,7 +6,8 @@ import time
 
 import jwt
 
-from weerbaar_runtime.auth import DEV_SIGNING_KEY, Access, sign_token
+from weerbaar_runtime.auth import DEV_SIGNING_KEY, Access
+from weerbaar_runtime.credentials import sign_token
 
 
 def token(role: Access | str, subject: str | None = None, **claims: str) -> str:

@@ -20,8 +20,8 @@ from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
 
 from weerbaar_runtime.auth import Access, Security, secure
+from weerbaar_runtime.guards import BodyGuardMiddleware
 from weerbaar_runtime.http import (
-    BodyGuardMiddleware,
     install_operational_routes,
     install_problem_handlers,
 )

@@ -13,7 +13,8 @@ import sys
 
 from pydantic import SecretStr, ValidationError
 
-from weerbaar_runtime.auth import DEV_SIGNING_KEY, Access, AuthSettings, sign_token
+from weerbaar_runtime.auth import DEV_SIGNING_KEY, Access, AuthSettings
+from weerbaar_runtime.credentials import sign_token
 
 
 def _claims(pairs: list[str]) -> dict[str, str]:

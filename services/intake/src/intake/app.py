@@ -51,8 +51,8 @@ from intake.schemas import (
 from intake.service import Intake
 from intake.settings import IntakeSettings
 from weerbaar_runtime.auth import Access, Principal, forbidden, secure
+from weerbaar_runtime.guards import BodyGuardMiddleware
 from weerbaar_runtime.http import (
-    BodyGuardMiddleware,
     ProblemError,
     install_operational_routes,
     install_problem_handlers,

@@ -30,8 +30,8 @@ from registry.stats import Statistics
 from registry.store import Projector
 from weerbaar_runtime.auth import Access, secure
 from weerbaar_runtime.consumer import subscribe
+from weerbaar_runtime.guards import BodyGuardMiddleware
 from weerbaar_runtime.http import (
-    BodyGuardMiddleware,
     install_operational_routes,
     install_problem_handlers,
 )

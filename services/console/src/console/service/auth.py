@@ -15,7 +15,8 @@ from console.domain.session import (
     start,
     storage_key,
 )
-from weerbaar_runtime.auth import Access, Authenticator, Principal, sign_token
+from weerbaar_runtime.auth import Access, Authenticator, Principal
+from weerbaar_runtime.credentials import sign_token
 from weerbaar_runtime.http import ProblemError
 
 TOUCH_EVERY_S = 30.0
