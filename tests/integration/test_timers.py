@@ -22,8 +22,9 @@ from contracts.subjects import (
     TOPOLOGY,
     Topology,
 )
-from routing.service import Timer
-from routing.timers import scheduler, subscribe_timers
+from routing.adapters.timers import scheduler
+from routing.domain.timers import Timer
+from routing.entrypoints.timers import subscribe_timers
 from tests.support.servers import NatsServer, eventually
 from weerbaar_runtime.provision import provision
 
