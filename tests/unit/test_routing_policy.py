@@ -72,6 +72,7 @@ ids = st.sampled_from(["a", "b", "c", "d", "e"])
 def scenarios(draw: st.DrawFn) -> tuple[Roster, Request, dict[str, int]]:
     advisers = []
     rotations = []
+    pools: dict[str, dict[str, str]] = {}
     for pool in (Pool.NGB, Pool.BZK):
         names = [f"{pool.value}-{n}" for n in draw(st.lists(ids, unique=True, max_size=4))]
         for name in names:
@@ -81,14 +82,19 @@ def scenarios(draw: st.DrawFn) -> tuple[Roster, Request, dict[str, int]]:
                     pool.value,
                     capacity=draw(st.integers(1, 3)),
                     organisations=["GM0363"] if draw(st.booleans()) else [],
-                    active=draw(st.booleans()) or True,
+                    active=draw(st.booleans()),
                 )
             )
+        if names and draw(st.booleans()):
+            # a coordinator (active or not) the policy falls back on when nobody is on call
+            pools[pool.value] = {"coordinator": draw(st.sampled_from(names))}
         if names and draw(st.booleans()):
             on = draw(st.lists(st.sampled_from(names), min_size=1, unique=True))
             off = [n for n in names if n not in on]
             rotations.append(always(pool.value, on, off[:1] or None))
-    roster = Roster.model_validate({"advisers": advisers, "shifts": {"rotations": rotations}})
+    roster = Roster.model_validate(
+        {"pools": pools, "advisers": advisers, "shifts": {"rotations": rotations}}
+    )
     load = {a["id"]: draw(st.integers(0, 4)) for a in advisers}
     return roster, request_for(), load
 
@@ -96,11 +102,17 @@ def scenarios(draw: st.DrawFn) -> tuple[Roster, Request, dict[str, int]]:
 def _eligible(
     roster: Roster, request: Request, load: dict[str, int], *, capacity: bool
 ) -> list[str]:
+    """Who may take the case: on shift, active, not conflicted (and, with `capacity`,
+    under capacity). The rule is stated here, not left to `on_shift`."""
     found = []
     for pool in pools_for(roster, request):
         primaries, backups = on_shift(roster, pool, NOW)
         for a in primaries + backups:
-            if not conflicted(a, request) and (not capacity or load.get(a.id, 0) < a.capacity):
+            if (
+                a.active
+                and not conflicted(a, request)
+                and (not capacity or load.get(a.id, 0) < a.capacity)
+            ):
                 found.append(a.id)
     return found
 
@@ -114,6 +126,8 @@ def test_policy_properties(scenario: tuple[Roster, Request, dict[str, int]]) -> 
     on_shift_unconflicted = _eligible(roster, request, load, capacity=False)
     if choice is not None:
         assert not conflicted(choice.adviser, request)
+        # An inactive adviser is never assigned, not even when nobody else is there.
+        assert roster.adviser(choice.adviser.id).active  # type: ignore[union-attr]
     if fully_available:
         # Never off shift, over capacity or conflicted when an alternative exists.
         assert choice is not None
