@@ -33,7 +33,7 @@ import httpx
 import nats
 from nats.js.api import RetentionPolicy, StreamConfig
 
-from routing.timers import schedule_time
+from routing.adapters.timers import schedule_time
 from tests.bench.registry_bench import cpu_model
 from tests.support.auth import OPERATOR
 from tests.support.load import (

@@ -16,7 +16,7 @@ import nats
 import pytest
 
 from contracts.subjects import TIMER_DUE_PREFIX, TIMER_SCHEDULE_PREFIX, TIMERS_STREAM
-from routing.timers import schedule_time
+from routing.adapters.timers import schedule_time
 from tests.support.auth import OPS
 from tests.support.rosters import PRIMARY_BACKUP_ROSTER
 from tests.support.servers import eventually

@@ -50,7 +50,7 @@ class MemoryStateStore:
     """Routing's StateStore in memory, with the same compare-and-set behaviour."""
 
     def __init__(self) -> None:
-        from routing.state import IncidentRouting
+        from routing.domain.state import IncidentRouting
 
         self.records: dict[uuid.UUID, tuple[IncidentRouting, int]] = {}
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def openapi(service: str) -> str:
 
         app = create_intake(IntakeSettings())
     elif service == "routing":
-        from routing.app import create_app as create_routing
+        from routing.bootstrap import create_app as create_routing
         from routing.settings import RoutingSettings
 
         app = create_routing(RoutingSettings())
@@ -47,7 +48,18 @@ def openapi(service: str) -> str:
     return json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
 
 
+def _is_factory(service: str) -> bool:
+    """Whether the service's `asyncapi.app` is a function (building nothing on import)."""
+    path = ROOT / "services" / service / "src" / service / "asyncapi.py"
+    tree = ast.parse(path.read_text())
+    return any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "app"
+        for node in tree.body
+    )
+
+
 def asyncapi(service: str) -> str:
+    factory = ["--factory"] if _is_factory(service) else []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{service}.yaml"
         subprocess.run(
@@ -58,6 +70,7 @@ def asyncapi(service: str) -> str:
                 "docs",
                 "gen",
                 "--yaml",
+                *factory,
                 f"{service}.asyncapi:app",
                 "--out",
                 str(out),

@@ -14,8 +14,8 @@ from contracts.tokens import verify_ack_token
 from contracts.vocabulary import NotificationChannel, Role
 from notify.links import Links
 from notify.messages import render
-from routing.roster import load_roster
-from routing.service import Router
+from routing.adapters.roster_file import load_roster
+from routing.service.router import Router
 from routing.settings import RoutingSettings
 from tests.support.events import (
     ASSIGNMENT_ID,

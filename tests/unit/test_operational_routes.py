@@ -12,7 +12,7 @@ from notify.app import create_app as notify_app
 from notify.settings import NotifySettings
 from registry.app import create_app as registry_app
 from registry.settings import RegistrySettings
-from routing.app import create_app as routing_app
+from routing.bootstrap import create_app as routing_app
 from routing.settings import RoutingSettings
 from tests.support.servers import ROOT
 

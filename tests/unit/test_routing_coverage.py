@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import yaml
 
 from contracts.vocabulary import Pool
-from routing.roster import Roster, coverage_gaps, describe_gap
+from routing.domain.coverage import coverage_gaps, describe_gap
+from routing.domain.roster import Roster
 
 WEEKDAYS = """
 pools:

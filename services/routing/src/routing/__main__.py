@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from contracts.events import utcnow
-from routing.roster import RosterError, coverage_gaps, describe_gap, load_roster
+from routing.adapters.roster_file import load_roster
+from routing.domain.coverage import coverage_gaps, describe_gap
+from routing.domain.roster import RosterError
 from routing.settings import RoutingSettings
 from weerbaar_runtime.http import serve
 
@@ -41,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "check-roster":
         raise SystemExit(check_roster(args.path))
-    from routing.app import create_app
+    from routing.bootstrap import create_app
 
     def build() -> tuple[Any, RoutingSettings]:
         settings = RoutingSettings()

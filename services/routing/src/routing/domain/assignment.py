@@ -12,9 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from contracts.events import IncidentReported, derive_id
 from contracts.organisations import lookup
 from contracts.vocabulary import FALLBACK_POOL, IncidentType, Pool, Role, Source, Urgency
-from routing.roster import Adviser, Roster
+from routing.domain.roster import Adviser, Roster
+from routing.domain.state import IncidentRouting, Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +170,45 @@ def escalation_ring(
         ):
             ring.append(candidate)
     return ring
+
+
+def first_assignment(
+    reported: IncidentReported,
+    roster: Roster,
+    *,
+    at: datetime,
+    load: Mapping[str, int],
+    turns: RoundRobin,
+    deadline_s: float,
+    rounds: int,
+) -> tuple[IncidentRouting, Choice] | None:
+    """The routing state of a reported incident: the adviser chosen and the escalation
+    snapshot behind them, paged `rounds` times; None when nobody can take it."""
+    official = reported.official
+    request = request_for(
+        role=official.role,
+        organisation_code=official.organisation_code,
+        urgency=reported.urgency,
+        types=reported.incident.types,
+        source=reported.source,
+    )
+    choice = choose(roster, request, at=at, load=load, turns=turns)
+    if choice is None:
+        return None
+    ring = escalation_ring(roster, choice.pool, request, at=at, first=choice.adviser)
+    steps = [Step(adviser_id=a.id, pool=a.pool, contacts=a.contacts) for a in ring]
+    state = IncidentRouting(
+        incident_id=reported.incident_id,
+        role=official.role,
+        organisation_code=official.organisation_code,
+        urgency=reported.urgency,
+        incident_types=list(reported.incident.types),
+        deadline_s=deadline_s,
+        ring=steps,
+        max_level=max(0, len(steps) * rounds - 1),
+        level=0,
+        assignment_id=derive_id("assignment", reported.incident_id, 0),
+        assigned_at=at,
+        reported_at=reported.occurred_at,
+    )
+    return state, choice

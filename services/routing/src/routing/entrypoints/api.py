@@ -10,10 +10,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from contracts.events import utcnow
 from contracts.organisations import OrganisationCode
 from contracts.vocabulary import IncidentType, Pool, Role, Source, Urgency
-from routing import oncall
-from routing.domain import request_for
-from routing.roster import Roster
-from routing.service import Router
+from routing.domain import oncall
+from routing.domain.assignment import request_for
+from routing.domain.roster import Roster
+from routing.service.router import Router
 from weerbaar_runtime.auth import Access, Principal, Security
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from contracts.events import AssignmentRequested, RejectionReason, derive_id
-from routing.domain import Request, conflicted, escalation_ring, request_for
-from routing.roster import Adviser, Roster
-from routing.state import IncidentRouting, Step
+from routing.domain.assignment import Request, conflicted, escalation_ring, request_for
+from routing.domain.roster import Adviser, Roster
+from routing.domain.state import IncidentRouting, Step
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,74 +9,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 
 from faststream.nats import NatsBroker
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
 from nats.js.kv import KeyValue
-from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.events import ContactPoint
 from contracts.subjects import ROUTING_BUCKET
-from contracts.vocabulary import IncidentType, Pool, Role, Urgency
+from routing.domain.state import Conflict, IncidentRouting
 
 
-class Step(BaseModel):
-    """One adviser of the escalation ring, as the roster had them when routing began."""
+class KvStateStore:
+    """The `StateStore` port on the `ROUTING_BUCKET` key-value bucket."""
 
-    model_config = ConfigDict(frozen=True)
-
-    adviser_id: str
-    pool: Pool
-    contacts: list[ContactPoint]
-
-
-class IncidentRouting(BaseModel):
-    """Where an incident stands in routing: its escalation snapshot and progress."""
-
-    model_config = ConfigDict(frozen=True)
-
-    incident_id: uuid.UUID
-    role: Role
-    organisation_code: str
-    urgency: Urgency
-    incident_types: list[IncidentType] = Field(default_factory=list)
-    deadline_s: float
-    ring: list[Step] = Field(min_length=1, description="The escalation snapshot")
-    max_level: int
-    level: int = 0
-    base_level: int = Field(default=0, description="The level the ring's first step has")
-    assignment_id: uuid.UUID
-    assigned_at: datetime
-    reported_at: datetime | None = None
-    request_id: uuid.UUID | None = Field(
-        default=None, description="The hand assignment request the current assignment follows"
-    )
-    moved_from: uuid.UUID | None = Field(
-        default=None, description="The assignment the current one superseded"
-    )
-    moved_from_step: Step | None = Field(default=None, description="Who had that assignment")
-    moved_reason: str | None = Field(
-        default=None,
-        description="Why it moved (an escalation reason, or `reassigned` by hand): with the "
-        "two above, what is needed to publish the move again after a crash",
-    )
-    acknowledged_at: datetime | None = None
-    last_activity_at: datetime | None = None
-    reminders: int = 0
-    closed: bool = False
-    exhausted: bool = False
-
-    @property
-    def step(self) -> Step:
-        return self.ring[(self.level - self.base_level) % len(self.ring)]
-
-
-class Conflict(Exception):
-    """Someone else changed the record first."""
-
-
-class StateStore:
     def __init__(self, broker: NatsBroker) -> None:
         self._broker = broker
         self._kv: KeyValue | None = None

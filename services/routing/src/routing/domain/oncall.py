@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from contracts.vocabulary import Pool
-from routing.domain import (
+from routing.domain.assignment import (
     Choice,
     Request,
     RoundRobin,
@@ -23,7 +23,7 @@ from routing.domain import (
     on_shift,
     pools_for,
 )
-from routing.roster import AMSTERDAM, Roster
+from routing.domain.roster import AMSTERDAM, Roster
 
 HORIZON = timedelta(days=14)
 
