@@ -17,6 +17,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 SERVICES = ("intake", "routing", "registry", "notify")
+# Services whose `asyncapi.app` is a factory (it builds the broker when called, not at
+# import).
+FACTORIES = ("notify",)
 
 
 def event_schema() -> str:
@@ -58,6 +61,7 @@ def asyncapi(service: str) -> str:
                 "docs",
                 "gen",
                 "--yaml",
+                *(["--factory"] if service in FACTORIES else []),
                 f"{service}.asyncapi:app",
                 "--out",
                 str(out),
