@@ -20,6 +20,7 @@ from tests.support.escalation import (
     escalation_system,
     mails_to,
     pages_to,
+    reminders_of,
     report,
 )
 from tests.support.servers import eventually
@@ -146,7 +147,7 @@ async def test_acknowledged_but_idle_gets_a_reminder(
     reminders = [e for e in record["timeline"] if e["type"] == "reminder_due"]
     assert reminders[0]["recipient"] == "adviser"
     await eventually(
-        lambda: reminders(client, system, incident_id, 2), timeout=15, what="second reminder"
+        lambda: reminders_of(client, system, incident_id, 2), timeout=15, what="second reminder"
     )
     await eventually(
         lambda: mails_to(system, "ngb-p", incident_id, "Herinnering"), what="reminder mail"

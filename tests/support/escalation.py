@@ -88,7 +88,7 @@ async def escalated_to(
     return record if assignment.get("adviser_id") in advisers else None
 
 
-async def reminders(
+async def reminders_of(
     client: httpx.AsyncClient, system: System, incident_id: str, count: int
 ) -> dict[str, Any] | None:
     record: dict[str, Any] = (
