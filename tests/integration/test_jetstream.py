@@ -9,6 +9,7 @@ import uuid
 import pytest
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 
 from contracts.events import IncidentReported, derive_id, utcnow
 from contracts.subjects import (
@@ -25,6 +26,8 @@ from weerbaar_runtime.nats import publish_event
 from weerbaar_runtime.provision import provision
 
 pytestmark = pytest.mark.nats
+
+PULL_TIMEOUT_S = 1.0  # the pull timeout weerbaar_runtime.consumer.subscribe gives
 
 
 def reported(n: int = 0) -> IncidentReported:
@@ -129,10 +132,24 @@ async def test_failures_are_retried_and_poison_is_parked_without_blocking(
         await eventually(lambda: (str(flaky.event_id), 3) in handled, what="third attempt")
         assert [a for e, a in handled if e == str(always_failing.event_id)] == [1, 2, 3]
 
-        await asyncio.sleep(0.5)
+        # The sentinel: an event published after the others, through the same consumer.
+        # Once it is handled and nothing is pending or unacknowledged, no message can come
+        # back: a further attempt of any of them would still be pending.
+        marker = reported(4)
+        await js.publish(marker.subject(), marker.model_dump_json().encode())
+        await eventually(lambda: (str(marker.event_id), 1) in handled, what="the marker")
+
+        async def idle() -> bool:
+            info = await js.consumer_info(spec.stream, spec.durable)
+            return info.num_ack_pending == 0 and info.num_pending == 0
+
+        await eventually(idle, timeout=10, what="nothing pending")
         info = await js.consumer_info(spec.stream, spec.durable)
         assert info.num_ack_pending == 0
         assert info.num_pending == 0
+        assert [a for e, a in handled if e == str(always_failing.event_id)] == [1, 2, 3]
+        assert [a for e, a in handled if e == str(flaky.event_id)] == [1, 2, 3]
+        assert [a for e, a in handled if e == str(fine.event_id)] == [1]
     finally:
         await broker.stop()
 
@@ -150,17 +167,37 @@ async def test_a_lone_event_is_handed_over_at_once_and_a_burst_in_batches(
     async def handler(event, attempt):  # type: ignore[no-untyped-def]
         seen[str(event.event_id)] = loop.time()
 
+    # The consumer's pull requests, as the server sees them: one that waits for messages
+    # carries `expires` (the subscriber's pull timeout, 1 s).
+    pulls: asyncio.Queue[float] = asyncio.Queue()
+
+    async def on_pull(msg: Msg) -> None:
+        if b'"expires"' in msg.data:
+            pulls.put_nowait(loop.time())
+
+    watch = await nc.subscribe(
+        f"$JS.API.CONSUMER.MSG.NEXT.{spec.stream}.{spec.durable}", cb=on_pull
+    )
     broker = NatsBroker(provisioned.url)
     subscribe(broker, spec, handler, batch_size=64)
     await start_with_retry(broker, what="test")
     try:
         await asyncio.sleep(1.5)  # idle: the consumer waits on an open pull request
+        while not pulls.empty():
+            pulls.get_nowait()
+        opened = await asyncio.wait_for(pulls.get(), timeout=10)  # a fresh waiting pull
         lone = reported(10)
         sent = loop.time()
         await js.publish(lone.subject(), lone.model_dump_json().encode())
         await eventually(lambda: str(lone.event_id) in seen, timeout=5, what="the lone event")
-        # A consumer that waits to fill a batch would hold a lone event back.
-        assert seen[str(lone.event_id)] - sent < 0.5
+        handed_over = seen[str(lone.event_id)]
+        print(f"\nlone event handed over {handed_over - sent:.3f} s after its publication")
+        # A consumer that waits to fill a batch would hold the lone event until the pull
+        # request it arrived on expires, a full pull timeout (1 s) after that request was
+        # made: published right after a fresh request, it must come well before that.
+        # (Measured from the request, not against a fixed figure of a few hundred ms, so
+        # a loaded machine only makes the margin smaller, not the test fail.)
+        assert handed_over - opened < PULL_TIMEOUT_S * 0.8
         burst = [reported(100 + n) for n in range(200)]
         for event in burst:
             await js.publish(event.subject(), event.model_dump_json().encode())
@@ -168,4 +205,5 @@ async def test_a_lone_event_is_handed_over_at_once_and_a_burst_in_batches(
             lambda: all(str(e.event_id) in seen for e in burst), timeout=20, what="the burst"
         )
     finally:
+        await watch.unsubscribe()
         await broker.stop()

@@ -10,66 +10,56 @@ accounts.conf allows it.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import timedelta
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-import nats
 import pytest
 import structlog
-import yaml
 from faststream.nats import NatsBroker
-from nats.aio.client import Client
-from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 from pydantic import SecretStr
 
 import weerbaar_runtime.nats as runtime_nats
-from contracts.events import AdviserAssigned, derive_id, utcnow
 from contracts.subjects import (
     ALL_EVENTS,
     CHANGED_PREFIX,
     DEAD_LETTER_PREFIX,
     DEAD_LETTER_STREAM,
     EVENTS_STREAM,
-    IDEMPOTENCY_BUCKET,
-    NOTIFY_BUCKET,
     REGISTRY_CONSUMER,
-    ROUTING_BUCKET,
     TIMER_DUE_PREFIX,
     TIMER_SCHEDULE_PREFIX,
     TIMERS_STREAM,
     TOPOLOGY,
 )
-from tests.support.servers import ROOT, NatsServer, eventually, provision
+from tests.support.nats_users import (
+    BUCKETS,
+    REFUSED_WAIT_S,
+    SERVICES,
+    assignment,
+    connect,
+    permission_logged,
+    permissions_server,
+    sends,
+    stored,
+    violations_of,
+)
+from tests.support.servers import NatsServer, eventually, provision
 from weerbaar_runtime.logging import configure_logging, get_logger
 from weerbaar_runtime.nats import PublishFailedError, build_broker, publish_event
 from weerbaar_runtime.settings import ServiceSettings
 
 pytestmark = pytest.mark.nats
 
-SERVICES = ("intake", "routing", "notify", "registry")
-BUCKETS = {"intake": IDEMPOTENCY_BUCKET, "routing": ROUTING_BUCKET, "notify": NOTIFY_BUCKET}
-REFUSED_WAIT_S = 0.5  # a refused request is dropped by the server: the client times out
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
-    """The production permissions and nothing else: every connection authenticates."""
-    running = NatsServer(
-        store_dir=tmp_path_factory.mktemp("nats-permissions"), anonymous=False
-    ).start()
-    try:
-        asyncio.run(provision(running.url, **running.credentials("provisioner")))
+    with permissions_server(tmp_path_factory.mktemp("nats-permissions")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
@@ -84,10 +74,6 @@ def logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
     runtime_nats._log = original
     structlog.reset_defaults()
     logging.getLogger().handlers[:] = []
-
-
-async def connect(server: NatsServer, user: str) -> Client:
-    return await nats.connect(server.url, **server.credentials(user), max_reconnect_attempts=0)
 
 
 @pytest.fixture
@@ -109,46 +95,6 @@ async def service_broker(server: NatsServer) -> AsyncIterator[Callable[[str], An
     yield start
     for broker in started:
         await broker.stop()
-
-
-async def stored(server: NatsServer, stream: str, subject: str) -> bool:
-    nc = await connect(server, "ops")
-    try:
-        await nc.jetstream().get_last_msg(stream, subject)
-        return True
-    except NotFoundError:
-        return False
-    finally:
-        await nc.close()
-
-
-def violations_of(server: NatsServer, user: str, subject: str = "") -> list[str]:
-    return [v for v in server.violations() if f'/user:{user}"' in v and subject in v]
-
-
-def permission_logged(records: list[dict[str, Any]]) -> bool:
-    return any(
-        r.get("event") == "nats permission violation" and r.get("level") == "error" for r in records
-    )
-
-
-def assignment(incident_id: uuid.UUID) -> AdviserAssigned:
-    return AdviserAssigned.model_validate(
-        {
-            "event_id": derive_id("forged", incident_id),
-            "incident_id": incident_id,
-            "occurred_at": utcnow(),
-            "producer": "intake",
-            "assignment_id": derive_id("forged-assignment", incident_id),
-            "adviser_id": "ngb-01",
-            "pool": "ngb",
-            "urgency": "high",
-            "ack_deadline": utcnow() + timedelta(minutes=15),
-            "role": "mayor",
-            "organisation_code": "GM0363",
-            "contacts": [{"channel": "email", "address": "x@example.nl"}],
-        }
-    )
 
 
 async def test_intake_cannot_forge_an_assignment(
@@ -215,18 +161,6 @@ async def test_notify_cannot_read_the_registry_consumer(
     await eventually(lambda: permission_logged(logs()), what="notify's security event")
 
 
-def sends(service: str) -> list[str]:
-    """The subjects the service's AsyncAPI document says it publishes."""
-    document = yaml.safe_load((ROOT / f"docs/asyncapi/{service}.yaml").read_text())
-    channels = document["channels"]
-    addresses = []
-    for operation in document["operations"].values():
-        if operation["action"] == "send":
-            name = operation["channel"]["$ref"].rsplit("/", 1)[-1]
-            addresses.append(channels[name]["address"])
-    return addresses
-
-
 @pytest.mark.parametrize("service", SERVICES)
 async def test_each_service_can_do_its_own_work(server: NatsServer, service: str) -> None:
     refused_before = len(violations_of(server, service))
@@ -290,11 +224,17 @@ async def test_each_service_can_do_its_own_work(server: NatsServer, service: str
             replay = await js.subscribe(ALL_EVENTS, stream=EVENTS_STREAM, ordered_consumer=True)
             await replay.next_msg(timeout=2)
             await replay.unsubscribe()
+        # The sentinel: a publish the server refuses, on the same connection after all of
+        # the work. Once its refusal is logged, any refusal of the work would be too.
+        marker = f"weerbaar.sentinel.{incident}"
+        await nc.publish(marker, b"")
+        await nc.flush()
+        await eventually(lambda: violations_of(server, service, marker), what="the sentinel")
     finally:
         await ops.close()
         await nc.close()
-    await asyncio.sleep(0.2)  # the server logs a refusal as it happens
-    assert violations_of(server, service)[refused_before:] == []
+    refused = violations_of(server, service)[refused_before:]
+    assert [v for v in refused if marker not in v] == []
 
 
 async def test_ops_can_redrive_and_the_provisioner_only_provisions(server: NatsServer) -> None:
@@ -318,91 +258,3 @@ async def test_ops_can_redrive_and_the_provisioner_only_provisions(server: NatsS
         await provisioner.close()
     assert violations_of(server, "provisioner", subject)
     assert violations_of(server, "provisioner", f"STREAM.DELETE.{EVENTS_STREAM}")
-
-
-Attempt = Callable[[JetStreamContext, str], Awaitable[Any]]
-FORBIDDEN: dict[str, tuple[str, Attempt]] = {
-    "registry assigns an adviser": (
-        "registry",
-        lambda js, i: js.publish(f"weerbaar.events.adviser.assigned.{i}", b"{}"),
-    ),
-    "routing reads notify's bucket": ("routing", lambda js, i: js.key_value(NOTIFY_BUCKET)),
-    "intake creates a consumer": (
-        "intake",
-        lambda js, i: js.subscribe(ALL_EVENTS, stream=EVENTS_STREAM, ordered_consumer=True),
-    ),
-    "routing publishes on the change feed": (
-        "routing",
-        lambda js, i: js.publish(f"{CHANGED_PREFIX}.incident.{i}", b"{}"),
-    ),
-    "intake publishes a decision of routing": (
-        "intake",
-        lambda js, i: js.publish(f"weerbaar.events.assignment.rejected.{i}", b"{}"),
-    ),
-    "notify schedules a timer": (
-        "notify",
-        lambda js, i: js.publish(f"{TIMER_SCHEDULE_PREFIX}.ack.{i}.1", b"{}", stream=TIMERS_STREAM),
-    ),
-}
-
-
-@pytest.mark.parametrize("case", list(FORBIDDEN))
-async def test_other_forbidden_operations_are_refused(server: NatsServer, case: str) -> None:
-    user, attempt = FORBIDDEN[case]
-    refused_before = len(violations_of(server, user))
-    nc = await connect(server, user)
-    try:
-        with pytest.raises(TimeoutError):
-            await attempt(nc.jetstream(timeout=REFUSED_WAIT_S), str(uuid.uuid4()))
-    finally:
-        await nc.close()
-    await eventually(
-        lambda: len(violations_of(server, user)) > refused_before, what="the server's refusal"
-    )
-
-
-def test_every_user_of_the_accounts_file_has_a_password(tmp_path: Path) -> None:
-    server = NatsServer(store_dir=tmp_path)
-    assert set(server.passwords) == {
-        *SERVICES,
-        "console",
-        "provisioner",
-        "ops",
-        "sys",
-    }
-
-
-def test_the_kubernetes_copy_of_the_permissions_is_the_same() -> None:
-    copy = ROOT / "deploy/k8s/nats/accounts.conf"
-    assert copy.read_text() == (ROOT / "deploy/nats/accounts.conf").read_text(), (
-        "run deploy/k8s/sync-nats-config.sh"
-    )
-
-
-async def test_the_console_keeps_sessions_and_hears_the_change_feed_but_publishes_no_event(
-    server: NatsServer,
-) -> None:
-    from contracts.subjects import CONSOLE_SESSIONS_BUCKET
-
-    nc = await connect(server, "console")
-    try:
-        kv = await nc.jetstream().key_value(CONSOLE_SESSIONS_BUCKET)
-        await kv.put("abc", b"{}")
-        assert (await kv.get("abc")).value == b"{}"
-        await kv.purge("abc")
-        # the registry publishes the feed (its own permission); here: subscribing is allowed
-        subscription = await nc.subscribe("weerbaar.changed.>")
-        await nc.flush()
-        await subscription.unsubscribe()
-        assert violations_of(server, "console") == []
-        refused_before = len(violations_of(server, "console"))
-        with pytest.raises(TimeoutError):
-            await nc.jetstream(timeout=REFUSED_WAIT_S).publish(
-                "weerbaar.events.incident.reported.x", b"{}"
-            )
-        await eventually(
-            lambda: len(violations_of(server, "console")) > refused_before,
-            what="the server's refusal",
-        )
-    finally:
-        await nc.close()

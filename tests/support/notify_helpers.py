@@ -24,7 +24,7 @@ from contracts.events import (
     parse_event,
     utcnow,
 )
-from contracts.subjects import EVENTS_STREAM
+from contracts.subjects import EVENTS_STREAM, NOTIFY_CONSUMER
 from contracts.vocabulary import IncidentType, NotificationChannel, Pool, Role, Urgency
 from tests.support.servers import ROOT
 
@@ -94,13 +94,23 @@ def reminder(previous: AdviserAssigned, *, stage: int = 1) -> ReminderDue:
     )
 
 
-async def publish(js: JetStreamContext, event: Event, *, msg_id: str | None = None) -> None:
-    await js.publish(
+async def publish(js: JetStreamContext, event: Event, *, msg_id: str | None = None) -> int:
+    """Publish the event on the events stream; its stream sequence."""
+    ack = await js.publish(
         event.subject(),
         event.model_dump_json().encode(),
         stream=EVENTS_STREAM,
         headers={"Nats-Msg-Id": msg_id or str(event.event_id)},
     )
+    return int(ack.seq)
+
+
+async def settled(js: JetStreamContext, seq: int) -> bool:
+    """Whether notify's consumer has acknowledged (or parked) every message up to stream
+    sequence `seq`: none of them will be handled again, so nothing more is sent for it.
+    The sentinel for "nothing else arrives", instead of a sleep."""
+    info = await js.consumer_info(EVENTS_STREAM, NOTIFY_CONSUMER.durable)
+    return info.ack_floor.stream_seq >= seq
 
 
 async def events_of(js: JetStreamContext, incident_id: uuid.UUID, kind: str) -> list[Event]:

@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from contracts.events import AdviserAssigned
 from contracts.tokens import verify_ack_token
 from contracts.vocabulary import NotificationChannel, Role
-from notify.links import Links
-from notify.messages import render
+from notify.domain.links import Links
+from notify.domain.messages import render
 from routing.adapters.roster_file import load_roster
 from routing.service.router import Router
 from routing.settings import RoutingSettings

@@ -13,11 +13,11 @@ from pydantic import ValidationError
 
 from contracts.events import derive_id
 from contracts.vocabulary import NotificationChannel, Urgency
-from notify.channels.email import EmailChannel
-from notify.channels.sms import Gateway, SmsChannel, fill
-from notify.channels.webhook import WebhookChannel
-from notify.circuit import CircuitBreaker, CircuitState
-from notify.ports import DeliveryError, OutgoingMessage
+from notify.adapters.channels.email import EmailChannel
+from notify.adapters.channels.sms import Gateway, SmsChannel, fill
+from notify.adapters.channels.webhook import WebhookChannel
+from notify.domain.circuit import CircuitBreaker, CircuitState
+from notify.service.ports import DeliveryError, OutgoingMessage
 from notify.settings import NotifySettings, SmsProvider
 from tests.support.events import ASSIGNMENT_ID
 

@@ -1,4 +1,5 @@
-"""Notify's domain: notification ids, policies, retry bounds and the circuit breaker."""
+"""Notify's domain: notification ids, policies and retry bounds (the circuit breaker is in
+test_notify_circuit.py)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,15 @@ import pytest
 
 from contracts.events import ContactPoint, derive_id
 from contracts.vocabulary import NotificationChannel
-from notify.circuit import CircuitBreaker, CircuitState
-from notify.domain import (
+from notify.domain.notifications import Notification, Policy, notifications_for
+from notify.domain.retries import (
     Done,
     GiveUp,
-    Notification,
-    Policy,
     Retry,
     RetryRules,
     due,
     is_final,
     next_step,
-    notifications_for,
     retry_delay,
     started_count,
 )
@@ -248,86 +246,3 @@ def test_next_step_is_done_when_delivered() -> None:
             final=True,
         )
         assert isinstance(step, Done)
-
-
-# --- circuit breaker ----------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def breaker(clock: Clock, changes: list[CircuitState] | None = None) -> CircuitBreaker:
-    return CircuitBreaker(
-        failure_threshold=3,
-        reset_after_s=30,
-        clock=clock,
-        on_change=changes.append if changes is not None else None,
-    )
-
-
-def test_circuit_opens_after_consecutive_failures_only() -> None:
-    clock = Clock()
-    circuit = breaker(clock)
-    circuit.failure()
-    circuit.failure()
-    circuit.success()  # resets the count
-    circuit.failure()
-    circuit.failure()
-    assert circuit.state is CircuitState.CLOSED
-    circuit.failure()
-    assert circuit.state is CircuitState.OPEN
-    assert not circuit.allow()
-
-
-def test_circuit_half_opens_after_the_reset_time_and_lets_one_probe_in() -> None:
-    clock = Clock()
-    changes: list[CircuitState] = []
-    circuit = breaker(clock, changes)
-    for _ in range(3):
-        circuit.failure()
-    clock.now += 29
-    assert not circuit.allow()
-    clock.now += 1
-    assert circuit.allow()  # the probe
-    assert circuit.state is CircuitState.HALF_OPEN
-    assert not circuit.allow()  # only one at a time
-    circuit.success()
-    assert circuit.state is CircuitState.CLOSED
-    assert circuit.allow()
-    assert changes == [
-        CircuitState.CLOSED,
-        CircuitState.OPEN,
-        CircuitState.HALF_OPEN,
-        CircuitState.CLOSED,
-    ]
-
-
-def test_a_failed_probe_opens_the_circuit_again() -> None:
-    clock = Clock()
-    circuit = breaker(clock)
-    for _ in range(3):
-        circuit.failure()
-    clock.now += 30
-    assert circuit.allow()
-    circuit.failure()
-    assert circuit.state is CircuitState.OPEN
-    clock.now += 29
-    assert not circuit.allow()
-
-
-def test_a_probe_that_never_reports_back_is_given_up_on() -> None:
-    clock = Clock()
-    circuit = breaker(clock)
-    for _ in range(3):
-        circuit.failure()
-    clock.now += 30
-    assert circuit.allow()
-    clock.now += 10
-    assert not circuit.allow()
-    clock.now += 20
-    assert circuit.allow()

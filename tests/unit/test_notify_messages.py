@@ -10,8 +10,8 @@ import pytest
 
 from contracts.events import AdviserAssigned, ContactPoint, derive_id
 from contracts.vocabulary import NotificationChannel
-from notify.links import Links
-from notify.messages import NoticeEvent, render
+from notify.domain.links import Links
+from notify.domain.messages import NoticeEvent, render
 from tests.support.events import (
     ASSIGNMENT_ID,
     CANARY_DESCRIPTION,

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from intake.app import create_app as intake_app
 from intake.settings import IntakeSettings
-from notify.app import create_app as notify_app
+from notify.bootstrap import create_app as notify_app
 from notify.settings import NotifySettings
 from registry.app import create_app as registry_app
 from registry.settings import RegistrySettings

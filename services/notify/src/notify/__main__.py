@@ -1,5 +1,5 @@
 """`weerbaar-notify`: run the notify service; `weerbaar-notify dead-letters …` manages
-its dead letters (see notify.cli)."""
+its dead letters (see notify.entrypoints.cli)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 from fastapi import FastAPI
 
-from notify.app import create_app
+from notify.bootstrap import create_app
 from notify.settings import NotifySettings
 from weerbaar_runtime.http import serve
 
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args:
         serve("notify", build)
         return 0
-    from notify.cli import main as cli
+    from notify.entrypoints.cli import main as cli
 
     return cli(args)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from notify.circuit import CircuitState
+from notify.domain.circuit import CircuitState
 
 ATTEMPTS = Counter(
     "weerbaar_notify_attempts_total",

@@ -1,7 +1,7 @@
 """The ports of notify: what the use case needs from the outside world.
 
 A channel is one small interface (`send` a message, get a receipt or an exception),
-so a new channel is a new file in `notify/channels/`.
+so a new channel is a new file in `notify/adapters/channels/`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from nats.js.kv import KeyValue
 
 from contracts.events import utcnow
 from contracts.subjects import NOTIFY_BUCKET
-from notify.ports import DeliveryRecord
+from notify.service.ports import DeliveryRecord
 
 
 def encode(record: DeliveryRecord) -> bytes:

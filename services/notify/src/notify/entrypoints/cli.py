@@ -18,7 +18,7 @@ import nats
 from nats.js.errors import NotFoundError
 
 from contracts.subjects import DEAD_LETTER_STREAM
-from notify.deadletters import DeadLetterError, DeadLetters
+from notify.adapters.deadletters import DeadLetterError, DeadLetters
 from notify.settings import NotifySettings
 from weerbaar_runtime.settings import use_make_run
 

@@ -12,9 +12,9 @@ from email.utils import formatdate
 import aiosmtplib
 
 from contracts.vocabulary import NotificationChannel
-from notify import metrics
-from notify.circuit import CircuitBreaker
-from notify.ports import DeliveryError, OutgoingMessage, Receipt
+from notify.domain.circuit import CircuitBreaker
+from notify.service import metrics
+from notify.service.ports import DeliveryError, OutgoingMessage, Receipt
 from notify.settings import NotifySettings
 
 PROVIDER = "smtp"

@@ -9,34 +9,33 @@ import httpx
 from fastapi import FastAPI
 from faststream.nats import NatsBroker
 
-from contracts.events import Event, NotificationFailed, NotificationSent
-from contracts.subjects import NOTIFY_CONSUMER
+from contracts.events import Event
 from contracts.vocabulary import NotificationChannel
-from notify import metrics
-from notify.adapters import KeyValueDeliveredLog
-from notify.channels.email import PROVIDER as SMTP_PROVIDER
-from notify.channels.email import EmailChannel
-from notify.channels.sms import Gateway, SmsChannel
-from notify.channels.webhook import WebhookChannel
-from notify.circuit import CircuitBreaker
-from notify.domain import RetryRules
-from notify.links import Links
-from notify.ports import Channel
-from notify.service import Notifier
+from notify.adapters.channels.email import PROVIDER as SMTP_PROVIDER
+from notify.adapters.channels.email import EmailChannel
+from notify.adapters.channels.sms import Gateway, SmsChannel
+from notify.adapters.channels.webhook import WebhookChannel
+from notify.adapters.delivered_log import KeyValueDeliveredLog
+from notify.domain.circuit import CircuitBreaker
+from notify.domain.links import Links
+from notify.domain.retries import RetryRules
+from notify.entrypoints.subscribers import subscribe_notifier
+from notify.service import metrics
+from notify.service.notifier import Notifier
+from notify.service.ports import Channel
 from notify.settings import NotifySettings
 from weerbaar_runtime.bootstrap import Service, service_app
-from weerbaar_runtime.consumer import subscribe
-from weerbaar_runtime.nats import (
-    build_broker,
-    document_publishers,
-    publish_event,
-)
+from weerbaar_runtime.nats import build_broker, publish_event
 
 
 @dataclass
 class Notify:
+    """What the composition root built: the broker (with the subscriber), the HTTP
+    client the channels share, and the notifier."""
+
     broker: NatsBroker
     http: httpx.AsyncClient
+    notifier: Notifier
 
 
 def breaker(
@@ -75,7 +74,7 @@ def build_channels(settings: NotifySettings, http: httpx.AsyncClient) -> list[Ch
     return channels
 
 
-def compose(settings: NotifySettings) -> Notify:
+def build(settings: NotifySettings) -> Notify:
     """The broker with notify's subscriber and publishers, and the HTTP client its
     channels share. Nothing connects until the broker starts."""
     broker = build_broker(settings, service="notify")
@@ -103,27 +102,15 @@ def compose(settings: NotifySettings) -> Notify:
         ),
         important_urgencies=frozenset(settings.important_urgencies),
     )
-    # The notifier gives up (reports it and parks the message) by itself within
-    # max_attempts; the consumer's own limit is only a backstop.
-    subscribe(
-        broker,
-        NOTIFY_CONSUMER,
-        notifier.handle,
-        batch_size=settings.concurrency,
-        max_attempts=settings.max_attempts + 2,
+    subscribe_notifier(
+        broker, notifier, concurrency=settings.concurrency, max_attempts=settings.max_attempts
     )
-    document_publishers(broker, [NotificationSent, NotificationFailed])
-    return Notify(broker=broker, http=http)
-
-
-def build(settings: NotifySettings) -> NatsBroker:
-    """The broker alone (for the AsyncAPI document)."""
-    return compose(settings).broker
+    return Notify(broker=broker, http=http, notifier=notifier)
 
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
-    notify = compose(settings)
+    notify = build(settings)
     return service_app(
         settings,
         Service(

@@ -19,11 +19,11 @@ from typing import Any
 import httpx
 
 from contracts.vocabulary import NotificationChannel
-from notify import metrics
-from notify.circuit import CircuitBreaker
-from notify.ports import DeliveryError, OutgoingMessage, Receipt
+from notify.domain.circuit import CircuitBreaker
+from notify.domain.signing import IDEMPOTENCY_HEADER
+from notify.service import metrics
+from notify.service.ports import DeliveryError, OutgoingMessage, Receipt
 from notify.settings import SmsProvider
-from notify.signing import IDEMPOTENCY_HEADER
 from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("sms")

@@ -1,4 +1,4 @@
-"""Outgoing webhooks: a JSON POST to the contact's URL, signed (see notify.signing and
+"""Outgoing webhooks: a JSON POST to the contact's URL, signed (see notify.domain.signing and
 docs/webhooks.md), with `Idempotency-Key: <notification id>`. The body is the same on
 every attempt; the timestamp and signature are made anew for each."""
 
@@ -11,14 +11,14 @@ from collections.abc import Callable
 import httpx
 
 from contracts.vocabulary import NotificationChannel
-from notify import metrics
-from notify.ports import DeliveryError, OutgoingMessage, Receipt
-from notify.signing import (
+from notify.domain.signing import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     signature_header,
 )
+from notify.service import metrics
+from notify.service.ports import DeliveryError, OutgoingMessage, Receipt
 
 PROVIDER = "webhook"
 

@@ -1,3 +1,0 @@
-"""Delivery channels: each is one file implementing `notify.ports.Channel` (`send` a
-message, return a receipt or raise `DeliveryError`). A new channel is a new file here
-and one line in `notify.app`."""

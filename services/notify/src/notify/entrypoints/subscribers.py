@@ -1,0 +1,28 @@
+"""Notify's JetStream subscriber: every event on the notify consumer goes to the
+Notifier, which settles it through the shared consumer helpers."""
+
+from __future__ import annotations
+
+from faststream.nats import NatsBroker
+
+from contracts.events import NotificationFailed, NotificationSent
+from contracts.subjects import NOTIFY_CONSUMER
+from notify.service.notifier import Notifier
+from weerbaar_runtime.consumer import subscribe
+from weerbaar_runtime.nats import document_publishers
+
+
+def subscribe_notifier(
+    broker: NatsBroker, notifier: Notifier, *, concurrency: int, max_attempts: int
+) -> None:
+    """Bind the notifier to the notify consumer, and name what it publishes."""
+    # The notifier gives up (reports it and parks the message) by itself within
+    # max_attempts; the consumer's own limit is only a backstop.
+    subscribe(
+        broker,
+        NOTIFY_CONSUMER,
+        notifier.handle,
+        batch_size=concurrency,
+        max_attempts=max_attempts + 2,
+    )
+    document_publishers(broker, [NotificationSent, NotificationFailed])

@@ -1,0 +1,1 @@
+"""Notify's use cases (`notifier.Notifier`) and the ports they need (`ports`)."""
