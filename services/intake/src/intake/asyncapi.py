@@ -5,7 +5,7 @@ from __future__ import annotations
 from faststream import FastStream
 from faststream.specification import AsyncAPI
 
-from intake.app import build
+from intake.bootstrap import build
 from intake.settings import IntakeSettings
 
 app = FastStream(
