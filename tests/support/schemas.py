@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import subprocess
 import sys
@@ -48,6 +50,8 @@ def openapi(service: str) -> str:
 
 
 def asyncapi(service: str) -> str:
+    # A service whose `asyncapi.app` is a function builds its broker only when called.
+    factory = inspect.isfunction(importlib.import_module(f"{service}.asyncapi").app)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{service}.yaml"
         subprocess.run(
@@ -58,6 +62,7 @@ def asyncapi(service: str) -> str:
                 "docs",
                 "gen",
                 "--yaml",
+                *(["--factory"] if factory else []),
                 f"{service}.asyncapi:app",
                 "--out",
                 str(out),
