@@ -101,7 +101,7 @@ async def test_acknowledgement_by_link_stops_the_chain(
 
 
 def test_the_link_page_posts_back_where_it_was_served() -> None:
-    from intake import pages
+    from intake.entrypoints import pages
 
     page = pages.confirm(uuid.uuid4(), "a.token")
     assert '<form method="post">' in page  # no absolute action: works behind /intake

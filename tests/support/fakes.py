@@ -8,7 +8,7 @@ from typing import Any
 from contracts.events import (
     Event,
 )
-from intake.ports import IdempotencyConflictError
+from intake.service.ports import IdempotencyConflictError
 
 
 class RecordingPublisher:

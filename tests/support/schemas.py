@@ -31,7 +31,7 @@ def event_schema() -> str:
 
 def openapi(service: str) -> str:
     if service == "intake":
-        from intake.app import create_app as create_intake
+        from intake.bootstrap import create_app as create_intake
         from intake.settings import IntakeSettings
 
         app = create_intake(IntakeSettings())

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import yaml
 
-from intake.schemas import ReportIncident
+from intake.domain.commands import ReportIncident
 from tests.support.auth import OPERATOR
 from tests.support.browser import (
     DESKTOP,

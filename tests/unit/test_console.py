@@ -37,7 +37,7 @@ from console.settings import ConsoleSettings
 from contracts.feed import RecordChanged
 from contracts.subjects import CHANGED_PREFIX, changed_subject
 from contracts.vocabulary import Pool
-from intake.schemas import AssignByHand, UpdateDetails
+from intake.domain.commands import AssignByHand, UpdateDetails
 from registry.projection import TIMELINE_TYPES
 from routing.entrypoints.api import DutyOut, OnCallOut, PoolOnCallOut
 from tests.support.servers import ROOT

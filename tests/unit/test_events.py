@@ -28,7 +28,7 @@ from contracts.vocabulary import (
     SupportNeed,
     Urgency,
 )
-from intake.schemas import ReportIncident
+from intake.domain.commands import ReportIncident
 from tests.support.casework_events import one_of_each_event
 from tests.support.events import INCIDENT_ID, MINIMAL_INCIDENT_BODY, incident_body
 

@@ -17,6 +17,7 @@ from faststream.nats.prometheus.provider import (
 from faststream.nats.security import NatsUserPassword
 from nats.errors import Error as NatsError
 from nats.js.client import JetStreamContext
+from nats.js.kv import KeyValue
 from prometheus_client import REGISTRY
 
 from contracts.events import Event
@@ -137,6 +138,22 @@ async def publish_event(broker: NatsBroker, event: Event, *, timeout_s: float = 
         )
     except (NatsError, TimeoutError, OSError) as exc:
         raise PublishFailedError(type(exc).__name__) from exc
+
+
+class LazyBucket:
+    """A JetStream KV bucket bound on first use, once the broker is connected: a
+    service starts before NATS is reachable (or its bucket provisioned) and binds the
+    bucket when it first needs it; a failed bind is tried again on the next use."""
+
+    def __init__(self, broker: NatsBroker, name: str) -> None:
+        self._broker = broker
+        self.name = name
+        self._kv: KeyValue | None = None
+
+    async def __call__(self) -> KeyValue:
+        if self._kv is None:
+            self._kv = await self._broker.key_value(self.name, declare=False)
+        return self._kv
 
 
 async def start_with_retry(broker: NatsBroker, *, what: str, delay_s: float = 1.0) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from intake.app import create_app
+from intake.bootstrap import create_app
 from intake.settings import IntakeSettings
 from weerbaar_runtime.http import serve
 

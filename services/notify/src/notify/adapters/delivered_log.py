@@ -8,11 +8,11 @@ from datetime import datetime
 
 from faststream.nats import NatsBroker
 from nats.js.errors import KeyNotFoundError
-from nats.js.kv import KeyValue
 
 from contracts.events import utcnow
 from contracts.subjects import NOTIFY_BUCKET
 from notify.service.ports import DeliveryRecord
+from weerbaar_runtime.nats import LazyBucket
 
 
 def encode(record: DeliveryRecord) -> bytes:
@@ -44,13 +44,7 @@ def decode(raw: bytes | None) -> DeliveryRecord:
 
 class KeyValueDeliveredLog:
     def __init__(self, broker: NatsBroker) -> None:
-        self._broker = broker
-        self._kv: KeyValue | None = None
-
-    async def _bucket(self) -> KeyValue:
-        if self._kv is None:
-            self._kv = await self._broker.key_value(NOTIFY_BUCKET, declare=False)
-        return self._kv
+        self._bucket = LazyBucket(broker, NOTIFY_BUCKET)
 
     async def get(self, notification_id: uuid.UUID) -> DeliveryRecord | None:
         try:

@@ -12,23 +12,17 @@ from collections.abc import Callable
 
 from faststream.nats import NatsBroker
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
-from nats.js.kv import KeyValue
 
 from contracts.subjects import ROUTING_BUCKET
 from routing.domain.state import Conflict, IncidentRouting
+from weerbaar_runtime.nats import LazyBucket
 
 
 class KvStateStore:
     """The `StateStore` port on the `ROUTING_BUCKET` key-value bucket."""
 
     def __init__(self, broker: NatsBroker) -> None:
-        self._broker = broker
-        self._kv: KeyValue | None = None
-
-    async def _bucket(self) -> KeyValue:
-        if self._kv is None:
-            self._kv = await self._broker.key_value(ROUTING_BUCKET, declare=False)
-        return self._kv
+        self._bucket = LazyBucket(broker, ROUTING_BUCKET)
 
     async def get(self, incident_id: uuid.UUID) -> tuple[IncidentRouting, int] | None:
         try:

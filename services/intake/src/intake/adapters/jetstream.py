@@ -1,16 +1,13 @@
-"""JetStream adapters: publish with a PubAck, idempotency keys in a KV bucket."""
+"""JetStream adapters: publish with a PubAck; read an incident's events from the stream."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
 from typing import Any
 
 from faststream.nats import NatsBroker
 from nats.errors import Error as NatsError
-from nats.js.errors import KeyWrongLastSequenceError, NotFoundError
-from nats.js.kv import KeyValue
+from nats.js.errors import NotFoundError
 
 from contracts.events import (
     AdviserAssigned,
@@ -20,8 +17,8 @@ from contracts.events import (
     IncidentReported,
     PersonalDataErased,
 )
-from contracts.subjects import EVENTS_STREAM, IDEMPOTENCY_BUCKET, event_subject
-from intake.ports import CaseFacts, IdempotencyConflictError
+from contracts.subjects import EVENTS_STREAM, event_subject
+from intake.domain.case import CaseFacts
 from weerbaar_runtime.nats import PublishFailedError, publish_event
 
 
@@ -34,39 +31,6 @@ class JetStreamPublisher:
 
     async def publish(self, event: Event) -> None:
         await publish_event(self._broker, event, timeout_s=self._timeout_s)
-
-
-class KeyValueIdempotencyStore:
-    """Keys live in a JetStream KV bucket; the first request with a key wins."""
-
-    def __init__(self, broker: NatsBroker, *, timeout_s: float) -> None:
-        self._broker = broker
-        self._timeout_s = timeout_s
-        self._kv: KeyValue | None = None
-
-    async def _bucket(self) -> KeyValue:
-        if self._kv is None:
-            self._kv = await self._broker.key_value(IDEMPOTENCY_BUCKET, declare=False)
-        return self._kv
-
-    async def claim(self, key: str, fingerprint: str) -> str:
-        try:
-            return await asyncio.wait_for(self._claim(key, fingerprint), self._timeout_s)
-        except (NatsError, TimeoutError, OSError) as exc:
-            raise PublishFailedError(type(exc).__name__) from exc
-
-    async def _claim(self, key: str, fingerprint: str) -> str:
-        kv = await self._bucket()
-        record = json.dumps({"fingerprint": fingerprint, "seed": key}).encode()
-        try:
-            await kv.create(key, record)
-            return key
-        except KeyWrongLastSequenceError:
-            pass
-        existing = json.loads((await kv.get(key)).value or b"{}")
-        if existing.get("fingerprint") != fingerprint:
-            raise IdempotencyConflictError(key)
-        return str(existing["seed"])
 
 
 class StreamIncidentLookup:

@@ -1,4 +1,4 @@
-"""What clients send and receive over HTTP. Input models refuse unknown fields."""
+"""The commands intake takes, as clients send them; they refuse unknown fields."""
 
 from __future__ import annotations
 
@@ -181,30 +181,3 @@ class Decline(Input):
     at once."""
 
     reason: LongText | None = Field(default=None, examples=["Ik zit in de auto."])
-
-
-class Accepted(BaseModel):
-    """The command was stored in JetStream and will be processed."""
-
-    incident_id: uuid.UUID
-    status_url: str
-    event_id: uuid.UUID
-
-
-class RegistrationAccepted(BaseModel):
-    """The registration was stored; `incident_id` is set when contact was wanted."""
-
-    registration_id: uuid.UUID
-    incident_id: uuid.UUID | None
-    status_url: str | None
-
-
-IdempotencyKey = Annotated[
-    str | None,
-    Field(
-        min_length=1,
-        max_length=200,
-        pattern=r"^[\x21-\x7e]+$",
-        description="Same key and body → the same result, never a second incident",
-    ),
-]

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
 from typing import Protocol
 
-from contracts.events import AdviserAssigned, Event, IncidentDetailsUpdated
-from contracts.vocabulary import IncidentType, Role, Source, Urgency
+from contracts.events import AdviserAssigned, Event
+from intake.domain.case import CaseFacts
 from weerbaar_runtime.nats import PublishFailedError
 
 __all__ = [
-    "CaseFacts",
     "EventPublisher",
     "IdempotencyConflictError",
     "IdempotencyStore",
@@ -35,40 +33,6 @@ class IdempotencyStore(Protocol):
         """Record `fingerprint` under `key` (or find it there); return the key's seed.
         Raises IdempotencyConflictError when the key holds another fingerprint."""
         ...
-
-
-class SupersededError(Exception):
-    """The assignment named is no longer the incident's current one."""
-
-    def __init__(self, current: AdviserAssigned | None) -> None:
-        super().__init__("superseded")
-        self.current = current
-
-
-class InvalidLinkError(Exception):
-    """The acknowledge token is forged, expired or for another incident."""
-
-
-class AlreadyAcknowledgedError(Exception):
-    """The assignment was acknowledged: it can be handed over, not declined."""
-
-
-@dataclass(frozen=True, slots=True)
-class CaseFacts:
-    """What routing needs to know of a case to assign it by hand."""
-
-    role: Role
-    organisation_code: str
-    urgency: Urgency
-    types: list[IncidentType]
-    source: Source
-
-    def updated(self, update: IncidentDetailsUpdated) -> CaseFacts:
-        return replace(
-            self,
-            urgency=update.urgency or self.urgency,
-            types=list(update.types) if update.types is not None else self.types,
-        )
 
 
 class IncidentLookup(Protocol):

@@ -22,21 +22,13 @@ from contracts.events import (
     IncidentDetailsUpdated,
     IncidentReopened,
     IncidentReported,
-    Official,
     RegistrationReceived,
     derive_id,
     utcnow,
 )
-from contracts.tokens import InvalidTokenError, verify_ack_token
-from contracts.vocabulary import Source, Urgency
-from intake.ports import (
-    CaseFacts,
-    EventPublisher,
-    IdempotencyStore,
-    InvalidLinkError,
-    SupersededError,
-)
-from intake.schemas import (
+from contracts.tokens import AckClaim, InvalidTokenError, verify_ack_token
+from intake.domain.case import PRODUCER, Actor, CaseFacts
+from intake.domain.commands import (
     Acknowledge,
     AssignByHand,
     CloseIncident,
@@ -47,8 +39,13 @@ from intake.schemas import (
     ReportIncident,
     UpdateDetails,
 )
+from intake.domain.errors import InvalidLinkError, SupersededError
+from intake.domain.registration import registration_events
+from intake.service.ports import EventPublisher, IdempotencyConflictError, IdempotencyStore
 
-PRODUCER = "intake"
+
+class RegistrationExistsError(IdempotencyConflictError):
+    """The organisation registered this external id before, with other content."""
 
 
 def fingerprint(scope: str, body: BaseModel | None) -> str:
@@ -60,9 +57,21 @@ def fingerprint(scope: str, body: BaseModel | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Intake:
+    """Each command becomes one stored event whose id derives from the request, so a
+    repeat is the same event. `ack_secret` verifies acknowledge links (the settings'
+    `ACK_TOKEN_SECRET`, passed in by the composition root)."""
+
     publisher: EventPublisher
     idempotency: IdempotencyStore
-    ack_secret: bytes = b"development-only-ack-token-secret"
+    ack_secret: bytes
+
+    def claim(self, token: str) -> AckClaim:
+        """What a signed acknowledge link names; InvalidLinkError when it is forged or
+        expired."""
+        try:
+            return verify_ack_token(token, secret=self.ack_secret)
+        except InvalidTokenError:
+            raise InvalidLinkError from None
 
     async def _seed(self, scope: str, key: str | None, body: BaseModel | None) -> str:
         if key is None:
@@ -98,47 +107,11 @@ class Intake:
         # A registration's identity is (organisation, external id), whatever the key:
         # a repeat is the same registration, and a changed body under that id is a conflict.
         scope = f"registrations\x1f{request.organisation_code}\x1f{request.external_id}"
-        await self._seed(scope, "registration", request)
-        registration_id = derive_id("registration", request.organisation_code, request.external_id)
-        now = utcnow()
-        incident = request.incident
-        registration = RegistrationReceived(
-            event_id=derive_id("registration.received", registration_id),
-            incident_id=registration_id,
-            occurred_at=now,
-            producer=PRODUCER,
-            external_id=request.external_id,
-            organisation_code=request.organisation_code,
-            role=request.official.role,
-            incident=incident.model_copy(update={"description": None}),
-            police=request.police,
-            perpetrator_kind=request.perpetrator_kind,
-            family_targeted=request.family_targeted,
-            wants_contact=request.wants_contact,
-        )
-        outreach: IncidentReported | None = None
-        if request.wants_contact:
-            outreach = IncidentReported(
-                event_id=derive_id("incident.reported", registration_id),
-                incident_id=registration_id,
-                occurred_at=now,
-                causation_id=registration.event_id,
-                producer=PRODUCER,
-                source=Source.MUNICIPAL_REGISTRATION,
-                official=Official(
-                    role=request.official.role,
-                    organisation_code=request.organisation_code,
-                    name=request.official.name,
-                    phone=request.official.phone,
-                    email=request.official.email,
-                ),
-                incident=incident,
-                urgency=Urgency.NORMAL,
-                police=request.police,
-                perpetrator_kind=request.perpetrator_kind,
-                family_targeted=request.family_targeted,
-                registration_id=registration_id,
-            )
+        try:
+            await self._seed(scope, "registration", request)
+        except IdempotencyConflictError:
+            raise RegistrationExistsError from None
+        registration, outreach = registration_events(request, now=utcnow())
         await self.publisher.publish(registration)
         if outreach is not None:
             await self.publisher.publish(outreach)
@@ -157,10 +130,7 @@ class Intake:
         assignment_id = request.assignment_id
         adviser_id = request.adviser_id
         if request.token is not None:
-            try:
-                claim = verify_ack_token(request.token, secret=self.ack_secret)
-            except InvalidTokenError:
-                raise InvalidLinkError from None
+            claim = self.claim(request.token)
             if claim.incident_id != incident_id or (
                 assignment_id is not None and assignment_id != claim.assignment_id
             ):
@@ -230,7 +200,7 @@ class Intake:
         *,
         incident_id: uuid.UUID,
         request: UpdateDetails,
-        updated_by: Literal["operator", "coordinator", "adviser"],
+        updated_by: Actor,
         adviser_id: str | None,
         idempotency_key: str | None,
     ) -> Event:
