@@ -122,6 +122,8 @@ def bar_chart(
     """Horizontal bars, one group per row (key, label, one figure per series)."""
     values = [v for _, _, figures in rows for v in map(number, figures) if v is not None]
     top = maximum if maximum is not None else nice_ceiling(max(values, default=0.0))
+    if kind == "count":
+        top = max(top, 4.0)  # whole numbers on every tick
     plot_width = BAR_WIDTH - LABEL_WIDTH - VALUE_WIDTH
     group = ROW_HEIGHT * len(series) + (6.0 if len(series) > 1 else 0.0)
     bars: list[Bar] = []
@@ -206,7 +208,7 @@ class LineChart:
 def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[Figure]]]) -> LineChart:
     """One line per series over the labels (months), all on one scale."""
     values = [v for _, figures in series for v in map(number, figures) if v is not None]
-    top = nice_ceiling(max(values, default=0.0))
+    top = max(nice_ceiling(max(values, default=0.0)), 4.0)  # whole numbers on every tick
     plot_width = LINE_WIDTH - LINE_LEFT - LINE_RIGHT
     plot_height = LINE_HEIGHT - LINE_TOP - LINE_BOTTOM
     baseline = LINE_TOP + plot_height

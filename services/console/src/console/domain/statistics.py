@@ -193,6 +193,8 @@ def value_label(dimension: str, code: Any, language: str = "nl") -> str:
     if dimension == "family_targeted":
         yes = code is True or code == "true"
         return ("ja" if yes else "nee") if language == "nl" else ("yes" if yes else "no")
+    if dimension == "pool":  # the association's short name: "NGB", not its full name
+        return labels.label("pool", str(code), language).split(" — ")[0]
     if dimension in VOCABULARY_OF:
         return labels.label(VOCABULARY_OF[dimension], str(code), language)
     return str(code)
