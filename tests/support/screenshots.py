@@ -94,6 +94,8 @@ async def main(out: Path) -> int:
         for adviser in roster["advisers"]:
             if adviser["id"] == "ngb-02":
                 adviser["active"] = False  # every NGB case to ngb-01, whose pages we show
+            if adviser["id"] in ("bzk-01", "bzk-02", "bzk-coord"):
+                adviser["active"] = False  # the water-board case is unroutable: the queue
         (work / "roster.yaml").write_text(yaml.safe_dump(roster))
         system = System(workdir=work, roster=work / "roster.yaml")
         try:
@@ -144,6 +146,27 @@ async def take(system: System, out: Path) -> None:
         await shoot(page, out, "shortcuts")
         await page.goto(f"{system.console}/toegankelijkheid")
         await shoot(page, out, "accessibility-statement")
+        await page.goto(f"{system.console}/dienst")
+        await shoot(page, out, "on-call")
+        await page.goto(f"{system.console}/registraties")
+        await shoot(page, out, "registrations")
+        await desk.close()
+        desk = await loopback_only(await chromium.new_context(viewport=DESKTOP, locale="nl-NL"))
+        page = await desk.new_page()
+        await sign_in(page, system.console, "Noor Smit, coördinator")
+        await page.goto(f"{system.console}/wachtrij")
+        await shoot(page, out, "queue")
+        await page.goto(f"{system.console}/audit")
+        await shoot(page, out, "audit")
+        await page.goto(f"{system.console}/statistieken")  # a coordinator sees every count
+        chart = page.locator("#grafiek-functie-blok")
+        await chart.screenshot(path=str(out / "statistics-chart.png"))
+        await desk.close()
+        desk = await loopback_only(await chromium.new_context(viewport=DESKTOP, locale="nl-NL"))
+        page = await desk.new_page()
+        await sign_in(page, system.console, "Ruben Meijer, analist")
+        await page.goto(f"{system.console}/statistieken")
+        await shoot(page, out, "statistics")
         await desk.close()
 
         phone = await loopback_only(

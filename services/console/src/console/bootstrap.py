@@ -21,7 +21,18 @@ from console.adapters.changes import ChangeFeedSubscriber, ChangeHub
 from console.adapters.oidc import OidcClient
 from console.adapters.sessions import KeyValueSessionStore, SessionStore
 from console.domain.i18n import translate
-from console.entrypoints import callform, case, errors, events, pages, signin, view
+from console.entrypoints import (
+    callform,
+    case,
+    errors,
+    events,
+    oversight,
+    pages,
+    records,
+    signin,
+    statistics,
+    view,
+)
 from console.entrypoints.security import SecurityHeadersMiddleware, content_security_policy
 from console.entrypoints.web import (
     Console,
@@ -180,6 +191,9 @@ def create_app(
     pages.install(app, console)
     callform.install(app, console)
     case.install(app, console)
+    oversight.install(app, console)
+    statistics.install(app, console)
+    records.install(app, console)
     events.install(app, console, closing)
     errors.install(app, console)
     # the console's `/` is the board, not the services' JSON index

@@ -58,6 +58,21 @@ class Api:
             return None
         return response.json()
 
+    async def raw(self, path: str, *, token: str, params: Params = None) -> tuple[bytes, str]:
+        """A GET whose answer is not JSON (a CSV export): its bytes and content type."""
+        try:
+            response = await self._client.get(
+                f"{self._base}{path}",
+                headers={"Authorization": f"Bearer {token}"},
+                params=urlencode(params, doseq=True) if params else None,
+            )
+        except httpx.HTTPError as exc:
+            _log.warning("api unreachable", component=self.name, error_type=type(exc).__name__)
+            raise ApiProblem(0, "Unreachable") from None
+        if response.status_code >= 400:
+            raise _problem(response, self.name)
+        return response.content, response.headers.get("content-type", "text/csv")
+
 
 def _problem(response: httpx.Response, name: str) -> ApiProblem:
     try:
@@ -144,6 +159,16 @@ class Registry:
         )
         return result
 
+    async def get(self, path: str, *, token: str, params: Params = None) -> dict[str, Any]:
+        """A read of the registry's other lists and figures: `/v1/stats`,
+        `/v1/stats/acknowledgement`, `/v1/registrations`, `/v1/audit`."""
+        result: dict[str, Any] = await self.api.call("GET", path, token=token, params=params)
+        return result
+
+    async def export_stats(self, *, token: str, params: Params) -> tuple[bytes, str]:
+        """`/v1/export/stats` as the registry wrote it (suppressed, audited there)."""
+        return await self.api.raw("/v1/export/stats", token=token, params=params)
+
 
 class Routing:
     """Who is on call, and who would be paged."""
@@ -151,8 +176,10 @@ class Routing:
     def __init__(self, api: Api) -> None:
         self.api = api
 
-    async def oncall(self, *, token: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self.api.call("GET", "/v1/oncall", token=token)
+    async def oncall(self, *, token: str, at: str | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = await self.api.call(
+            "GET", "/v1/oncall", token=token, params={"at": at} if at else None
+        )
         return result
 
     async def preview(self, *, token: str, params: Params) -> dict[str, Any]:

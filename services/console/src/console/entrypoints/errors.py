@@ -12,6 +12,7 @@ from console.domain.problems import ApiProblem, user_message
 from console.entrypoints.web import (
     SESSION_COOKIE,
     Console,
+    NoAccessError,
     RefusedError,
     SignInNeededError,
     sign_in_redirect,
@@ -36,6 +37,8 @@ def install(app: FastAPI, console: Console) -> None:
     @app.exception_handler(RefusedError)
     async def _refused(request: Request, exc: RefusedError) -> Response:
         session = await _quiet_session(console, request)
+        if isinstance(exc, NoAccessError):
+            return console.page(request, session, "no_access.html", status_code=403)
         return console.page(
             request, session, "error.html", status_code=exc.status, message=exc.message
         )

@@ -16,7 +16,7 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 def templates() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
+        autoescape=select_autoescape(["html", "svg"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )

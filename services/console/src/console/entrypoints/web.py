@@ -46,6 +46,13 @@ class RefusedError(Exception):
         self.message = message
 
 
+class NoAccessError(RefusedError):
+    """A signed-in user whose role this page is not for: "geen toegang"."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "Deze pagina is er niet voor uw rol.")
+
+
 @dataclass
 class Console:
     """The composed parts (built once in bootstrap)."""
@@ -129,7 +136,7 @@ class Console:
             path = request.url.path
             raise SignInNeededError(path if request.method == "GET" else "/")
         if roles and session.user.role not in roles:
-            raise RefusedError(403, "Deze pagina is er niet voor uw rol.")
+            raise NoAccessError()
         return session
 
     async def checked_form(self, request: Request, session: Session) -> dict[str, list[str]]:

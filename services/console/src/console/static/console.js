@@ -56,6 +56,10 @@
       event.preventDefault(); window.location.assign("/nieuwe-melding"); return;
     }
     if (key === "j" || key === "k") { if (moveInList(key === "j" ? 1 : -1)) event.preventDefault(); return; }
+    // in a list whose rows have their own action (the queue), the row's key goes to it
+    var row = doc.activeElement && doc.activeElement.closest && doc.activeElement.closest("[data-incident]");
+    var own = row && row.querySelector("[data-row-key='" + CSS.escape(key) + "']");
+    if (own) { event.preventDefault(); own.focus(); return; }
     if (key.length !== 1) return;
     var target = doc.querySelector("[data-shortcut='" + CSS.escape(key) + "']");
     if (target) { event.preventDefault(); focusFirstField(target); target.scrollIntoView({ block: "nearest" }); }

@@ -1,0 +1,125 @@
+"""The coordinators', analysts' and operators' overviews, read through the APIs with the
+user's own token: who is on call, the queue, the statistics, registrations, the audit."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from console.adapters.apis import Registry, Routing
+from console.domain import duty, queue
+from console.domain.problems import ApiProblem
+from console.domain.session import Session
+from console.domain.statistics import CHARTS, StatsFilters
+
+OPEN = ("reported", "assigned", "acknowledged", "in_progress")
+QUEUE_LIMIT = 500
+TIMELINES_AT_MOST = 25
+READINGS_AT_MOST = 200
+
+
+@dataclass(frozen=True, slots=True)
+class OnCall:
+    answer: dict[str, Any]
+    stretches: dict[str, list[duty.Stretch]]
+    week_start: datetime
+    week_end: datetime
+
+
+async def on_call(*, routing: Routing, session: Session, now: datetime, days: int = 7) -> OnCall:
+    """Routing's answer now, and its duty over the coming days: asked again at each
+    moment some pool's duty changes (routing says when), so the week is exact."""
+    start_day = now.astimezone(duty.AMSTERDAM).date()
+    start = duty.hour_start(start_day, 0)
+    end = start + timedelta(days=days)
+    answer = await routing.oncall(token=session.access_token)
+    readings: list[tuple[datetime, dict[str, Any]]] = []
+    at = start
+    while at < end and len(readings) < READINGS_AT_MOST:
+        reading = await routing.oncall(token=session.access_token, at=at.isoformat())
+        readings.append((at, reading))
+        at = duty.next_reading(reading, at, end)
+    return OnCall(answer, duty.stretches(readings, end), start, end)
+
+
+async def queue_items(
+    *, registry: Registry, session: Session, now: datetime
+) -> list[queue.QueueItem]:
+    """The open cases that need a person. The list says most; the timeline is read only
+    for cases with nobody on them and for unacknowledged escalated ones (a failed page
+    escalates at once), at most `TIMELINES_AT_MOST` of them."""
+    page = await registry.incidents(
+        token=session.access_token,
+        params=[*(("status", s) for s in OPEN), ("limit", str(QUEUE_LIMIT))],
+    )
+    items: list[dict[str, Any]] = page["items"]
+    wanted = [i["incident_id"] for i in items if queue.needs_timeline(i)][:TIMELINES_AT_MOST]
+    records = await asyncio.gather(
+        *(registry.incident(token=session.access_token, incident_id=i) for i in wanted),
+        return_exceptions=True,
+    )
+    timelines = {i: r for i, r in zip(wanted, records, strict=True) if isinstance(r, dict)}
+    return queue.queue(items, timelines, now=now)
+
+
+async def queue_item(
+    *, registry: Registry, session: Session, incident_id: str, now: datetime
+) -> queue.QueueItem | None:
+    """One row of the queue again (after a change), or None when it left the queue."""
+    try:
+        record = await registry.incident(token=session.access_token, incident_id=incident_id)
+    except ApiProblem as problem:
+        if problem.status == 404:
+            return None
+        raise
+    return queue.classify(record, record, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    overall: dict[str, Any]
+    charts: dict[str, dict[str, Any]]
+    acknowledgement: dict[str, Any]
+
+
+async def statistics(*, registry: Registry, session: Session, filters: StatsFilters) -> Figures:
+    """Every chart's figures for these filters, asked of the registry at once."""
+    params = filters.api_params()
+    token = session.access_token
+    groupings = sorted({chart.group_by for chart in CHARTS})
+    answers = await asyncio.gather(
+        registry.get("/v1/stats", token=token, params=params),
+        registry.get("/v1/stats/acknowledgement", token=token, params=params),
+        *(
+            registry.get(
+                "/v1/stats", token=token, params=[*params, *(("group_by", g) for g in grouping)]
+            )
+            for grouping in groupings
+        ),
+    )
+    by_grouping = dict(zip(groupings, answers[2:], strict=True))
+    return Figures(
+        overall=answers[0],
+        acknowledgement=answers[1],
+        charts={chart.name: by_grouping[chart.group_by] for chart in CHARTS},
+    )
+
+
+async def stats_csv(
+    *, registry: Registry, session: Session, params: list[tuple[str, str]]
+) -> tuple[bytes, str]:
+    return await registry.export_stats(token=session.access_token, params=params)
+
+
+async def registrations(
+    *, registry: Registry, session: Session, params: list[tuple[str, str]]
+) -> dict[str, Any]:
+    return await registry.get("/v1/registrations", token=session.access_token, params=params)
+
+
+async def audit(
+    *, registry: Registry, session: Session, params: list[tuple[str, str]]
+) -> dict[str, Any]:
+    return await registry.get("/v1/audit", token=session.access_token, params=params)
