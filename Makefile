@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST := $(UV) run --frozen pytest
 DATA ?= .data
 
-.PHONY: help setup run test lint unit integration e2e check-deploy schemas check-schemas bench bench-registry bench-timers vendor screenshots clean
+.PHONY: help setup run run-cluster chaos test lint unit integration e2e check-deploy schemas check-schemas bench bench-registry bench-timers vendor screenshots clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -19,6 +19,15 @@ run: setup  ## start the whole system on embedded defaults (Ctrl-C stops it; DAT
 	WEERBAAR_DATA=$(DATA) $(UV) run --frozen python deploy/dev/prepare.py
 	$(UV) run --frozen weerbaar-dev-credentials $(DATA)/dev-credentials.json
 	exec .venv/bin/python deploy/dev/supervise.py $(DATA)
+
+run-cluster: DATA = .data-cluster
+run-cluster: setup  ## make run on a 3-node JetStream cluster (deploy/nats/cluster/loopback.conf, R3; data in .data-cluster)
+	WEERBAAR_CLUSTER=1 WEERBAAR_DATA=$(DATA) $(UV) run --frozen python deploy/dev/prepare.py
+	$(UV) run --frozen weerbaar-dev-credentials $(DATA)/dev-credentials.json
+	exec .venv/bin/python deploy/dev/supervise.py $(DATA)
+
+chaos: setup  ## the whole system under load and faults, on the cluster and the single server: an accounting table (CHAOS_SCALE=…, CHAOS_RATE=…, CHAOS_TARGETS=…, CHAOS_FAULTS=…)
+	$(UV) run --frozen python -m tests.chaos.run
 
 lint: setup  ## ruff and mypy
 	$(UV) run --frozen ruff check .
@@ -59,4 +68,4 @@ screenshots: setup  ## desktop and phone screenshots of every console page into 
 	$(UV) run --frozen python -m tests.support.screenshots docs/console
 
 clean:  ## remove local data (.data) and caches
-	rm -rf .data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .data .data-cluster .pytest_cache .mypy_cache .ruff_cache

@@ -29,6 +29,7 @@ import string
 import sys
 from pathlib import Path
 
+import cluster
 from supervisor_conf import supervisord_conf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,7 @@ DATA = Path(os.environ.get("WEERBAAR_DATA") or ROOT / ".data").resolve()  # make
 ACCOUNTS = ROOT / "deploy/nats/accounts.conf"
 JS_KEY = "NATS_JS_KEY"
 SERVICES = ("intake", "routing", "registry", "notify", "console")
+CLUSTER = bool(os.environ.get("WEERBAAR_CLUSTER"))  # make run-cluster
 
 
 def port_free(port: int) -> bool:
@@ -169,6 +171,10 @@ def main() -> int:
         credentials = nats_credentials(store, variables)
         adopt_store_from_before_accounts(store)
         source = f". {shlex.quote(str(credentials))} && "
+        if CLUSTER:  # make run-cluster
+            urls, members = cluster.members(store, bindir / "nats-server", source, pick)
+            procs.update(members)
+            print(f"weerbaar: a 3-node JetStream cluster ({', '.join(members)})")
         (store / "nats.conf").write_text(
             "# Written by deploy/dev/prepare.py on every `make run`: edit that, not this.\n"
             f'listen: "127.0.0.1:{nats_port}"\n'
@@ -183,9 +189,10 @@ def main() -> int:
             "# the users and permissions of production; passwords from credentials.env\n"
             f"include {os.path.relpath(ACCOUNTS, store)}\n"
         )
-        env["NATS_URL"] = f"nats://127.0.0.1:{nats_port}"
+        env["NATS_URL"] = ",".join(urls) if CLUSTER else f"nats://127.0.0.1:{nats_port}"
         server = f"{bindir / 'nats-server'} -c {store / 'nats.conf'}"
-        procs["nats"] = f"set -a && {source}set +a && exec {server}"
+        if not CLUSTER:
+            procs["nats"] = f"set -a && {source}set +a && exec {server}"
         for name in SERVICES:
             as_user[name] = f'{source}NATS_USER={name} NATS_PASSWORD="${variables[name]}" '
         as_user["provisioner"] = (
@@ -239,7 +246,8 @@ def main() -> int:
 
     # Provisioning is idempotent; the other services retry until the consumers exist.
     procs["intake"] = (
-        f"{as_user['provisioner']}{bindir / 'weerbaar-provision'} --wait 60 && "
+        f"{as_user['provisioner']}{bindir / 'weerbaar-provision'} --wait 60 "
+        f"--replicas {3 if CLUSTER else 1} && "
         f"{as_user['intake']}exec {bindir / 'weerbaar-intake'}"
     )
     for name in ("routing", "registry", "notify", "console"):
@@ -258,7 +266,7 @@ def main() -> int:
     print(f"  routing        http://127.0.0.1:{ports['ROUTING_PORT']}/healthz")
     print(f"  notify         http://127.0.0.1:{ports['NOTIFY_PORT']}/healthz")
     print(f"  NATS           {env['NATS_URL']}")
-    if "nats" in procs:
+    if "nats" in procs or CLUSTER:
         print(f"  NATS users     passwords and JetStream key in {DATA / 'nats/credentials.env'}")
     if "mailbox" in procs:
         print(f"  dev mailbox    smtp://127.0.0.1:{env['SMTP_PORT']} → {DATA / 'mailbox'}/new")

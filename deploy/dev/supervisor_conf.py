@@ -38,7 +38,8 @@ def supervisord_conf(programs: dict[str, str], *, root: Path, data: Path) -> str
             "",
             f"[program:{name}]",
             f"command=/bin/bash -c {shlex.quote(script)}",
-            f"priority={PRIORITY.get(name, 30)}",
+            # nats-0, nats-1, nats-2 of make run-cluster as nats
+            f"priority={PRIORITY.get(name, PRIORITY.get(name.partition('-')[0], 30))}",
             "autorestart=" + ("false" if once else "true"),
             "startsecs=" + ("0" if once else "2"),
             "startretries=10",

@@ -4,7 +4,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 pairs=("$here/../nats/accounts.conf:$here/nats/accounts.conf"
-       "$here/../nats/cluster/nats-cluster.conf:$here/nats/nats-cluster.conf")
+       "$here/../nats/cluster/nats-cluster.conf:$here/nats/nats-cluster.conf"
+       "$here/../nats/cluster/member.conf:$here/nats/member.conf"
+       "$here/../nats/cluster/jetstream.conf:$here/nats/jetstream.conf")
 status=0
 for pair in "${pairs[@]}"; do
   src="${pair%%:*}"; dst="${pair#*:}"

@@ -82,6 +82,7 @@ NATS_CONFIGS = (
     # (the configuration, where it lies beside accounts.conf, which accounts.conf)
     ("nats/nats-server.conf", "nats-server.conf", "nats/accounts.conf"),
     ("nats/cluster/nats-cluster.conf", "cluster/nats-cluster.conf", "nats/accounts.conf"),
+    ("nats/cluster/loopback.conf", "cluster/loopback.conf", "nats/accounts.conf"),
     # as deploy/k8s/nats.yaml mounts the ConfigMap in /etc/nats
     ("k8s/nats/nats-cluster.conf", "cluster/nats-cluster.conf", "k8s/nats/accounts.conf"),
 )
@@ -102,6 +103,9 @@ def nats(tmp: Path) -> list[Outcome]:
     (certs / "tls.crt").write_bytes((certs / "server.crt").read_bytes())
     (certs / "tls.key").write_bytes((certs / "server.key").read_bytes())
     env = {"NATS_JS_KEY": nats_secret(), "NATS_SERVER_NAME": "nats-0"}
+    # loopback.conf's addresses and store
+    env |= {"NATS_PORT": "4222", "NATS_MONITOR": "127.0.0.1:8222", "NATS_CLUSTER_PORT": "6222"}
+    env |= {"NATS_STORE_DIR": str(tmp / "jetstream"), "NATS_ROUTES": '["nats://127.0.0.1:6222"]'}
     env |= {variable: nats_secret() for variable in nats_user_variables().values()}
     outcomes = []
     for n, (config, placed, accounts) in enumerate(NATS_CONFIGS):
@@ -110,6 +114,9 @@ def nats(tmp: Path) -> list[Outcome]:
         text = (DEPLOY / config).read_text().replace("/etc/nats-tls/", f"{certs}/")
         text = text.replace('"/data/jetstream"', f'"{tmp / "jetstream"}"')
         (folder / placed).write_text(text)
+        for shared in ("member.conf", "jetstream.conf"):  # what cluster members include
+            if (DEPLOY / config).with_name(shared).exists():
+                shutil.copy((DEPLOY / config).with_name(shared), (folder / placed).parent)
         shutil.copy(DEPLOY / accounts, folder / "accounts.conf")
         outcomes.append(
             _run(

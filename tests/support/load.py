@@ -71,7 +71,7 @@ async def report(
 async def timers_stored(system: System) -> int:
     """Messages in WEERBAAR_TIMERS: pending schedules and fired timers not yet handled."""
     assert system.nats is not None
-    nc = await nats.connect(system.nats.url)
+    nc = await nats.connect(system.nats.servers)
     try:
         return int((await nc.jetstream().stream_info(TIMERS_STREAM)).state.messages)
     finally:
@@ -83,7 +83,7 @@ async def stored_event(
 ) -> dict[str, Any] | None:
     """The last (or the first) event of a type stored for an incident, or None."""
     assert system.nats is not None
-    nc = await nats.connect(system.nats.url)
+    nc = await nats.connect(system.nats.servers)
     subject = event_subject(event_type, incident_id)
     try:
         if first:

@@ -104,6 +104,10 @@ class NatsServer:
         return f"nats://127.0.0.1:{self.port}"
 
     @property
+    def servers(self) -> list[str]:
+        return [self.url]
+
+    @property
     def log_path(self) -> Path:
         return self.store_dir / "nats.log"
 
@@ -207,15 +211,18 @@ class NatsServer:
         self.process = None
 
 
-async def provision(url: str, *, user: str | None = None, password: str | None = None) -> None:
-    """Create the streams, buckets and durables (as `user`, e.g. the provisioner)."""
+async def provision(
+    url: str, *, user: str | None = None, password: str | None = None, replicas: int = 1
+) -> None:
+    """Create the streams, buckets and durables (as `user`, e.g. the provisioner); `url`
+    may name a cluster's members separated by commas."""
     import nats
 
     from weerbaar_runtime.provision import provision as provision_topology
 
-    nc = await nats.connect(url, user=user, password=password)
+    nc = await nats.connect(url.split(","), user=user, password=password)
     try:
-        await provision_topology(nc.jetstream())
+        await provision_topology(nc.jetstream(), replicas=replicas)
     finally:
         await nc.close()
 

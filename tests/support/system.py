@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 
 from contracts.subjects import EVENTS_STREAM, event_subject
 from contracts.tokens import sign_ack_token
+from tests.support.cluster import NatsCluster
 from tests.support.servers import (
     NatsServer,
     ServiceProcess,
@@ -72,7 +73,9 @@ class System:
     workdir: Path
     roster: Path
     env_overrides: dict[str, str] = field(default_factory=dict)
-    nats: NatsServer | None = None
+    cluster: bool = False
+    """Three nats-servers (deploy/nats/cluster/loopback.conf), streams and buckets R3."""
+    nats: NatsServer | NatsCluster | None = None
     smtp: Controller | None = None
     mailbox: RecordingHandler = field(default_factory=RecordingHandler)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
@@ -124,10 +127,16 @@ class System:
     async def start(self) -> System:
         # The permissions and encryption at rest of deploy/ and `make run`; each service
         # connects as its own user, the streams are made by the provisioner.
-        self.nats = NatsServer(
-            store_dir=self.workdir / "nats", encryption_key=nats_secret(), monitor_port=free_port()
-        ).start()
-        await provision(self.nats.url, **self.nats.credentials("provisioner"))
+        if self.cluster:
+            self.nats = await NatsCluster(self.workdir / "nats").start()
+        else:
+            self.nats = NatsServer(
+                store_dir=self.workdir / "nats",
+                encryption_key=nats_secret(),
+                monitor_port=free_port(),
+            ).start()
+        replicas = len(self.nats.servers)
+        await provision(self.nats.url, replicas=replicas, **self.nats.credentials("provisioner"))
         self.smtp = Controller(self.mailbox, hostname="127.0.0.1", port=free_port())
         self.smtp.start()
         for name in SERVICES:
@@ -234,7 +243,7 @@ async def stored_count(system: System, event_type: str, incident_id: str) -> int
     import nats
 
     assert system.nats is not None
-    nc = await nats.connect(system.nats.url)
+    nc = await nats.connect(system.nats.servers)
     try:
         subject = event_subject(event_type, incident_id)
         info = await nc.jetstream().stream_info(EVENTS_STREAM, subjects_filter=subject)

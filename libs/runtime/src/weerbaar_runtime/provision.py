@@ -123,7 +123,11 @@ async def _run(
     while True:
         try:
             nc = await nats.connect(
-                url, user=user, password=password, connect_timeout=2, max_reconnect_attempts=0
+                [server.strip() for server in url.split(",") if server.strip()],
+                user=user,
+                password=password,
+                connect_timeout=2,
+                max_reconnect_attempts=0,
             )
             break
         except Exception as exc:
@@ -148,7 +152,11 @@ async def _run(
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="weerbaar-provision", description=__doc__)
-    parser.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    parser.add_argument(
+        "--nats-url",
+        default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"),
+        help="a server, or a cluster's servers separated by commas (as the services take it)",
+    )
     parser.add_argument("--replicas", type=int, default=int(os.environ.get("NATS_REPLICAS", "1")))
     parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for NATS")
     args = parser.parse_args(argv)

@@ -1,0 +1,236 @@
+"""The faults: each injects one failure into a running system, undoes it where
+something has to (a restart, the SMTP server back), and returns the moment from which
+the system should recover on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import nats
+from aiosmtpd.controller import Controller
+
+from contracts.subjects import (
+    EVENTS_STREAM,
+    TIMER_DUE_PREFIX,
+    TIMER_SCHEDULE_PREFIX,
+    TIMERS_STREAM,
+    TOPOLOGY,
+)
+from tests.support.cluster import NatsCluster
+from tests.support.system import System
+
+
+@dataclass
+class Chaos:
+    """What a fault acts on, and how long its outages last."""
+
+    system: System
+    scale: float = 1.0
+    deadlines: int = 10_000
+
+    def seconds(self, full: float) -> float:
+        return max(1.0, full * self.scale)
+
+    @property
+    def cluster(self) -> NatsCluster | None:
+        nats_ = self.system.nats
+        return nats_ if isinstance(nats_, NatsCluster) else None
+
+
+Inject = Callable[[Chaos], Awaitable[float]]
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    inject: Inject
+    cluster_only: bool = False
+    acute_share: float = 0.1
+
+
+def kill_service(name: str) -> Inject:
+    async def inject(chaos: Chaos) -> float:
+        service = chaos.system.services[name]
+        service.kill()
+        await asyncio.sleep(2)  # a supervisor's restart delay
+        service.start()
+        return time.monotonic()
+
+    return inject
+
+
+async def _nats_ready(chaos: Chaos) -> None:
+    if chaos.cluster is not None:
+        await chaos.cluster.wait_healthy()
+
+
+async def kill_leader(chaos: Chaos) -> float:
+    """kill -9 the member leading WEERBAAR_EVENTS (the single server: itself); a new
+    leader should take over, the old one rejoins after a while."""
+    cluster = chaos.cluster
+    if cluster is None:
+        assert chaos.system.nats is not None
+        chaos.system.nats.kill()
+        await asyncio.sleep(chaos.seconds(5))
+        chaos.system.nats.start()  # type: ignore[union-attr]
+        return time.monotonic()
+    member = await cluster.leader(EVENTS_STREAM)
+    member.kill()
+    killed = time.monotonic()
+    await asyncio.sleep(chaos.seconds(15))
+    cluster.start_member(member)
+    await _nats_ready(chaos)
+    return killed
+
+
+async def kill_follower(chaos: Chaos) -> float:
+    cluster = chaos.cluster
+    assert cluster is not None
+    member = await cluster.follower(EVENTS_STREAM)
+    member.kill()
+    killed = time.monotonic()
+    await asyncio.sleep(chaos.seconds(15))
+    cluster.start_member(member)
+    await _nats_ready(chaos)
+    return killed
+
+
+async def freeze_node(chaos: Chaos) -> float:
+    """SIGSTOP for 10 s: the events leader of the cluster, or the single server."""
+    cluster = chaos.cluster
+    assert chaos.system.nats is not None
+    process = (
+        (await cluster.leader(EVENTS_STREAM)).process
+        if cluster is not None
+        else chaos.system.nats.process
+    )
+    assert process is not None
+    process.send_signal(signal.SIGSTOP)
+    stopped = time.monotonic()
+    await asyncio.sleep(chaos.seconds(10))
+    process.send_signal(signal.SIGCONT)
+    await _nats_ready(chaos)
+    # the cluster should carry on without the frozen member; one server cannot
+    return stopped if cluster is not None else time.monotonic()
+
+
+async def restart_all(chaos: Chaos) -> float:
+    """Every nats-server killed (-9) and started again."""
+    nats_ = chaos.system.nats
+    assert nats_ is not None
+    if isinstance(nats_, NatsCluster):
+        nats_.kill()
+        for member in nats_.members:
+            nats_.start_member(member)
+        await nats_.wait_healthy()
+    else:
+        nats_.kill()
+        nats_.start()
+    return time.monotonic()
+
+
+def poison_subjects() -> list[str]:
+    """One concrete subject under every filter of every durable."""
+    subjects = []
+    for consumer in TOPOLOGY.consumers:
+        for pattern in consumer.filter_subjects:
+            subject = pattern.replace("*", str(uuid.uuid4())).replace(">", f"ack.{uuid.uuid4()}")
+            subjects.append(subject)
+    return subjects
+
+
+async def poison(chaos: Chaos) -> float:
+    """A message that is not an event on every subject a durable consumes."""
+    assert chaos.system.nats is not None
+    nc = await nats.connect(chaos.system.nats.servers)
+    try:
+        js = nc.jetstream()
+        for subject in poison_subjects():
+            await js.publish(subject, b"\x00 not an event {")
+    finally:
+        await nc.close()
+    return time.monotonic()
+
+
+async def smtp_down(chaos: Chaos) -> float:
+    system = chaos.system
+    assert system.smtp is not None
+    port = system.smtp.port
+    system.smtp.stop()
+    await asyncio.sleep(chaos.seconds(60))
+    system.smtp = Controller(system.mailbox, hostname="127.0.0.1", port=port)
+    system.smtp.start()
+    return time.monotonic()
+
+
+async def database_down(chaos: Chaos) -> float:
+    """The registry's SQLite file held under an exclusive lock: no write gets through."""
+    path = chaos.system.workdir / "registry.db"
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+        connection.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        release.wait()
+        connection.execute("ROLLBACK")
+        connection.close()
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    await asyncio.to_thread(locked.wait, 30)
+    await asyncio.sleep(chaos.seconds(60))
+    release.set()
+    await asyncio.to_thread(holder.join, 10)
+    return time.monotonic()
+
+
+async def open_deadlines(chaos: Chaos) -> float:
+    """`chaos.deadlines` ack deadlines an hour away, pending in WEERBAAR_TIMERS as
+    message schedules (exactly what routing stores for an open case), while acute
+    cases keep arriving."""
+    assert chaos.system.nats is not None
+    nc = await nats.connect(chaos.system.nats.servers)
+    due = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    try:
+        js = nc.jetstream()
+
+        async def one(n: int) -> None:
+            assignment, incident = uuid.uuid4(), uuid.uuid4()
+            await js.publish(
+                f"{TIMER_SCHEDULE_PREFIX}.ack.{assignment}.0",
+                b"{}",
+                stream=TIMERS_STREAM,
+                headers={
+                    "Nats-Schedule": f"@at {due}",
+                    "Nats-Schedule-Target": f"{TIMER_DUE_PREFIX}.ack.{incident}",
+                },
+            )
+
+        for start in range(0, chaos.deadlines, 200):
+            await asyncio.gather(*(one(n) for n in range(start, min(start + 200, chaos.deadlines))))
+    finally:
+        await nc.close()
+    return time.monotonic()
+
+
+FAULTS = (
+    *(Fault(f"kill -9 {name}", kill_service(name)) for name in ("intake", "routing", "registry")),
+    *(Fault(f"kill -9 {name}", kill_service(name)) for name in ("notify", "console")),
+    Fault("kill -9 stream leader", kill_leader),
+    Fault("kill -9 follower", kill_follower, cluster_only=True),
+    Fault("SIGSTOP node 10 s", freeze_node),
+    Fault("restart all NATS", restart_all),
+    Fault("poison on every subject", poison),
+    Fault("SMTP down 60 s", smtp_down),
+    Fault("database locked 60 s", database_down),
+    Fault("10,000 open deadlines", open_deadlines, acute_share=0.3),
+)
