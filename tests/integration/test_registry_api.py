@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from contracts.events import Event, IncidentReported, RegistrationReceived
-from registry.api import build_router
+from registry.entrypoints.http.routes import build_router
 from tests.integration.test_registry_stats import fixture
 from tests.support import auth
 from tests.support.registry import Registry, open_registry, recorded_events

@@ -16,10 +16,10 @@ from sqlalchemy.event import listen
 from sqlalchemy.util import await_only
 
 from contracts.events import Event, IncidentReported, PersonalDataErased, RegistrationReceived
-from registry.crypto import open_event
-from registry.db import Base, EventRecord
-from registry.filters import StatsFilters
-from registry.retention import erasure
+from registry.adapters.crypto import open_event
+from registry.adapters.db import Base, EventRecord
+from registry.domain.erasure import erasure
+from registry.domain.filters import StatsFilters
 from tests.bench.registry_bench import event_stream
 from tests.support.casework_events import action, closed
 from tests.support.events import (
@@ -142,7 +142,7 @@ async def _drop_pg(url: str) -> None:
 
 
 async def _empty(engine: object) -> None:
-    from registry.rebuild import reset
+    from registry.entrypoints.rebuild import reset
 
     await reset(engine)  # type: ignore[arg-type]
 

@@ -36,8 +36,8 @@ from contracts.events import (
     derive_id,
 )
 from contracts.vocabulary import NotificationChannel, Pool
-from registry.filters import StatsFilters, StatsQuery
-from registry.retention import erasure
+from registry.domain.erasure import erasure
+from registry.domain.filters import StatsFilters, StatsQuery
 from tests.support.registry import open_registry
 
 NOV = datetime(2026, 11, 10, 12, tzinfo=UTC)

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import Event, parse_event
-from registry.audit import AuditLog
-from registry.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event
-from registry.db import TABLES, Base, make_engine
-from registry.migrate import upgrade
-from registry.queries import Queries
-from registry.stats import Statistics
-from registry.store import Projector
+from registry.adapters.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event
+from registry.adapters.db import TABLES, Base, make_engine
+from registry.adapters.migrate import upgrade
+from registry.adapters.projector import Projector
+from registry.adapters.sql_audit import AuditLog
+from registry.adapters.sql_queries import Queries
+from registry.adapters.sql_statistics import Statistics
 
 DATA = Path(__file__).resolve().parents[1] / "integration" / "data"
 RECORDED = DATA / "registry_events.jsonl"
