@@ -21,7 +21,7 @@ def postgres() -> Iterator[PostgresServer]:
         pytest.skip(str(exc))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def registry_database_url(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[str]:

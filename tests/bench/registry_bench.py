@@ -31,55 +31,19 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import text
-
-from contracts.events import (
-    ActionRecorded,
-    AdviserAssigned,
-    AssignmentAcknowledged,
-    AssignmentEscalated,
-    ContactPoint,
-    Event,
-    IncidentClosed,
-    IncidentFacts,
-    IncidentReported,
-    NotificationFailed,
-    NotificationSent,
-    Official,
-    Police,
-    RegistrationReceived,
-    derive_id,
-)
-from contracts.organisations import OrganisationKind, all_organisations
-from contracts.vocabulary import (
-    DEFAULT_POOL_BY_ROLE,
-    Channel,
-    IncidentType,
-    NotificationChannel,
-    PerpetratorKind,
-    PoliceStatus,
-    Pool,
-    ReasonNotReported,
-    Role,
-    Source,
-    SupportNeed,
-    Urgency,
-)
-from registry.app import FETCH, IN_FLIGHT  # the live subscriber's fetch and in-flight sizes
-from registry.db import make_engine
-from registry.filters import IncidentFilters, StatsFilters, StatsQuery
-from registry.migrate import upgrade
-from registry.queries import Queries
-from registry.stats import Statistics
-from registry.store import Projector
-
-START = datetime(2024, 12, 1, tzinfo=UTC)
-SPAN = timedelta(days=730)
+from contracts.events import Event
+from registry.__main__ import relax_full_collections
+from registry.adapters.crypto import Keyring
+from registry.adapters.db import make_engine
+from registry.adapters.migrate import upgrade
+from registry.adapters.projector import Projector
+from registry.bootstrap import FETCH, IN_FLIGHT  # the live subscriber's fetch and in-flight sizes
+from tests.bench.registry_bench_events import SPAN, START, Organisations, incident_events
+from tests.bench.registry_bench_queries import time_queries
 
 BENCH_PG_SETTINGS = {
     # durable like production: fsync and synchronous_commit stay on
@@ -94,248 +58,7 @@ BENCH_PG_SETTINGS = {
     "jit": "off",
 }
 
-ROLE_WEIGHTS = {
-    Role.COUNCILLOR: 46,
-    Role.ALDERMAN: 20,
-    Role.MAYOR: 14,
-    Role.PROVINCIAL_COUNCILLOR: 9,
-    Role.PROVINCIAL_EXECUTIVE: 3,
-    Role.KINGS_COMMISSIONER: 1,
-    Role.WATER_BOARD_MEMBER: 7,
-}
-TYPE_WEIGHTS = {
-    IncidentType.VERBAL_AGGRESSION: 35,
-    IncidentType.THREAT: 25,
-    IncidentType.INTIMIDATION: 20,
-    IncidentType.ONLINE_HARASSMENT: 30,
-    IncidentType.PROPERTY_DAMAGE: 5,
-    IncidentType.PHYSICAL_VIOLENCE: 3,
-    IncidentType.STALKING: 4,
-    IncidentType.DEFAMATION: 8,
-    IncidentType.DISCRIMINATION: 4,
-    IncidentType.UNDERMINING: 2,
-}
-CHANNEL_WEIGHTS = {
-    Channel.SOCIAL_MEDIA: 40,
-    Channel.IN_PERSON: 20,
-    Channel.MAIL_OR_EMAIL: 15,
-    Channel.PHONE: 10,
-    Channel.PUBLIC_SPACE: 10,
-    Channel.AT_HOME: 5,
-    Channel.DURING_MEETING: 10,
-}
-REASON_WEIGHTS = {
-    ReasonNotReported.PART_OF_THE_JOB: 35,
-    ReasonNotReported.NOT_SERIOUS_ENOUGH: 30,
-    ReasonNotReported.NOTHING_WILL_BE_DONE: 20,
-    ReasonNotReported.SOLVED_ON_THE_SPOT: 10,
-    ReasonNotReported.OTHER: 5,
-}
-PERPETRATOR_WEIGHTS = {
-    PerpetratorKind.INDIVIDUAL_CITIZEN: 70,
-    PerpetratorKind.GROUP: 10,
-    PerpetratorKind.FELLOW_OFFICE_HOLDER: 5,
-    PerpetratorKind.ON_BEHALF_OF_ORGANISATION: 3,
-    PerpetratorKind.UNKNOWN: 12,
-}
-GEMEENTE_ROLES = {Role.MAYOR, Role.ALDERMAN, Role.COUNCILLOR}
-PROVINCE_ROLES = {Role.PROVINCIAL_COUNCILLOR, Role.PROVINCIAL_EXECUTIVE, Role.KINGS_COMMISSIONER}
-BIG_FOUR = ["GM0363", "GM0599", "GM0518", "GM0344"]
-
-
-def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
-
-
-def _some(rng: random.Random, weights: dict[Any, int], most: int) -> list[Any]:
-    count = rng.choices(range(1, most + 1), weights=[70, 25, 5][:most])[0]
-    chosen: list[Any] = []
-    while len(chosen) < count:
-        item = _pick(rng, weights)
-        if item not in chosen:
-            chosen.append(item)
-    return chosen
-
-
-class Organisations:
-    """Gemeenten weighted roughly by population (the four big cities first, a Zipf-like
-    tail in a fixed shuffled order), provincies and waterschappen evenly."""
-
-    def __init__(self, rng: random.Random) -> None:
-        everything = all_organisations().values()
-        gemeenten = sorted(o.code for o in everything if o.kind is OrganisationKind.GEMEENTE)
-        rest = [c for c in gemeenten if c not in BIG_FOUR]
-        rng.shuffle(rest)
-        self.gemeenten = BIG_FOUR + rest
-        self.gemeente_weights = [1 / (rank + 1) ** 0.8 for rank in range(len(self.gemeenten))]
-        self.provincies = sorted(o.code for o in everything if o.kind is OrganisationKind.PROVINCIE)
-        self.waterschappen = sorted(
-            o.code for o in everything if o.kind is OrganisationKind.WATERSCHAP
-        )
-
-    def pick(self, rng: random.Random, role: Role) -> str:
-        if role in GEMEENTE_ROLES:
-            return rng.choices(self.gemeenten, weights=self.gemeente_weights)[0]
-        if role in PROVINCE_ROLES:
-            return rng.choice(self.provincies)
-        return rng.choice(self.waterschappen)
-
-
-def incident_events(rng: random.Random, orgs: Organisations, n: int, at: datetime) -> list[Event]:
-    """One incident's events, as the services would publish them."""
-    incident_id = derive_id("bench-incident", n)
-
-    def env(kind: str, when: datetime, producer: str, k: int = 0) -> dict[str, Any]:
-        return {
-            "event_id": derive_id("bench", kind, n, k),
-            "occurred_at": when,
-            "incident_id": incident_id,
-            "producer": producer,
-        }
-
-    role: Role = _pick(rng, ROLE_WEIGHTS)
-    organisation = orgs.pick(rng, role)
-    source = rng.choices(
-        [Source.CRISIS_LINE, Source.MEDIA_REPORT, Source.MUNICIPAL_REGISTRATION], [75, 10, 15]
-    )[0]
-    urgency = rng.choices([Urgency.ACUTE, Urgency.HIGH, Urgency.NORMAL], [5, 25, 70])[0]
-    police_status = rng.choices(
-        [PoliceStatus.NONE, PoliceStatus.MELDING, PoliceStatus.AANGIFTE], [60, 25, 15]
-    )[0]
-    police = Police(
-        status=police_status,
-        reason_not_reported=_pick(rng, REASON_WEIGHTS)
-        if police_status is PoliceStatus.NONE
-        else None,
-    )
-    facts = IncidentFacts(
-        types=_some(rng, TYPE_WEIGHTS, 3),
-        channels=_some(rng, CHANNEL_WEIGHTS, 2),
-        occurred_at=at - timedelta(hours=rng.uniform(0, 48)),
-        description="Bedreiging na de raadsvergadering.",
-    )
-    perpetrator = _pick(rng, PERPETRATOR_WEIGHTS)
-    family = rng.choices([True, False, None], [15, 70, 15])[0]
-    events: list[Event] = []
-    if source is Source.MUNICIPAL_REGISTRATION:
-        events.append(
-            RegistrationReceived(
-                **env("registration", at, "intake"),
-                external_id=f"REG-{n}",
-                organisation_code=organisation,
-                role=role,
-                incident=facts.model_copy(update={"description": None}),
-                police=police,
-                perpetrator_kind=perpetrator,
-                family_targeted=family,
-                wants_contact=True,
-            )
-        )
-    events.append(
-        IncidentReported(
-            **env("reported", at, "intake"),
-            source=source,
-            official=Official(
-                role=role,
-                organisation_code=organisation,
-                name="A. de Vries",
-                phone="+31612345678",
-                email="a@example.nl",
-            ),
-            incident=facts,
-            urgency=urgency,
-            needs=[SupportNeed.SECURITY, SupportNeed.REPORTING_ADVICE][: rng.randint(1, 2)],
-            police=police,
-            perpetrator_kind=perpetrator,
-            family_targeted=family,
-            registration_id=incident_id if source is Source.MUNICIPAL_REGISTRATION else None,
-        )
-    )
-    pool = DEFAULT_POOL_BY_ROLE[role]
-    deadline_s = {Urgency.ACUTE: 300, Urgency.HIGH: 900, Urgency.NORMAL: 3600}[urgency]
-    now = at + timedelta(seconds=rng.uniform(0.05, 1.0))
-    level = 0
-    while True:
-        assignment_id = derive_id("bench-assignment", n, level)
-        adviser = f"{(Pool.BZK if level else pool).value}-{rng.randint(1, 12):02d}"
-        events.append(
-            AdviserAssigned(
-                **env("assigned", now, "routing", level),
-                assignment_id=assignment_id,
-                adviser_id=adviser,
-                pool=Pool.BZK if level else pool,
-                urgency=urgency,
-                ack_deadline=now + timedelta(seconds=deadline_s),
-                escalation_level=level,
-                role=role,
-                organisation_code=organisation,
-                incident_types=facts.types,
-                contacts=[
-                    ContactPoint(channel=NotificationChannel.EMAIL, address=f"{adviser}@x.nl")
-                ],
-            )
-        )
-        sent = now + timedelta(seconds=rng.uniform(0.05, 2.0))
-        failed = rng.random() < 0.02
-        common = {
-            "notification_id": derive_id("bench-notification", assignment_id),
-            "assignment_id": assignment_id,
-            "adviser_id": adviser,
-            "channel": NotificationChannel.EMAIL,
-        }
-        if failed:
-            events.append(
-                NotificationFailed(
-                    **env("failed", sent, "notify", level), **common, attempts=8, error="SMTP"
-                )
-            )
-        else:
-            events.append(
-                NotificationSent(**env("sent", sent, "notify", level), **common, attempt=1)
-            )
-        if level == 0 and (failed or rng.random() < 0.07):
-            now = now + timedelta(seconds=deadline_s)
-            events.append(
-                AssignmentEscalated(
-                    **env("escalated", now, "routing"),
-                    previous_assignment_id=assignment_id,
-                    previous_adviser_id=adviser,
-                    escalation_level=1,
-                )
-            )
-            level = 1
-            continue
-        break
-    if rng.random() < 0.97:
-        ack_at = now + timedelta(seconds=min(deadline_s, rng.lognormvariate(5.0, 0.9)))
-        events.append(
-            AssignmentAcknowledged(
-                **env("acknowledged", ack_at, "intake"),
-                assignment_id=assignment_id,
-                adviser_id=adviser,
-            )
-        )
-        later = ack_at
-        for k in range(rng.choices([0, 1, 2], [30, 50, 20])[0]):
-            later += timedelta(hours=rng.uniform(1, 72))
-            events.append(
-                ActionRecorded(
-                    **env("action", later, "intake", k),
-                    action_id=derive_id("bench-action", n, k),
-                    kind=SupportNeed.SECURITY,
-                    note="Woningscan aangevraagd.",
-                    adviser_id=adviser,
-                )
-            )
-        if rng.random() < 0.85:
-            events.append(
-                IncidentClosed(
-                    **env("closed", later + timedelta(days=rng.uniform(1, 30)), "intake"),
-                    summary="Afgerond.",
-                    adviser_id=adviser,
-                )
-            )
-    return events
+# --- running ---------------------------------------------------------------------------
 
 
 def event_stream(count: int, *, seed: int = 42, window: int = 500) -> Iterator[list[Event]]:
@@ -354,14 +77,11 @@ def event_stream(count: int, *, seed: int = 42, window: int = 500) -> Iterator[l
         yield events
 
 
-# --- running ---------------------------------------------------------------------------
-
-
 async def ingest(url: str, count: int, *, out: Callable[[str], None]) -> tuple[int, float]:
     """Project every event; returns (events, seconds spent projecting)."""
     engine = make_engine(url, pool_size=5) if url.startswith("postgresql") else make_engine(url)
     await upgrade(engine)
-    projector = Projector(engine, batch_max=500)
+    projector = Projector(engine, batch_max=500, keyring=Keyring.development())
     projector.start()
     total, spent = 0, 0.0
     report = time.monotonic() + 30
@@ -434,91 +154,6 @@ async def raw_jetstream(count: int) -> tuple[float, float]:
             server.stop()
 
 
-def stats_queries() -> list[tuple[str, Callable[[Statistics, Queries], Awaitable[Any]]]]:
-    def counts(**kw: Any) -> Callable[[Statistics, Queries], Awaitable[Any]]:
-        query = StatsQuery.model_validate(kw)
-        return lambda s, q: s.cells(query, list(query.group_by))
-
-    year = {"from": "2025-01-01", "to": "2026-01-01"}
-    return [
-        ("by role", counts(group_by=["role"])),
-        ("by month", counts(group_by=["month"])),
-        ("by incident type", counts(group_by=["incident_type"])),
-        ("by channel", counts(group_by=["channel"])),
-        ("by organisation", counts(group_by=["organisation"])),
-        ("by province x month", counts(group_by=["province", "month"])),
-        ("by role x incident type", counts(group_by=["role", "incident_type"])),
-        ("by incident type x channel", counts(group_by=["incident_type", "channel"])),
-        ("by police status x reason", counts(group_by=["police_status", "reason_not_reported"])),
-        ("by role, one year", counts(group_by=["role"], **year)),
-        ("by month, one gemeente", counts(group_by=["month"], organisation_code=["GM0363"])),
-        (
-            "ack median/p90 by pool",
-            lambda s, q: s.acknowledgement(StatsFilters(), suppressed=True),
-        ),
-        (
-            "incident list, mayors, closed",
-            lambda s, q: q.incidents(
-                IncidentFilters.model_validate({"role": ["mayor"], "status": ["closed"]}),
-                newest_first=True,
-                limit=50,
-                after=None,
-            ),
-        ),
-    ]
-
-
-PLANNED = ("by role", "by province x month", "by role x incident type", "ack median/p90 by pool")
-
-
-async def explain(engine: Any, name: str, run: Any) -> str:
-    """The database's plan of the statement a query runs (with the time it took)."""
-    from sqlalchemy import event
-
-    seen: list[tuple[str, Any]] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        seen.append((statement, params))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", capture)
-    try:
-        await run(Statistics(engine), Queries(engine))
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", capture)
-    statement, params = seen[-1]
-    prefix = "EXPLAIN ANALYZE " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
-    async with engine.connect() as conn:
-        rows = (await conn.exec_driver_sql(prefix + statement, params)).all()
-    plan = "\n".join("    " + " ".join(str(c) for c in row[-1:]) for row in rows)
-    return f"  {name}: {' '.join(statement.split())}\n{plan}"
-
-
-async def time_queries(url: str, runs: int) -> tuple[list[tuple[str, float]], list[str]]:
-    engine = make_engine(url)
-    try:
-        if engine.dialect.name == "postgresql":
-            async with engine.connect() as conn:
-                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.execute(text("VACUUM ANALYZE"))
-        else:
-            async with engine.begin() as conn:
-                await conn.execute(text("ANALYZE"))
-        statistics_, queries = Statistics(engine), Queries(engine)
-        results = []
-        for name, run in stats_queries():
-            await run(statistics_, queries)
-            times = []
-            for _ in range(runs):
-                began = time.perf_counter()
-                await run(statistics_, queries)
-                times.append((time.perf_counter() - began) * 1000)
-            results.append((name, statistics.median(times)))
-        plans = [await explain(engine, n, r) for n, r in stats_queries() if n in PLANNED]
-        return results, plans
-    finally:
-        await engine.dispose()
-
-
 @contextlib.asynccontextmanager
 async def database(kind: str, workdir: Path) -> AsyncIterator[tuple[str, str]]:
     if kind == "sqlite":
@@ -546,6 +181,7 @@ async def database(kind: str, workdir: Path) -> AsyncIterator[tuple[str, str]]:
 
 
 async def main() -> int:
+    relax_full_collections()  # as the service does where the projector runs
     count = int(os.environ.get("BENCH_INCIDENTS", "1000000"))
     runs = int(os.environ.get("BENCH_RUNS", "5"))
     kinds = os.environ.get("BENCH_DATABASES", "postgresql,sqlite").split(",")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from registry.filters import AuditQuery
+from registry.domain.filters import AuditQuery
 from tests.support.events import T0
 from tests.support.registry import open_registry
 from weerbaar_runtime.auth import Access, Principal

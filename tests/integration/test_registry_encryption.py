@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import ContactPoint, Event
 from contracts.vocabulary import NotificationChannel
-from registry.crypto import Keyring, UnknownKeyError
-from registry.db import Base
-from registry.rotate import rotate
+from registry.adapters.crypto import Keyring, UnknownKeyError
+from registry.adapters.db import Base
+from registry.adapters.key_rotation import rotate
 from tests.support.casework_events import action, closed, registration_received, reopened
 from tests.support.events import (
     CANARY_DESCRIPTION,
@@ -144,7 +144,7 @@ async def test_rotation_keeps_everything_readable_and_frees_the_old_key(
         personal = registry.queries.personal(record[0])
         assert personal["official_phone"] == CANARY_PHONE
         # and the service goes on writing and erasing with it
-        from registry.retention import erasure
+        from registry.domain.erasure import erasure
 
         await registry.projector.write(
             [erasure(events[0].incident_id, requested_by="op-1", reason="request", now=T0)]

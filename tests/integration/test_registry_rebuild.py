@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 
 from contracts.events import Event, utcnow
 from contracts.subjects import EVENTS_STREAM
-from registry.app import build
-from registry.db import IncidentRecord
-from registry.migrate import alembic_config, upgrade
-from registry.rebuild import NotEmptyError, rebuild
-from registry.retention import Retention
+from registry.adapters.db import IncidentRecord
+from registry.adapters.migrate import alembic_config, upgrade
+from registry.bootstrap import build
+from registry.entrypoints.rebuild import NotEmptyError, rebuild
+from registry.service.retention import Retention
 from registry.settings import RegistrySettings
 from tests.support.postgres import PostgresServer
 from tests.support.registry import open_registry, recorded_events, snapshot

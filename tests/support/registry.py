@@ -4,6 +4,7 @@ row, the recorded event sequence."""
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import Event, parse_event
-from registry.audit import AuditLog
-from registry.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event
-from registry.db import TABLES, Base, make_engine
-from registry.migrate import upgrade
-from registry.queries import Queries
-from registry.stats import Statistics
-from registry.store import Projector
+from registry.adapters.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event
+from registry.adapters.db import TABLES, Base, make_engine
+from registry.adapters.migrate import upgrade
+from registry.adapters.projector import Projector
+from registry.adapters.sql_audit import AuditLog
+from registry.adapters.sql_queries import Queries
+from registry.adapters.sql_statistics import Statistics
 
 DATA = Path(__file__).resolve().parents[1] / "integration" / "data"
 RECORDED = DATA / "registry_events.jsonl"
@@ -109,3 +110,20 @@ def recorded_events() -> list[Event]:
     in stream order."""
     lines = RECORDED.read_text().splitlines()
     return [parse_event(line) for line in lines if line.strip()]
+
+
+def mixed_sequence() -> list[Event]:
+    """The recorded run, and a generated one with failures and escalations."""
+    from tests.bench.registry_bench import event_stream
+
+    generated = [e for window in event_stream(60, seed=7, window=30) for e in window]
+    return recorded_events() + generated
+
+
+async def project_in_batches(projector: Projector, events: list[Event], rng: random.Random) -> None:
+    """Write the events in batches of random sizes."""
+    i = 0
+    while i < len(events):
+        size = rng.randint(1, 40)
+        await projector.write(events[i : i + size])
+        i += size

@@ -41,7 +41,7 @@ def openapi(service: str) -> str:
 
         app = create_routing(RoutingSettings())
     else:
-        from registry.app import create_app as create_registry
+        from registry.bootstrap import create_app as create_registry
         from registry.settings import RegistrySettings
 
         app = create_registry(RegistrySettings(DATABASE_URL="sqlite+aiosqlite://"))

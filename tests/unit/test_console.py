@@ -38,7 +38,7 @@ from contracts.feed import RecordChanged
 from contracts.subjects import CHANGED_PREFIX, changed_subject
 from contracts.vocabulary import Pool
 from intake.domain.commands import AssignByHand, UpdateDetails
-from registry.projection import TIMELINE_TYPES
+from registry.domain.timeline import TIMELINE_TYPES
 from routing.entrypoints.api import DutyOut, OnCallOut, PoolOnCallOut
 from tests.support.servers import ROOT
 

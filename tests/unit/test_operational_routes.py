@@ -10,7 +10,7 @@ from intake.bootstrap import create_app as intake_app
 from intake.settings import IntakeSettings
 from notify.bootstrap import create_app as notify_app
 from notify.settings import NotifySettings
-from registry.app import create_app as registry_app
+from registry.bootstrap import create_app as registry_app
 from registry.settings import RegistrySettings
 from routing.bootstrap import create_app as routing_app
 from routing.settings import RoutingSettings

@@ -7,8 +7,10 @@ import uuid
 from datetime import timedelta
 
 from contracts.events import AssignmentEscalated, IncidentReported
-from registry.facts import encode
-from registry.projection import fold, incident_fact, timeline
+from registry.domain.case_facts import incident_fact
+from registry.domain.facts import encode
+from registry.domain.fold import fold
+from registry.domain.timeline import timeline
 from tests.support.casework_events import deadline_shortened, details_updated
 from tests.support.events import ASSIGNMENT_ID, INCIDENT_ID, T0, assigned, envelope, reported
 
@@ -25,15 +27,16 @@ def test_an_aangifte_after_the_call_is_what_the_statistics_count() -> None:
     )
     before = fold(ID, [report])
     state = fold(ID, [later, report])  # in any order
-    v = state.values
-    assert (v["police_status"], v["reason_not_reported"]) == ("aangifte", None)
-    assert v["police_vpt_flag"] is True and v["police_reported_by_organisation"] is True
-    assert (v["urgency"], v["types"]) == ("acute", ["stalking"])
-    fact = incident_fact(state)
-    assert (fact["aangifte"], fact["police_report"]) == (1, 1)
-    assert fact["urgency"] == encode("urgency", "acute")
-    assert fact["reported_at"] == incident_fact(before)["reported_at"]
-    assert incident_fact(before)["aangifte"] == 0
+    v = state.details
+    assert v is not None
+    assert (v.police_status, v.reason_not_reported) == ("aangifte", None)
+    assert v.police_vpt_flag is True and v.police_reported_by_organisation is True
+    assert (v.urgency, v.types) == ("acute", ("stalking",))
+    fact = incident_fact(state).dimensions
+    assert (fact.aangifte, fact.police_report) == (1, 1)
+    assert fact.urgency == encode("urgency", "acute")
+    assert fact.reported_at == incident_fact(before).dimensions.reported_at
+    assert incident_fact(before).dimensions.aangifte == 0
 
 
 def test_the_timeline_shows_only_the_facts_that_changed() -> None:
@@ -56,10 +59,10 @@ def test_a_handover_is_no_escalation_and_a_shortened_deadline_shows() -> None:
     )
     shortened = deadline_shortened(at=T0 + timedelta(seconds=2))
     state = fold(ID, [reported(at=T0), assigned(at=T0 + timedelta(seconds=1)), shortened])
-    assert state.values["ack_deadline"] == shortened.ack_deadline
+    assert state.ack_deadline == shortened.ack_deadline
     with_handover = fold(ID, [reported(at=T0), assigned(at=T0), handover])
-    assert with_handover.values["escalations"] == 0
-    assert incident_fact(with_handover)["escalated"] == 0
+    assert with_handover.escalations == 0
+    assert incident_fact(with_handover).escalated == 0
 
 
 def test_a_follow_up_call_counts_as_a_repeat() -> None:
@@ -69,8 +72,9 @@ def test_a_follow_up_call_counts_as_a_repeat() -> None:
         {**report.model_dump(), "related_incident_id": earlier}
     )
     state = fold(ID, [follow_up])
-    assert state.values["related_incident_id"] == str(earlier)
-    assert incident_fact(state)["repeat"] == 1
-    assert incident_fact(fold(ID, [report]))["repeat"] == 0
+    assert state.details is not None
+    assert state.details.related_incident_id == str(earlier)
+    assert incident_fact(state).dimensions.repeat == 1
+    assert incident_fact(fold(ID, [report])).dimensions.repeat == 0
     (entry,) = timeline([follow_up])
     assert entry["related_incident_id"] == str(earlier)

@@ -10,7 +10,7 @@ import os
 import pytest
 from pydantic import ValidationError
 
-from registry.crypto import (
+from registry.adapters.crypto import (
     DEV_KEY,
     Keyring,
     TamperedError,
@@ -20,7 +20,7 @@ from registry.crypto import (
     reseal_payload,
     seal_event,
 )
-from registry.projection import scrub
+from registry.domain.scrub import scrub
 from registry.settings import RegistrySettings
 from tests.support.events import CANARY_DESCRIPTION, CANARY_NAME, assigned, reported
 

@@ -4,6 +4,7 @@ scrubbing, the erasure in the fold, query validation, CSV values."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,8 +25,7 @@ from contracts.vocabulary import (
     Source,
     Urgency,
 )
-from registry.export import value
-from registry.facts import (
+from registry.domain.facts import (
     CHANNEL_BITS,
     CODES,
     SUPPRESSED,
@@ -39,8 +39,11 @@ from registry.facts import (
     suppress,
     to_mask,
 )
-from registry.filters import StatsQuery, problems
-from registry.projection import PERSONAL_VALUES, fold, scrub, timeline_entry
+from registry.domain.filters import StatsQuery, problems
+from registry.domain.fold import PERSONAL_VALUES, fold
+from registry.domain.scrub import scrub
+from registry.domain.timeline import timeline_entry
+from registry.entrypoints.http.csv_export import value
 from tests.support.casework_events import (
     action,
     closed,
@@ -208,13 +211,16 @@ def test_an_erased_case_keeps_everything_but_its_personal_data() -> None:
     erased_at = T0 + timedelta(days=2)
     plain = fold(str(INCIDENT_ID), events)
     erased = fold(str(INCIDENT_ID), [personal_data_erased(at=erased_at), *events])
-    assert plain.values["official_name"] == CANARY_NAME
+    assert plain.details is not None and erased.details is not None
+    assert plain.details.official_name == CANARY_NAME
     for key in PERSONAL_VALUES:
-        assert erased.values[key] is None
-    assert erased.values["erased_at"] == erased_at
+        assert getattr(erased.details, key) is None
+    assert erased.erased_at == erased_at
     assert erased.status == plain.status
-    others = {k: v for k, v in plain.values.items() if k not in (*PERSONAL_VALUES, "erased_at")}
-    assert {k: erased.values[k] for k in others} == others
+    # everything else is as it was: the details but the personal ones, the lifecycle
+    personal = {key: getattr(plain.details, key) for key in PERSONAL_VALUES}
+    assert replace(erased.details, **personal) == plain.details
+    assert replace(erased, details=plain.details, erased_at=None) == plain
 
 
 def test_the_first_erasure_is_the_moment_of_erasure() -> None:
@@ -222,7 +228,7 @@ def test_the_first_erasure_is_the_moment_of_erasure() -> None:
     second = personal_data_erased(at=T0 + timedelta(days=3), n=2, reason="retention")
     events = [reported(at=T0), reopened(at=T0 + timedelta(hours=2)), second, first]
     random.Random(3).shuffle(events)
-    assert fold(str(INCIDENT_ID), events).values["erased_at"] == T0 + timedelta(days=1)
+    assert fold(str(INCIDENT_ID), events).erased_at == T0 + timedelta(days=1)
 
 
 def test_the_erasure_in_the_timeline_says_who_and_why() -> None:

@@ -1,4 +1,5 @@
-"""The registry's pure fold: statuses, order tolerance, idempotency, timeline names."""
+"""The registry's pure fold: statuses, reopening, acknowledgements, order tolerance,
+idempotency."""
 
 from __future__ import annotations
 
@@ -12,14 +13,10 @@ from hypothesis import strategies as st
 
 from contracts.events import Event
 from contracts.vocabulary import Status
-from registry.projection import TIMELINE_TYPES, IncidentState, fold, timeline_entry
-from tests.support.casework_events import action, closed, one_of_each_event, reopened
+from registry.domain.fold import IncidentState, fold
+from tests.support.casework_events import action, closed, reopened
 from tests.support.events import (
     ASSIGNMENT_ID,
-    CANARY_DESCRIPTION,
-    CANARY_EMAIL,
-    CANARY_NAME,
-    CANARY_PHONE,
     INCIDENT_ID,
     T0,
     acknowledged,
@@ -66,29 +63,30 @@ def test_each_step_of_the_lifecycle_has_its_status(length: int) -> None:
 
 
 def test_clean_lifecycle_values() -> None:
-    v = CLEAN.values
+    v = CLEAN.details
+    assert v is not None
     assert CLEAN.status is Status.CLOSED
-    assert v["role"] == "mayor"
-    assert v["organisation_code"] == "GM0363"
-    assert v["province_code"] == "PV27"
-    assert v["source"] == "crisis_line"
-    assert v["urgency"] == "high"
-    assert v["types"] == ["threat", "online_harassment"]
-    assert v["police_status"] == "none"
-    assert v["reason_not_reported"] == "part_of_the_job"
-    assert v["assignment_id"] == str(ASSIGNMENT_ID)
-    assert v["adviser_id"] == "ngb-01"
-    assert v["pool"] == "ngb"
-    assert v["reported_at"] == T0
-    assert v["acknowledged_at"] == T0 + timedelta(seconds=3)
-    assert v["closed_at"] == T0 + timedelta(seconds=5)
-    assert v["actions"] == 1
-    assert v["escalations"] == 0
+    assert v.role == "mayor"
+    assert v.organisation_code == "GM0363"
+    assert v.province_code == "PV27"
+    assert v.source == "crisis_line"
+    assert v.urgency == "high"
+    assert v.types == ("threat", "online_harassment")
+    assert v.police_status == "none"
+    assert v.reason_not_reported == "part_of_the_job"
+    assert CLEAN.assignment_id == str(ASSIGNMENT_ID)
+    assert CLEAN.adviser_id == "ngb-01"
+    assert CLEAN.pool == "ngb"
+    assert v.reported_at == T0
+    assert CLEAN.acknowledged_at == T0 + timedelta(seconds=3)
+    assert CLEAN.closed_at == T0 + timedelta(seconds=5)
+    assert CLEAN.actions == 1
+    assert CLEAN.escalations == 0
 
 
 def test_nothing_folds_to_an_unreported_incident() -> None:
     state = fold(ID, [])
-    assert state == IncidentState(incident_id=ID, values=state.values)
+    assert state == IncidentState(incident_id=ID)
     assert state.reported is False
     assert state.status is Status.REPORTED
 
@@ -97,7 +95,7 @@ def test_assignment_without_report_is_kept() -> None:
     state = fold(ID, [assigned(at=T0)])
     assert state.reported is False
     assert state.status is Status.ASSIGNED
-    assert state.values["adviser_id"] == "ngb-01"
+    assert state.adviser_id == "ngb-01"
 
 
 def test_notification_failed_does_not_change_the_status() -> None:
@@ -115,8 +113,8 @@ def test_escalations_and_actions_are_counted() -> None:
         action(at=T0 + timedelta(seconds=6), n=3),
     ]
     state = fold(ID, events)
-    assert state.values["escalations"] == 1
-    assert state.values["actions"] == 3
+    assert state.escalations == 1
+    assert state.actions == 3
     assert state.status is Status.IN_PROGRESS
 
 
@@ -125,7 +123,7 @@ def test_first_acknowledgement_counts() -> None:
         update={"event_id": uuid.UUID(int=7)}
     )
     state = fold(ID, [*EVENTS[:4], second])
-    assert state.values["acknowledged_at"] == T0 + timedelta(seconds=3)
+    assert state.acknowledged_at == T0 + timedelta(seconds=3)
 
 
 def test_actions_after_closing_keep_it_closed() -> None:
@@ -139,7 +137,7 @@ def test_actions_after_closing_keep_it_closed() -> None:
 def test_reopened_after_closed_is_in_progress() -> None:
     state = fold(ID, [*EVENTS, reopened(at=T0 + timedelta(seconds=6))])
     assert state.status is Status.IN_PROGRESS
-    assert state.values["closed_at"] is None
+    assert state.closed_at is None
 
 
 def test_reopened_unacknowledged_case_is_assigned_again() -> None:
@@ -168,7 +166,7 @@ def test_closed_reopened_closed_again() -> None:
     ]
     state = fold(ID, events)
     assert state.status is Status.CLOSED
-    assert state.values["closed_at"] == T0 + timedelta(seconds=7)
+    assert state.closed_at == T0 + timedelta(seconds=7)
 
 
 def test_reopen_of_an_open_case_changes_nothing() -> None:
@@ -236,7 +234,7 @@ def test_reopen_is_order_tolerant(order: list[Event], duplicates: list[Event]) -
 def test_fold_does_not_mutate_or_depend_on_earlier_folds() -> None:
     before = [e.model_copy() for e in EVENTS]
     first = fold(ID, EVENTS)
-    first.values["actions"] = 99
+    first.actions = 99
     assert fold(ID, EVENTS) == CLEAN
     assert before == EVENTS
 
@@ -244,61 +242,6 @@ def test_fold_does_not_mutate_or_depend_on_earlier_folds() -> None:
 def test_fold_accepts_any_iterable() -> None:
     assert fold(ID, iter(EVENTS)) == CLEAN
     assert fold(ID, (e for e in EVENTS)) == CLEAN
-
-
-# --- timeline ---------------------------------------------------------------------------
-
-PRODUCT_TIMELINE_TYPES = {
-    "incident.reported": "reported",
-    "adviser.assigned": "assigned",
-    "notification.sent": "notification_sent",
-    "notification.failed": "notification_failed",
-    "assignment.acknowledged": "acknowledged",
-    "assignment.escalated": "escalated",
-    "action.recorded": "action_recorded",
-    "incident.closed": "closed",
-    "incident.reopened": "reopened",
-}
-"""The integration contract (docs/domain.md): the `type` of each timeline item."""
-
-
-@pytest.mark.parametrize(("event_type", "name"), PRODUCT_TIMELINE_TYPES.items())
-def test_timeline_types_are_the_product_names(event_type: str, name: str) -> None:
-    assert TIMELINE_TYPES[event_type] == name
-    (event,) = [e for e in one_of_each_event() if e.type == event_type]
-    entry = timeline_entry(event)
-    assert entry["type"] == name
-    assert entry["at"] == event.occurred_at.isoformat()
-    assert entry["event_id"] == str(event.event_id)
-    assert entry["producer"] == event.producer
-
-
-def test_every_event_type_has_a_timeline_name() -> None:
-    for event in one_of_each_event():
-        entry = timeline_entry(event)
-        assert entry["type"] == TIMELINE_TYPES[event.type]
-        assert "." not in entry["type"]
-
-
-def test_timeline_details() -> None:
-    entry = timeline_entry(assigned(at=T0))
-    assert entry["adviser_id"] == "ngb-01"
-    assert entry["pool"] == "ngb"
-    assert entry["assignment_id"] == str(ASSIGNMENT_ID)
-    assert entry["ack_deadline"] == (T0 + timedelta(minutes=15)).isoformat()
-    assert timeline_entry(notification_sent())["attempt"] == 1
-    failed = timeline_entry(notification_failed())
-    assert (failed["attempts"], failed["error"]) == (8, "SMTPConnectError")
-    assert timeline_entry(escalated())["escalation_level"] == 1
-
-
-def test_reported_timeline_entry_holds_no_personal_data() -> None:
-    entry = timeline_entry(reported(with_canaries=True))
-    assert entry["source"] == "crisis_line"
-    assert entry["urgency"] == "high"
-    text = repr(entry)
-    for secret in (CANARY_NAME, CANARY_PHONE, CANARY_EMAIL, CANARY_DESCRIPTION):
-        assert secret not in text
 
 
 @pytest.mark.parametrize("named", [True, False])
@@ -310,7 +253,7 @@ def test_an_early_clock_on_the_acknowledgement_does_not_undo_it(named: bool) -> 
         ack = ack.model_copy(update={"assignment_id": None})
     state = fold(ID, [reported(), assigned(at=T0 + timedelta(seconds=10)), ack])
     assert state.status is Status.ACKNOWLEDGED
-    assert state.values["acknowledged_at"] == T0 + timedelta(seconds=9)
+    assert state.acknowledged_at == T0 + timedelta(seconds=9)
 
 
 def test_an_acknowledgement_of_a_superseded_assignment_does_not_count() -> None:
@@ -327,33 +270,5 @@ def test_an_acknowledgement_of_a_superseded_assignment_does_not_count() -> None:
         ],
     )
     assert state.status is Status.ASSIGNED
-    assert state.values["assignment_id"] == str(second)
-    assert state.values["acknowledged_at"] is None
-
-
-def test_derived_values_are_remembered_by_the_event_object_not_its_id() -> None:
-    from registry.projection import _ByIdentity
-
-    calls: list[Event] = []
-
-    def derive(event: Event) -> str:
-        calls.append(event)
-        return str(event.occurred_at)
-
-    remembered = _ByIdentity(derive, size=2)
-    first = reported()
-    assert remembered(first) == remembered(first) and len(calls) == 1
-    later = first.model_copy(update={"occurred_at": T0 + timedelta(hours=1)})
-    assert remembered(later) == str(T0 + timedelta(hours=1)) and len(calls) == 2
-    remembered(assigned())  # the oldest (first) is forgotten beyond two
-    remembered(first)
-    assert len(calls) == 4
-
-
-def test_an_incident_fact_needs_its_report() -> None:
-    from registry.projection import incident_fact
-
-    state = fold(ID, [assigned()])
-    with pytest.raises(ValueError, match="no report"):
-        incident_fact(state)
-    assert incident_fact(fold(ID, [reported(), assigned()]))["assigned"] == 1
+    assert state.assignment_id == str(second)
+    assert state.acknowledged_at is None

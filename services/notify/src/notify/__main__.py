@@ -19,7 +19,7 @@ def build() -> tuple[FastAPI, NotifySettings]:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args:
+    if not args or args[0] == "serve":
         serve("notify", build)
         return 0
     from notify.entrypoints.cli import main as cli

@@ -6,7 +6,7 @@ from typing import Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from registry.crypto import DEV_KEY, DEV_KEY_ID, Keyring
+from registry.adapters.crypto import DEV_KEY, DEV_KEY_ID, Keyring
 from weerbaar_runtime.settings import ServiceSettings
 
 

@@ -126,10 +126,4 @@ async def _run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
-    if args.command == "serve":
-        from notify.__main__ import build
-        from weerbaar_runtime.http import serve
-
-        serve("notify", build)
-        return 0
     return asyncio.run(_run(args))

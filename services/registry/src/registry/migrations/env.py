@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection `registry.migrate` hands over, or (from
+"""Alembic environment: runs on the connection `registry.adapters.migrate` hands over, or (from
 the `alembic` command line) on DATABASE_URL. SQLite gets batch mode, since it cannot
 alter most of a table in place."""
 
@@ -9,7 +9,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from registry.db import Base, make_engine
+from registry.adapters.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

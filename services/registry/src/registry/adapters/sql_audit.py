@@ -16,8 +16,8 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import utcnow
-from registry.db import AuditRecord
-from registry.filters import AuditQuery
+from registry.adapters.db import AuditRecord
+from registry.domain.filters import AuditQuery
 from weerbaar_runtime.auth import Principal
 
 _AUDIT: Table = AuditRecord.__table__  # type: ignore[assignment]

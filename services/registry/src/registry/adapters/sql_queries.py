@@ -13,16 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from contracts.events import Event
-from registry.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event
-from registry.db import (
+from registry.adapters.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event
+from registry.adapters.db import (
     CaseAdviser,
     EventRecord,
     IncidentRecord,
     RegistrationRecord,
     snapshot_read,
 )
-from registry.facts import CHANNEL_BITS, TYPE_BITS, encode, to_mask
-from registry.filters import CaseFilters
+from registry.domain.facts import CHANNEL_BITS, TYPE_BITS, encode, to_mask
+from registry.domain.filters import CaseFilters
 
 T = TypeVar("T")
 
@@ -106,10 +106,10 @@ def _page(
 class Queries:
     """Reading the projection."""
 
-    def __init__(self, engine: AsyncEngine, keyring: Keyring | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, keyring: Keyring) -> None:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._keyring = keyring or Keyring.development()
+        self._keyring = keyring
 
     def personal(self, record: IncidentRecord) -> dict[str, str | None]:
         """The incident's personal values, opened (for an authorised caller only)."""

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from registry.db import CaseFact
-from registry.facts import (
+from registry.adapters.db import CaseFact
+from registry.adapters.sql_queries import conditions
+from registry.domain.cells import Cell
+from registry.domain.facts import (
     CHANNEL_BITS,
     MEASURES,
     SMALL_CELL,
@@ -23,11 +24,9 @@ from registry.facts import (
     decode,
     from_mask,
     percentile,
-    rate,
     suppress,
 )
-from registry.filters import Dimension, StatsFilters
-from registry.queries import conditions
+from registry.domain.filters import Dimension, StatsFilters
 
 COLUMN_OF: dict[Dimension, str] = {
     "role": "role",
@@ -48,40 +47,6 @@ _EXPAND = {
     "incident_type": lambda mask: from_mask(mask, TYPE_BITS),
     "channel": lambda mask: from_mask(mask, CHANNEL_BITS),
 }
-
-RATE_COLUMNS = ("aangifte_rate", "police_report_rate", "escalation_rate", "repeat_rate")
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One cell of a statistic: its dimension values and raw sums (before suppression)."""
-
-    key: tuple[Any, ...]
-    count: int
-    aangifte: int
-    police_report: int
-    assigned: int
-    escalated: int
-    repeat: int
-
-    def public(self, group_by: list[Dimension], *, suppressed: bool) -> dict[str, Any]:
-        """The cell as a caller sees it: counts below the threshold hidden when
-        `suppressed`, and with them every share that would reveal one."""
-        small = suppressed and self.count < SMALL_CELL
-        return {
-            **dict(zip(group_by, self.key, strict=True)),
-            "count": suppress(self.count, enabled=suppressed),
-            "aangifte_rate": None
-            if small
-            else rate(self.aangifte, self.count, suppressed=suppressed),
-            "police_report_rate": None
-            if small
-            else rate(self.police_report, self.count, suppressed=suppressed),
-            "escalation_rate": None
-            if small
-            else rate(self.escalated, self.assigned, suppressed=suppressed),
-            "repeat_rate": None if small else rate(self.repeat, self.count, suppressed=suppressed),
-        }
 
 
 def _order(value: Any) -> tuple[int, Any]:

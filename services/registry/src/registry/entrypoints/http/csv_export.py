@@ -27,9 +27,9 @@ from contracts.vocabulary import (
     Urgency,
     Vocabulary,
 )
-from registry.db import IncidentRecord
-from registry.filters import Dimension, Labels
-from registry.stats import RATE_COLUMNS, Cell
+from registry.adapters.db import IncidentRecord
+from registry.domain.cells import RATE_COLUMNS, Cell
+from registry.domain.filters import Dimension, Labels
 
 HEADERS_NL: dict[str, str] = {
     "role": "functie",

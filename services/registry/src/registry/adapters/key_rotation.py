@@ -19,10 +19,9 @@ from typing import TextIO
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from registry.crypto import INCIDENT_COLUMNS, Keyring, incident_context, reseal_payload
-from registry.db import EventRecord, IncidentRecord, make_engine
-from registry.migrate import upgrade
-from registry.settings import RegistrySettings
+from registry.adapters.crypto import INCIDENT_COLUMNS, Keyring, incident_context, reseal_payload
+from registry.adapters.db import EventRecord, IncidentRecord, make_engine
+from registry.adapters.migrate import upgrade
 
 _EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
 _INCIDENTS: Table = IncidentRecord.__table__  # type: ignore[assignment]
@@ -36,12 +35,13 @@ class Rotated:
 
 
 async def rotate_keys(
-    settings: RegistrySettings, *, chunk: int = 500, out: TextIO = sys.stderr
+    database_url: str, keyring: Keyring, *, chunk: int = 500, out: TextIO = sys.stderr
 ) -> dict[str, Rotated]:
-    engine = make_engine(settings.database_url)
+    """Migrate the database at `database_url`, then `rotate` it."""
+    engine = make_engine(database_url)
     try:
         await upgrade(engine)
-        return await rotate(engine, settings.keyring(), chunk=chunk, out=out)
+        return await rotate(engine, keyring, chunk=chunk, out=out)
     finally:
         await engine.dispose()
 

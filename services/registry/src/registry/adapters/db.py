@@ -167,7 +167,7 @@ class CaseFact(Base):
 
     A case is an incident, or a registration that did not become one (an outreach
     incident shares its registration's id and replaces it here). Dimensions are small
-    integers (`registry.facts.encode`), fixed-width columns first: the statistics scan
+    integers (`registry.domain.facts.encode`), fixed-width columns first: the statistics scan
     the whole table, and a narrow row is what keeps a million cases under 200 ms.
     Incident types and channels are bit masks, so a count by type is one scan grouped
     by mask, never a join."""

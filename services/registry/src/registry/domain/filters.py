@@ -26,7 +26,7 @@ from contracts.vocabulary import (
     Status,
     Urgency,
 )
-from registry.facts import AMSTERDAM
+from registry.domain.facts import AMSTERDAM
 
 
 def _day_is_midnight(value: Any) -> Any:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -19,30 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contracts.events import Event, PersonalDataErased
 from contracts.feed import RecordChanged
 from contracts.subjects import REGISTRY_CONSUMER, changed_subject
-from registry.api import build_router
-from registry.audit import AuditLog
-from registry.db import make_engine
-from registry.migrate import upgrade
-from registry.queries import Queries
-from registry.retention import Retention
+from registry.adapters.db import make_engine
+from registry.adapters.migrate import upgrade
+from registry.adapters.projector import Projector
+from registry.adapters.sql_audit import AuditLog
+from registry.adapters.sql_queries import Queries
+from registry.adapters.sql_statistics import Statistics
+from registry.entrypoints.http.routes import build_router
+from registry.service.retention import Retention
 from registry.settings import RegistrySettings
-from registry.stats import Statistics
-from registry.store import Projector
-from weerbaar_runtime.auth import Access, secure
+from weerbaar_runtime.auth import Security
+from weerbaar_runtime.bootstrap import Service, service_app
 from weerbaar_runtime.consumer import subscribe
-from weerbaar_runtime.guards import BodyGuardMiddleware
-from weerbaar_runtime.http import (
-    install_operational_routes,
-    install_problem_handlers,
-)
-from weerbaar_runtime.logging import configure_logging
-from weerbaar_runtime.nats import (
-    build_broker,
-    document_publishers,
-    publish_event,
-    start_with_retry,
-    stop_quietly,
-)
+from weerbaar_runtime.nats import build_broker, document_publishers, publish_event
 
 FETCH = 256
 """Messages a pull fetches."""
@@ -123,63 +108,24 @@ def build(settings: RegistrySettings) -> Registry:
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
-    configure_logging(service="registry", level=settings.log_level, json=settings.log_json)
     registry = build(settings)
-    engine, broker, projector = registry.engine, registry.broker, registry.projector
-    state = {"started": False}
-    tasks: list[asyncio.Task[None]] = []
+    engine, projector = registry.engine, registry.projector
 
-    async def start() -> None:
-        await start_with_retry(broker, what="registry")
-        state["started"] = True
+    async def migrate_and_project() -> None:
+        await upgrade(engine)
+        projector.start()
+
+    async def database() -> bool:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    async def retention() -> None:
         if settings.retention_interval_s > 0:
             await registry.retention.run_forever(interval_s=settings.retention_interval_s)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await upgrade(engine)
-        projector.start()
-        tasks.append(asyncio.create_task(start(), name="registry-start"))
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await stop_quietly(broker)
-            await projector.stop()
-            await engine.dispose()
-
-    app = FastAPI(
-        title="Weerbaar registry API",
-        version="0.2.0",
-        lifespan=lifespan,
-        summary="Incidents, their timelines, registrations, statistics and exports: the read side.",
-        redoc_url=None,
-        docs_url=None,  # no Swagger UI: it loads from a CDN; GET / says where the docs are
-    )
-    install_problem_handlers(app)
-    app.add_middleware(BodyGuardMiddleware, max_body_bytes=65536)
-
-    async def readiness() -> dict[str, bool]:
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            database = True
-        except Exception:
-            database = False
-        return {
-            "nats": bool(state["started"] and broker.connection.is_connected),
-            "database": database,
-        }
-
-    security = secure(app, settings.auth)
-    install_operational_routes(
-        app, readiness=readiness, metrics_guard=security.allow(Access.OPS, what="read metrics")
-    )
-    app.include_router(
-        build_router(
+    def routes(security: Security) -> APIRouter:
+        return build_router(
             registry.queries,
             registry.statistics,
             publish=registry.publish,
@@ -187,5 +133,21 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             security=security,
             audit=registry.audit,
         )
+
+    return service_app(
+        settings,
+        Service(
+            name="registry",
+            title="Weerbaar registry API",
+            version="0.2.0",
+            summary="Incidents, their timelines, registrations, statistics and exports: "
+            "the read side.",
+            broker=registry.broker,
+            routers=[routes],
+            checks={"database": database},
+            before_start=[migrate_and_project],
+            background_after_connect=[retention],
+            on_stop=[projector.stop, engine.dispose],
+            max_body_bytes=65536,
+        ),
     )
-    return app

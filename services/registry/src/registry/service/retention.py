@@ -1,4 +1,5 @@
-"""Erasure of personal data: after the retention period (a scheduled job) and on request.
+"""Erasure of personal data after the retention period (a scheduled job); a request
+is `registry.service.erasure`.
 
 Both publish `incident.personal_data_erased`; the projection then nulls the case's
 personal fields and scrubs them from the stored events, so the erasure survives a
@@ -8,50 +9,16 @@ data, and do not change."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Literal
 
-from prometheus_client import Counter
-
-from contracts.events import Event, PersonalDataErased, derive_id, utcnow
-from registry.queries import Queries
+from contracts.events import utcnow
+from registry.domain.erasure import RETENTION_REQUESTER, erasure
+from registry.service.erasure import ERASURES
+from registry.service.ports import ErasableCases, Publish
 from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("retention")
-
-RETENTION_REQUESTER = "registry-retention"
-ERASURES = Counter("weerbaar_registry_erasures_requested_total", "Erasures published", ["reason"])
-
-Publish = Callable[[Event], Awaitable[None]]
-
-
-def erasure(
-    incident_id: uuid.UUID | str,
-    *,
-    requested_by: str,
-    reason: Literal["retention", "request"],
-    key: str | None = None,
-    now: datetime | None = None,
-) -> PersonalDataErased:
-    """The erasure event. The retention job's id depends only on the case, so running
-    the job twice (or on two replicas) records one erasure; a request's id depends on
-    its Idempotency-Key when there is one."""
-    if reason == "retention":
-        event_id = derive_id("personal_data_erased", incident_id, "retention")
-    elif key is not None:
-        event_id = derive_id("personal_data_erased", incident_id, "request", key)
-    else:
-        event_id = uuid.uuid4()
-    return PersonalDataErased(
-        event_id=event_id,
-        occurred_at=now or utcnow(),
-        incident_id=uuid.UUID(str(incident_id)),
-        producer="registry",
-        requested_by=requested_by,
-        reason=reason,
-    )
 
 
 class Retention:
@@ -60,7 +27,7 @@ class Retention:
     def __init__(
         self,
         *,
-        queries: Queries,
+        queries: ErasableCases,
         publish: Publish,
         retention: timedelta,
         clock: Callable[[], datetime] = utcnow,

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import Event, parse_event
 from contracts.subjects import ALL_EVENTS, EVENTS_STREAM
-from registry.db import TABLES, Base, EventRecord, make_engine
-from registry.migrate import upgrade
+from registry.adapters.db import TABLES, Base, EventRecord, make_engine
+from registry.adapters.migrate import upgrade
+from registry.adapters.projector import Projector
 from registry.settings import RegistrySettings
-from registry.store import Projector
 
 
 class NotEmptyError(Exception):

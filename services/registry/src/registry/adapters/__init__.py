@@ -1,0 +1,1 @@
+"""The registry's adapters: the SQL read model, its writer and readers, sealing."""

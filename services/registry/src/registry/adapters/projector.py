@@ -1,0 +1,221 @@
+"""The projector: writes events in group commits and refreshes every incident,
+registration and statistics row they touch, sealing the personal values."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts.events import AdviserAssigned, Event, RegistrationReceived
+from contracts.feed import RecordChanged
+from registry.adapters.crypto import (
+    INCIDENT_COLUMNS,
+    Keyring,
+    incident_context,
+    open_event,
+    seal_event,
+)
+from registry.adapters.group_commit import GroupCommit, OnCommit
+from registry.adapters.sql_rows import fact_row, incident_row, registration_row
+from registry.adapters.sql_writes import Writes, transaction
+from registry.domain.case_facts import incident_fact, registration_fact
+from registry.domain.fold import fold
+from registry.domain.memo import FoldMemo
+from registry.domain.scrub import is_erased, scrub
+
+
+class Projector:
+    """Writes events in group commits (`GroupCommit`): every event waiting when a
+    transaction starts goes into it, and each caller returns only after its event is
+    committed. PostgreSQL gets two lanes by default, SQLite one.
+
+    It keeps what refreshing a case again would otherwise recompute: parsed events,
+    the last sealing of each case's personal values, and the fold's memo."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        keyring: Keyring,
+        batch_max: int = 500,
+        parsed_cache: int = 20000,
+        lanes: int | None = None,
+        on_commit: OnCommit | None = None,
+    ) -> None:
+        self.engine = engine
+        self._keyring = keyring
+        if lanes is None:
+            lanes = 2 if engine.dialect.name == "postgresql" else 1
+        self._commits = GroupCommit(
+            self.write, lanes=lanes, batch_max=batch_max, on_commit=on_commit
+        )
+        # Parsed events by id, with the payload they were parsed from: refreshing a case
+        # re-reads all its events, and parsing them again would cost more than the SQL.
+        self._parsed: OrderedDict[str, tuple[str, Event]] = OrderedDict()
+        self._parsed_max = parsed_cache
+        # The sealed personal values last written for a case, by their plain text:
+        # sealing costs more than the rest of the row, and they seldom change.
+        self._sealed: OrderedDict[str, tuple[tuple[Any, ...], tuple[str | None, ...]]] = (
+            OrderedDict()
+        )
+        self._memo = FoldMemo()
+
+    def start(self) -> None:
+        self._commits.start()
+
+    async def stop(self) -> None:
+        await self._commits.stop()
+
+    async def submit(self, event: Event, attempt: int = 1) -> None:
+        """Project one event; returns once it is committed."""
+        await self._commits.submit(event, attempt)
+
+    def _parse(self, event_id: str, payload: str) -> Event:
+        cached = self._parsed.get(event_id)
+        if cached is not None and cached[0] == payload:
+            self._parsed.move_to_end(event_id)
+            return cached[1]
+        event = open_event(payload, self._keyring)
+        self._remember(event_id, payload, event)
+        return event
+
+    def _remember(self, event_id: str, payload: str, event: Event) -> None:
+        self._parsed[event_id] = (payload, event)
+        self._parsed.move_to_end(event_id)
+        while len(self._parsed) > self._parsed_max:
+            self._parsed.popitem(last=False)
+
+    def _seal_row(self, case_id: str, values: dict[str, Any]) -> tuple[str | None, ...]:
+        """The case's personal values sealed (the last sealing again when they are the
+        same: the upsert never compares them, so they are written only with a change
+        elsewhere in the row)."""
+        plain = tuple(values[column] for column in INCIDENT_COLUMNS)
+        cached = self._sealed.get(case_id)
+        if cached is not None and cached[0] == plain:
+            self._sealed.move_to_end(case_id)
+            return cached[1]
+        sealed = tuple(
+            self._keyring.seal(value, incident_context(case_id, column))
+            for column, value in zip(INCIDENT_COLUMNS, plain, strict=True)
+        )
+        self._sealed[case_id] = (plain, sealed)
+        while len(self._sealed) > self._parsed_max:
+            self._sealed.popitem(last=False)
+        return sealed
+
+    async def write(self, events: Sequence[Event]) -> list[RecordChanged]:
+        """Store the events (once each) and refresh every incident, registration and
+        statistics row they touch, in one transaction; what changed, for the feed."""
+        unique = {str(e.event_id): e for e in events}
+        payloads = {event_id: seal_event(e, self._keyring) for event_id, e in unique.items()}
+        async with transaction(self.engine) as writes:
+            await writes.run(
+                "events",
+                [
+                    {
+                        "event_id": event_id,
+                        "incident_id": str(e.incident_id),
+                        "type": e.type,
+                        "occurred_at": e.occurred_at,
+                        "stream_sequence": None,
+                        "payload": payloads[event_id],
+                    }
+                    for event_id, e in unique.items()
+                ],
+            )
+            return await self._refresh(
+                writes, {str(e.incident_id) for e in unique.values()}, unique, payloads
+            )
+
+    async def _refresh(
+        self,
+        writes: Writes,
+        case_ids: set[str],
+        batch: dict[str, Event],
+        payloads: dict[str, str],
+    ) -> list[RecordChanged]:
+        by_case: dict[str, list[Event]] = {case_id: [] for case_id in case_ids}
+        projected: dict[str, list[str]] = {case_id: [] for case_id in case_ids}
+        for event in batch.values():
+            projected[str(event.incident_id)].append(event.type)
+        changes: list[RecordChanged] = []
+        stored: dict[str, str] = {}
+        for event_id, case_id, payload in await writes.case_events(case_ids):
+            # An event of this batch is used as it came: if its stored copy was scrubbed
+            # since, the erasure event is among the case's events and scrubs it again.
+            by_case[case_id].append(batch.get(event_id) or self._parse(event_id, payload))
+            stored[event_id] = payload
+        incidents: list[dict[str, Any]] = []
+        registrations: list[dict[str, Any]] = []
+        facts: list[dict[str, Any]] = []
+        scrubbed: list[dict[str, Any]] = []
+        advisers: list[dict[str, str]] = []
+        for case_id, case_events in by_case.items():
+            if is_erased(case_events):
+                for e in case_events:
+                    event_id = str(e.event_id)
+                    as_stored = (
+                        e
+                        if stored[event_id] == payloads.get(event_id)
+                        else self._parse(event_id, stored[event_id])
+                    )
+                    clean = scrub(as_stored)
+                    if clean != as_stored:  # the stored copy still holds personal data
+                        scrubbed.append(
+                            {"b_event_id": event_id, "b_payload": seal_event(clean, self._keyring)}
+                        )
+                case_events = [scrub(e) for e in case_events]
+            advisers.extend(
+                {"adviser_id": e.adviser_id, "incident_id": case_id}
+                for e in case_events
+                if isinstance(e, AdviserAssigned) and str(e.event_id) in batch
+            )
+            registration = next(
+                (e for e in case_events if isinstance(e, RegistrationReceived)), None
+            )
+            incident_events = [e for e in case_events if not isinstance(e, RegistrationReceived)]
+            reported = False
+            if incident_events:
+                state = fold(case_id, incident_events, memo=self._memo)
+                reported = state.reported
+                values = incident_row(state, version=len({e.event_id for e in incident_events}))
+                values.update(zip(INCIDENT_COLUMNS, self._seal_row(case_id, values), strict=True))
+                incidents.append(values)
+                if reported:
+                    facts.append(fact_row(incident_fact(state, memo=self._memo)))
+                    types = [t for t in projected[case_id] if t != RegistrationReceived.TYPE]
+                    if types:
+                        changes.append(_changed("incident", case_id, types, values["version"]))
+            if registration is not None:
+                registrations.append(registration_row(registration))
+                if not reported:
+                    facts.append(fact_row(registration_fact(registration)))
+                if RegistrationReceived.TYPE in projected[case_id]:
+                    changes.append(
+                        _changed("registration", case_id, [RegistrationReceived.TYPE], 1)
+                    )
+        for event_id, event in batch.items():
+            # Only an event stored as it came (not a copy scrubbed before) stands for
+            # its payload in the cache.
+            if stored.get(event_id) == payloads[event_id]:
+                self._remember(event_id, payloads[event_id], event)
+        if scrubbed:
+            await writes.run("scrub", scrubbed)
+        if incidents:
+            await writes.run("incidents", incidents)
+        if registrations:
+            await writes.run("registrations", registrations)
+        if facts:
+            await writes.run("facts", facts)
+        if advisers:
+            await writes.run("advisers", advisers)
+        return changes
+
+
+def _changed(kind: str, case_id: str, types: list[str], version: int) -> RecordChanged:
+    return RecordChanged.model_validate(
+        {"kind": kind, "id": case_id, "event_types": sorted(set(types)), "version": version}
+    )

@@ -1,0 +1,1 @@
+"""The registry's domain: pure functions and typed state, no I/O."""

@@ -1,0 +1,1 @@
+"""The registry's entrypoints: HTTP routers and the rebuild command."""

@@ -1,0 +1,56 @@
+"""`GET /v1/stats` and `GET /v1/stats/acknowledgement`: the monitor's figures."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from registry.adapters.sql_statistics import Statistics
+from registry.domain.facts import SMALL_CELL
+from registry.domain.filters import StatsFilters, StatsQuery
+from registry.entrypoints.http.problems import check
+from registry.entrypoints.http.schemas import AcknowledgementOut, StatsOut
+from registry.service.access import STATISTICS_READERS, caller_sees_aggregates_only
+from weerbaar_runtime.auth import Principal, Security
+
+
+def statistics_reader(security: Security) -> object:
+    """The dependency of every statistics route (the exports' too)."""
+    return Depends(security.allow(*STATISTICS_READERS, what="read statistics"))
+
+
+def statistics_router(*, statistics: Statistics, security: Security) -> APIRouter:
+    router = APIRouter()
+    StatisticsReader = Annotated[Principal, statistics_reader(security)]
+
+    @router.get("/stats", response_model=StatsOut, tags=["statistics"])
+    async def stats(principal: StatisticsReader, query: Annotated[StatsQuery, Query()]) -> StatsOut:
+        """Counts of cases (incidents, and registrations that did not become one)
+        grouped by up to two dimensions, with the aangifte rate, the share with any
+        police report, the escalation rate and the share of repeat incidents (that
+        follow an earlier one) per cell. The facts are the current ones: an aangifte
+        recorded after the call counts. A case with several incident
+        types or channels counts once in each. Counts below 5 are shown as "<5" to
+        analysts (operators and coordinators, who see the cases, get every count)."""
+        check(query)
+        suppressed = caller_sees_aggregates_only(principal)
+        cells = await statistics.cells(query, list(query.group_by))
+        return StatsOut(
+            group_by=list(query.group_by),
+            suppressed_below=SMALL_CELL if suppressed else None,
+            cells=[c.public(list(query.group_by), suppressed=suppressed) for c in cells],
+        )
+
+    @router.get("/stats/acknowledgement", response_model=AcknowledgementOut, tags=["statistics"])
+    async def acknowledgement(
+        principal: StatisticsReader, query: Annotated[StatsFilters, Query()]
+    ) -> AcknowledgementOut:
+        """Median and 90th percentile of the time from report to acknowledgement, by
+        the pool of the adviser who acknowledged."""
+        check(query)
+        suppressed = caller_sees_aggregates_only(principal)
+        return AcknowledgementOut(
+            suppressed_below=SMALL_CELL if suppressed else None,
+            pools=await statistics.acknowledgement(query, suppressed=suppressed),
+        )
+
+    return router

@@ -1,0 +1,1 @@
+"""The registry's use cases: who may see what, erasure on request, retention."""
