@@ -3,7 +3,6 @@ routing processes at once escalate each step once."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from tests.support.escalation import (
     pages_to,
     report,
 )
+from tests.support.sentinels import settled
 from tests.support.servers import eventually
 from tests.support.system import System, second_routing, stored_count, wait_for_incident
 
@@ -52,7 +52,9 @@ async def test_kill_9_routing_while_a_deadline_is_pending(
     await eventually(
         lambda: pages_to(system, "ngb-b", incident_id), timeout=30, what="escalation after restart"
     )
-    await asyncio.sleep(1)
+    # The sentinel: routing has handled the fired deadline (and any redelivery of it),
+    # then notify and the registry what followed; a second page would be there by now.
+    await settled(system, incident_id)
     assert pages_to(system, "ngb-b", incident_id) == 1
     assert await stored_count(system, "assignment.escalated", incident_id) >= 1
     record = (await client.get(f"{system.registry}/v1/incidents/{incident_id}")).json()
@@ -74,7 +76,10 @@ async def test_two_routing_processes_escalate_each_step_once(
                 timeout=DEADLINE_S * 2 + 20,
                 what="second escalation",
             )
-        await asyncio.sleep(1)
+        # The sentinel: both processes have handled every copy of every fired deadline
+        # (one durable), then notify and the registry what followed.
+        for incident_id in incidents:
+            await settled(system, incident_id)
         for incident_id in incidents:
             assert pages_to(system, "ngb-b", incident_id) == 1
             assert pages_to(system, "ngb-c", incident_id) == 1
