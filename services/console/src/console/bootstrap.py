@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from console.adapters.apis import Api, CapabilityProbe, Intake, Registry, Routing
 from console.adapters.changes import ChangeFeedSubscriber, ChangeHub
 from console.adapters.oidc import OidcClient
-from console.adapters.sessions import KeyValueSessionStore, SessionStore
+from console.adapters.sessions import KeyValueSessionStore
 from console.domain.i18n import translate
 from console.entrypoints import (
     callform,
@@ -37,6 +37,7 @@ from console.entrypoints.security import SecurityHeadersMiddleware, content_secu
 from console.entrypoints.web import (
     Console,
 )
+from console.service.ports import SessionStore
 from console.settings import ConsoleSettings
 from contracts.subjects import CONSOLE_SESSIONS_BUCKET
 from weerbaar_runtime.auth import Access, Authenticator, AuthSettings, RateLimiter, authorise

@@ -11,11 +11,10 @@ import httpx
 
 from console.domain.cases import Capabilities
 from console.domain.problems import ApiProblem
+from console.service.ports import Params
 from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("console.api")
-
-Params = list[tuple[str, str]] | dict[str, str] | None
 
 
 class Api:

@@ -9,7 +9,6 @@ through the same JWKS.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,21 +16,10 @@ import httpx
 import jwt
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
+from console.service.ports import SignInFailedError, Tokens
 from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("console.oidc")
-
-
-class SignInFailedError(Exception):
-    """The provider refused, or what came back did not check out."""
-
-
-@dataclass(frozen=True, slots=True)
-class Tokens:
-    access_token: str
-    id_token: str | None
-    expires_at: float | None
-    name: str | None = None
 
 
 class OidcClient:

@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Protocol
+from typing import Any
 
 from nats.js.errors import KeyNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
+from console.service.ports import SessionStoreUnavailableError
 from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("console.sessions")
-
-
-class SessionStoreUnavailableError(Exception):
-    """The store did not answer; the user is asked to try again."""
-
-
-class SessionStore(Protocol):
-    async def get(self, key: str) -> dict[str, Any] | None: ...
-
-    async def put(self, key: str, value: dict[str, Any]) -> None: ...
-
-    async def delete(self, key: str) -> None: ...
 
 
 class MemorySessionStore:

@@ -8,11 +8,10 @@ import time
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from console.adapters.oidc import SignInFailedError
-from console.adapters.sessions import SessionStoreUnavailableError
 from console.domain.session import new_secret, safe_return_path
 from console.entrypoints.web import SESSION_COOKIE, SIGN_IN_COOKIE, Console, read_form
 from console.service import auth
+from console.service.ports import SessionStoreUnavailableError, SignInFailedError
 from weerbaar_runtime.logging import get_logger
 
 OIDC_COOKIE = "weerbaar_oidc"

@@ -18,10 +18,10 @@ from jinja2_fragments import render_block
 from console.adapters.apis import CapabilityProbe, Intake, Registry, Routing
 from console.adapters.changes import ChangeHub
 from console.adapters.oidc import OidcClient
-from console.adapters.sessions import SessionStore
 from console.domain.session import Session
 from console.entrypoints.security import csrf_ok, same_origin
 from console.service import auth
+from console.service.ports import SessionStore
 from console.settings import ConsoleSettings
 from weerbaar_runtime.auth import Authenticator, AuthSettings
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from console.adapters.oidc import OidcClient, SignInFailedError
-from console.adapters.sessions import SessionStore
 from console.domain.session import (
     PendingSignIn,
     Session,
@@ -15,6 +13,8 @@ from console.domain.session import (
     start,
     storage_key,
 )
+from console.service.ports import IdentityProvider as OidcClient
+from console.service.ports import SessionStore, SignInFailedError
 from weerbaar_runtime.auth import Access, Authenticator, Principal
 from weerbaar_runtime.credentials import sign_token
 from weerbaar_runtime.http import ProblemError

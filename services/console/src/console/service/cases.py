@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from console.adapters.apis import Intake, Registry, Routing
 from console.domain import forms
 from console.domain.cases import BoardFilters, board_order
 from console.domain.problems import ApiProblem
 from console.domain.session import Session
+from console.service.ports import IntakeApi as Intake
+from console.service.ports import RegistryApi as Registry
+from console.service.ports import RoutingApi as Routing
 
 PAGE_SIZE = 100
 

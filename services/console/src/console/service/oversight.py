@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from console.adapters.apis import Registry, Routing
 from console.domain import duty, queue
 from console.domain.problems import ApiProblem
 from console.domain.session import Session
 from console.domain.statistics import CHARTS, StatsFilters
+from console.service.ports import RegistryApi as Registry
+from console.service.ports import RoutingApi as Routing
 
 OPEN = ("reported", "assigned", "acknowledged", "in_progress")
 QUEUE_LIMIT = 500
