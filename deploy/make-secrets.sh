@@ -54,6 +54,7 @@ else
     echo "AUTH_SIGNING_KEY=$(hex 32)"
     echo "ACK_TOKEN_SECRET=$(hex 32)"
     echo "WEBHOOK_SECRET=$(hex 32)"
+    echo "REGISTRATION_ID_KEY=$(hex 32)"
   } > "$env_file"
   echo "make-secrets: wrote $env_file"
 fi

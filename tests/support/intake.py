@@ -13,6 +13,7 @@ from intake.domain.case import CaseFacts
 from tests.support.events import INCIDENT_ID
 
 SECRET = b"test-ack-secret"
+ID_KEY = b"test-registration-id-key-of-32-bytes"
 
 
 def registration_body(**overrides: Any) -> dict[str, Any]:
@@ -66,6 +67,7 @@ class MemoryIncidentLookup:
     """Intake's IncidentLookup over a few incidents kept in memory."""
 
     reported: set[uuid.UUID] = field(default_factory=set)
+    registrations: set[uuid.UUID] = field(default_factory=set)
     assignments: dict[uuid.UUID, list[AdviserAssigned]] = field(default_factory=dict)
     acknowledged_ids: set[uuid.UUID] = field(default_factory=set)
     erased_ids: set[uuid.UUID] = field(default_factory=set)
@@ -78,6 +80,9 @@ class MemoryIncidentLookup:
 
     async def exists(self, incident_id: uuid.UUID) -> bool:
         return incident_id in self.reported
+
+    async def registered(self, incident_id: uuid.UUID) -> bool:
+        return incident_id in self.registrations
 
     async def current_assignment(self, incident_id: uuid.UUID) -> AdviserAssigned | None:
         return (self.assignments.get(incident_id) or [None])[-1]

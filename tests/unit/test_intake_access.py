@@ -32,7 +32,7 @@ from intake.service.intake import Intake, RegistrationExistsError
 from intake.service.ports import PublishFailedError
 from tests.support.events import INCIDENT_ID, assigned, incident_body
 from tests.support.fakes import MemoryIdempotencyStore, RecordingPublisher
-from tests.support.intake import SECRET, MemoryIncidentLookup, ack_token, registration_body
+from tests.support.intake import ID_KEY, SECRET, MemoryIncidentLookup, ack_token, registration_body
 from weerbaar_runtime.http import ProblemError
 
 OPERATOR = Caller(actor="operator")
@@ -58,7 +58,9 @@ def lookup() -> MemoryIncidentLookup:
 
 @pytest.fixture
 def casework(publisher: RecordingPublisher, lookup: MemoryIncidentLookup) -> Casework:
-    intake = Intake(publisher=publisher, idempotency=MemoryIdempotencyStore(), ack_secret=SECRET)
+    intake = Intake(
+        publisher=publisher, idempotency=MemoryIdempotencyStore(), ack_secret=SECRET, id_key=ID_KEY
+    )
     return Casework(intake=intake, lookup=lookup)
 
 

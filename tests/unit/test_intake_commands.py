@@ -26,7 +26,7 @@ from tests.support.fakes import (
     MemoryIdempotencyStore,
     RecordingPublisher,
 )
-from tests.support.intake import SECRET, ack_token, registration_body
+from tests.support.intake import ID_KEY, SECRET, ack_token, registration_body
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def store() -> MemoryIdempotencyStore:
 
 @pytest.fixture
 def intake(publisher: RecordingPublisher, store: MemoryIdempotencyStore) -> Intake:
-    return Intake(publisher=publisher, idempotency=store, ack_secret=SECRET)
+    return Intake(publisher=publisher, idempotency=store, ack_secret=SECRET, id_key=ID_KEY)
 
 
 # --- report_incident --------------------------------------------------------------------
@@ -76,8 +76,12 @@ async def test_same_key_and_body_give_the_same_ids(intake: Intake) -> None:
 async def test_same_key_same_ids_across_instances() -> None:
     """The ids come from the stored seed, not from anything in the process."""
     store = MemoryIdempotencyStore()
-    one = Intake(publisher=RecordingPublisher(), idempotency=store, ack_secret=SECRET)
-    two = Intake(publisher=RecordingPublisher(), idempotency=store, ack_secret=SECRET)
+    one = Intake(
+        publisher=RecordingPublisher(), idempotency=store, ack_secret=SECRET, id_key=ID_KEY
+    )
+    two = Intake(
+        publisher=RecordingPublisher(), idempotency=store, ack_secret=SECRET, id_key=ID_KEY
+    )
     first = await one.report_incident(request=_report(), idempotency_key="key-1")
     again = await two.report_incident(request=_report(), idempotency_key="key-1")
     assert (again.incident_id, again.event_id) == (first.incident_id, first.event_id)
@@ -108,7 +112,10 @@ async def test_same_key_other_body_is_a_conflict(
 async def test_a_conflict_from_the_store_propagates_and_nothing_is_published() -> None:
     publisher = RecordingPublisher()
     intake = Intake(
-        publisher=publisher, idempotency=ConflictingIdempotencyStore(), ack_secret=SECRET
+        publisher=publisher,
+        idempotency=ConflictingIdempotencyStore(),
+        ack_secret=SECRET,
+        id_key=ID_KEY,
     )
     with pytest.raises(IdempotencyConflictError):
         await intake.report_incident(request=_report(), idempotency_key="key-1")
@@ -174,7 +181,7 @@ async def test_follow_up_commands_are_idempotent_per_incident(
 def acking() -> tuple[Intake, RecordingPublisher]:
     publisher = RecordingPublisher()
     return Intake(
-        publisher=publisher, idempotency=MemoryIdempotencyStore(), ack_secret=SECRET
+        publisher=publisher, idempotency=MemoryIdempotencyStore(), ack_secret=SECRET, id_key=ID_KEY
     ), publisher
 
 

@@ -11,10 +11,11 @@ from pydantic import ValidationError
 from contracts.events import IncidentReported, RegistrationReceived, derive_id
 from contracts.vocabulary import Role, Source
 from intake.domain.commands import RegisterIncident
+from intake.domain.registration import registration_id
 from intake.service.intake import Intake
 from intake.service.ports import IdempotencyConflictError
 from tests.support.fakes import MemoryIdempotencyStore, RecordingPublisher
-from tests.support.intake import SECRET, contact_body, registration_body
+from tests.support.intake import ID_KEY, SECRET, contact_body, registration_body
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def store() -> MemoryIdempotencyStore:
 
 @pytest.fixture
 def intake(publisher: RecordingPublisher, store: MemoryIdempotencyStore) -> Intake:
-    return Intake(publisher=publisher, idempotency=store, ack_secret=SECRET)
+    return Intake(publisher=publisher, idempotency=store, ack_secret=SECRET, id_key=ID_KEY)
 
 
 # --- RegisterIncident -------------------------------------------------------------------
@@ -112,8 +113,11 @@ async def test_registration_without_contact_feeds_statistics_only(
 
 
 async def test_registration_id_derives_from_organisation_and_external_id() -> None:
+    """...keyed with REGISTRATION_ID_KEY: the public facts alone do not give it."""
     request = RegisterIncident.model_validate(registration_body())
-    expected = derive_id("registration", "GM0363", "AGR-2026-0042")
+    expected = registration_id(request, key=ID_KEY)
+    assert expected != derive_id("registration", "GM0363", "AGR-2026-0042")
+    assert expected != registration_id(request, key=b"another-key-of-at-least-32-bytes!")
     # Two instances with separate stores: nothing but the registration itself decides.
     ids = []
     for _ in range(2):
@@ -121,6 +125,7 @@ async def test_registration_id_derives_from_organisation_and_external_id() -> No
             publisher=RecordingPublisher(),
             idempotency=MemoryIdempotencyStore(),
             ack_secret=SECRET,
+            id_key=ID_KEY,
         )
         registration, _outreach = await intake.register(request=request)
         ids.append((registration.incident_id, registration.event_id))

@@ -82,8 +82,8 @@ def test_resealing_moves_values_to_the_current_key_and_seals_plain_ones() -> Non
 def test_settings_refuse_unusable_keys(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
 ) -> None:
-    monkeypatch.setenv("ACK_TOKEN_SECRET", "a-production-secret")
-    monkeypatch.setenv("AUTH_SIGNING_KEY", "a-production-signing-key")
+    monkeypatch.setenv("ACK_TOKEN_SECRET", "a-production-ack-token-secret-of-32-bytes")
+    monkeypatch.setenv("AUTH_SIGNING_KEY", "a-production-signing-key-of-32-bytes-or-more")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=message):

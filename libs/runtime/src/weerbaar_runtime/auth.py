@@ -23,7 +23,9 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from weerbaar_runtime.http import ProblemError, problem_doc
+from weerbaar_runtime.limits import AddressLimiter, AddressLimitMiddleware
 from weerbaar_runtime.logging import get_logger
+from weerbaar_runtime.secrets import require_strong
 
 DEV_SIGNING_KEY = "weerbaar-development-signing-key-not-for-production"
 _log = get_logger("auth")
@@ -70,6 +72,12 @@ class AuthSettings(BaseSettings):
     algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
     leeway_s: int = 30
     rate_per_minute: int = Field(default=600, ge=1, description="Requests a principal may make")
+    rate_per_address_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Requests without a bearer token, and refused ones (401, 403), a client "
+        "address may make, counted before authentication (per replica)",
+    )
 
     @model_validator(mode="after")
     def _no_development_key_in_production(self) -> AuthSettings:
@@ -80,6 +88,8 @@ class AuthSettings(BaseSettings):
                 "production refuses the development signing key: set AUTH_JWKS_URL "
                 "or AUTH_SIGNING_KEY"
             )
+        if self.jwks_url is None:
+            require_strong(self.environment, "AUTH_SIGNING_KEY", self.signing_key)
         return self
 
 
@@ -279,7 +289,9 @@ def secure(app: FastAPI, settings: AuthSettings) -> Security:
     )
     authenticator = Authenticator(settings)
     limiter = RateLimiter(per_minute=settings.rate_per_minute)
-    app.add_middleware(SecurityHeadersMiddleware)
+    by_address = AddressLimiter(per_minute=settings.rate_per_address_per_minute)
+    app.add_middleware(AddressLimitMiddleware, limiter=by_address)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on the 429s too
     return Security(
         authenticator=authenticator, limiter=limiter, allow=authorise(authenticator, limiter)
     )

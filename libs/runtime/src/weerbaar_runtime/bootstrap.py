@@ -98,6 +98,8 @@ def service_app(settings: ServiceSettings, service: Service) -> FastAPI:
         lifespan=lifespan,
         redoc_url=None,
         docs_url=None,  # no Swagger UI: it loads from a CDN; GET / says where the docs are
+        # The schema is in docs/openapi/; production does not hand its map to callers.
+        openapi_url=None if settings.environment == "production" else "/openapi.json",
     )
     install_problem_handlers(app)
     if service.max_body_bytes is not None:

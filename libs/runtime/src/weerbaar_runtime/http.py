@@ -239,11 +239,14 @@ def configured(service: str, build: Callable[[], T]) -> T:
 
 
 def serve(service: str, build: Callable[[], tuple[FastAPI, Any]]) -> None:
-    """Build the app (settings first, see `configured`) and serve it."""
+    """Build the app (settings first, see `configured`) and serve it with the limits of
+    `weerbaar_runtime.serving` (read timeouts, header size, keep-alive, concurrency)."""
     import signal
     import sys
 
     import uvicorn
+
+    from weerbaar_runtime.serving import server_options
 
     app, settings = configured(service, build)
     # uvicorn stops gracefully on SIGTERM, then raises the signal again for the handler
@@ -257,4 +260,5 @@ def serve(service: str, build: Callable[[], tuple[FastAPI, Any]]) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        **server_options(settings),
     )

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from weerbaar_runtime.auth import DEV_SIGNING_KEY, AuthSettings
+from weerbaar_runtime.secrets import require_strong
 
 DEV_ACK_TOKEN_SECRET = "development-only-ack-token-secret"  # noqa: S105
 
@@ -32,6 +33,21 @@ class ServiceSettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    http_header_timeout_s: float = Field(
+        default=10.0, gt=0, description="A request's line and headers must arrive within this"
+    )
+    http_body_timeout_s: float = Field(
+        default=30.0, gt=0, description="A request's body must arrive within this"
+    )
+    http_keep_alive_s: float = Field(
+        default=5.0, gt=0, description="An idle kept-alive connection is closed after this"
+    )
+    http_max_header_bytes: int = Field(
+        default=32 * 1024, ge=4096, description="Request line and headers together (431 above)"
+    )
+    http_max_concurrency: int = Field(
+        default=1000, ge=1, description="Open connections and requests in flight (503 above)"
+    )
     auth: AuthSettings = Field(
         default_factory=AuthSettings,
         description="Token verification (AUTH_* variables); the service's own, so a "
@@ -54,6 +70,9 @@ class ServiceSettings(BaseSettings):
                 "production refuses the development signing key: set AUTH_JWKS_URL "
                 "or AUTH_SIGNING_KEY"
             )
+        require_strong(self.environment, "ACK_TOKEN_SECRET", self.ack_token_secret)
+        if self.auth.jwks_url is None:
+            require_strong(self.environment, "AUTH_SIGNING_KEY", self.auth.signing_key)
         return self
 
     def nats_servers(self) -> list[str]:

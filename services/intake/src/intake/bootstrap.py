@@ -57,6 +57,7 @@ def compose(settings: IntakeSettings, broker: NatsBroker) -> Api:
         publisher=JetStreamPublisher(broker, timeout_s=timeout_s),
         idempotency=KeyValueIdempotencyStore(broker, timeout_s=timeout_s),
         ack_secret=settings.ack_token_secret.get_secret_value().encode(),
+        id_key=settings.registration_id_key.get_secret_value().encode(),
     )
     return Api(
         casework=Casework(intake=intake, lookup=StreamIncidentLookup(broker, timeout_s=timeout_s)),

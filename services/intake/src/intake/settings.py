@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
 
+from pydantic import Field, SecretStr, model_validator
+
+from weerbaar_runtime.secrets import require_strong
 from weerbaar_runtime.settings import ServiceSettings
+
+DEV_REGISTRATION_ID_KEY = "development-only-registration-id-key"
 
 
 class IntakeSettings(ServiceSettings):
@@ -26,3 +31,18 @@ class IntakeSettings(ServiceSettings):
         default=64 * 1024, ge=1024, validation_alias="INTAKE_MAX_BODY_BYTES"
     )
     retry_after_s: int = Field(default=5, ge=1)
+    registration_id_key: SecretStr = Field(
+        default=SecretStr(DEV_REGISTRATION_ID_KEY),
+        validation_alias="REGISTRATION_ID_KEY",
+        description="Keys the incident ids of registrations, so they cannot be computed "
+        "from public facts; set once and never change it (a repeat of a registration would "
+        "get a new id)",
+    )
+
+    @model_validator(mode="after")
+    def _registration_id_key_in_production(self) -> Self:
+        key = self.registration_id_key
+        if self.environment == "production" and key.get_secret_value() == DEV_REGISTRATION_ID_KEY:
+            raise ValueError("production refuses the development REGISTRATION_ID_KEY")
+        require_strong(self.environment, "REGISTRATION_ID_KEY", key)
+        return self

@@ -12,6 +12,7 @@ from pydantic_settings import NoDecode
 
 from contracts.subjects import NOTIFY_CONSUMER
 from contracts.vocabulary import Urgency
+from weerbaar_runtime.secrets import require_strong
 from weerbaar_runtime.settings import ServiceSettings
 
 DEFAULT_SMS_BODY: dict[str, Any] = {
@@ -146,4 +147,5 @@ class NotifySettings(ServiceSettings):
             and self.webhook_secret.get_secret_value() == DEVELOPMENT_WEBHOOK_SECRET
         ):
             raise ValueError("set WEBHOOK_SECRET in production")
+        require_strong(self.environment, "WEBHOOK_SECRET", self.webhook_secret)
         return self

@@ -16,6 +16,7 @@ from contracts.events import (
     IncidentDetailsUpdated,
     IncidentReported,
     PersonalDataErased,
+    RegistrationReceived,
 )
 from contracts.subjects import EVENTS_STREAM, event_subject
 from intake.domain.case import CaseFacts
@@ -56,6 +57,9 @@ class StreamIncidentLookup:
 
     async def exists(self, incident_id: uuid.UUID) -> bool:
         return await self._last("incident.reported", incident_id) is not None
+
+    async def registered(self, incident_id: uuid.UUID) -> bool:
+        return await self._last(RegistrationReceived.TYPE, incident_id) is not None
 
     async def _last_sequence(self, event_type: str, incident_id: uuid.UUID) -> int:
         message = await self._last_message(event_type, incident_id)

@@ -115,11 +115,15 @@ class RegisterIncident(Input):
 
 
 class Acknowledge(Input):
-    """Who acknowledges which assignment. An adviser's page carries a signed `token`
+    """Which assignment is acknowledged. An adviser's page carries a signed `token`
     naming the assignment; an operator may leave everything out to acknowledge the
-    current assignment."""
+    current assignment. Who acknowledged comes from the credential."""
 
-    adviser_id: Identifier | None = None
+    adviser_id: Identifier | None = Field(
+        default=None,
+        description="Ignored: who acted comes from the credential (the signed-in adviser, "
+        "or the link's assignment), never from the body",
+    )
     assignment_id: uuid.UUID | None = None
     token: Annotated[str, Field(min_length=10, max_length=400)] | None = Field(
         default=None, description="The signed token from the acknowledge link in the page"
@@ -131,14 +135,22 @@ class RecordAction(Input):
 
     kind: SupportNeed | Literal["contact", "other"]
     note: LongText | None = None
-    adviser_id: Identifier | None = None
+    adviser_id: Identifier | None = Field(
+        default=None,
+        description="Ignored: who acted comes from the credential (the signed-in adviser, "
+        "or the link's assignment), never from the body",
+    )
 
 
 class CloseIncident(Input):
     """Close a case."""
 
     summary: LongText | None = None
-    adviser_id: Identifier | None = None
+    adviser_id: Identifier | None = Field(
+        default=None,
+        description="Ignored: who acted comes from the credential (the signed-in adviser, "
+        "or the link's assignment), never from the body",
+    )
 
 
 class ReopenIncident(Input):

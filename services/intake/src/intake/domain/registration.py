@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import uuid
 from datetime import datetime
 
 from contracts.events import IncidentReported, Official, RegistrationReceived, derive_id
@@ -10,13 +13,27 @@ from intake.domain.case import PRODUCER
 from intake.domain.commands import RegisterIncident
 
 
+def registration_id(request: RegisterIncident, *, key: bytes) -> uuid.UUID:
+    """The registration's incident id: keyed (HMAC-SHA256 with `REGISTRATION_ID_KEY`) on
+    the organisation and its external id, so a repeat is the same registration while
+    nobody without the key can compute the id of a registration from its public facts."""
+    message = f"registration\x1f{request.organisation_code}\x1f{request.external_id}"
+    mac = hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+    return derive_id("registration", "keyed", mac)
+
+
+def public_registration_id(request: RegisterIncident) -> uuid.UUID:
+    """The id registrations stored before the keyed ids had (computable by anyone): a
+    repeat of one of them keeps it."""
+    return derive_id("registration", request.organisation_code, request.external_id)
+
+
 def registration_events(
-    request: RegisterIncident, *, now: datetime
+    request: RegisterIncident, *, registration_id: uuid.UUID, now: datetime
 ) -> tuple[RegistrationReceived, IncidentReported | None]:
     """The registration, for the statistics only (no name, contact or description), and
-    when contact is wanted an outreach incident with them. Both ids derive from the
-    organisation and its external id, so a repeat is the same registration."""
-    registration_id = derive_id("registration", request.organisation_code, request.external_id)
+    when contact is wanted an outreach incident with them. Both ids derive from
+    `registration_id`, so a repeat is the same registration."""
     incident = request.incident
     registration = RegistrationReceived(
         event_id=derive_id("registration.received", registration_id),

@@ -1,6 +1,7 @@
 """Who may act on which case. An adviser sees only cases assigned to them, now or
 before; what they change must be assigned to them now. A case they may not see is
-"not found", so incident ids cannot be probed."""
+"not found", so incident ids cannot be probed. Who acted comes from the credential:
+an `adviser_id` in a body is ignored (`acting_adviser`)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,10 @@ def require_own_organisation(*, organisation_code: str | None, registered: str) 
     """An organisation's system registers incidents of its own organisation only."""
     if registered != organisation_code:
         raise NotPermittedError("register incidents of another organisation")
+
+
+def acting_adviser(caller: Caller | None) -> str | None:
+    """The adviser a stored event names as having acted: the signed-in adviser, never a
+    body's `adviser_id`. An operator or coordinator names no adviser; without a caller
+    (an acknowledge link) None too, and the link's own assignment says whose it is."""
+    return caller.adviser_id if caller is not None and caller.is_adviser else None

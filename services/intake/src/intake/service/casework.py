@@ -21,7 +21,8 @@ from intake.domain.commands import (
     ReportIncident,
     UpdateDetails,
 )
-from intake.domain.errors import CaseNotFoundError, SupersededError
+from intake.domain.errors import CaseNotFoundError, InvalidLinkError, SupersededError
+from intake.domain.registration import public_registration_id
 from intake.service import access
 from intake.service.intake import Intake
 from intake.service.ports import IncidentLookup
@@ -46,11 +47,14 @@ class Casework:
     async def register(
         self, *, request: RegisterIncident, organisation_code: str | None
     ) -> tuple[RegistrationReceived, IncidentReported | None]:
-        """A registration by the system of `organisation_code`, for its own only."""
+        """A registration by the system of `organisation_code`, for its own only. One
+        stored before registrations had keyed ids keeps its id on a repeat."""
         access.require_own_organisation(
             organisation_code=organisation_code, registered=request.organisation_code
         )
-        return await self.intake.register(request=request)
+        earlier = public_registration_id(request)
+        kept = earlier if await self.lookup.registered(earlier) else None
+        return await self.intake.register(request=request, registration_id=kept)
 
     async def acknowledge(
         self,
@@ -60,16 +64,20 @@ class Casework:
         caller: Caller | None,
         idempotency_key: str | None,
     ) -> Event:
-        """An adviser without a token acknowledges their own current assignment."""
+        """An adviser without a token acknowledges their own current assignment. A token
+        is verified before anything is looked up, so a forged one answers the same for
+        an incident that exists and one that does not. The event names the signed-in
+        adviser, or with a link the adviser of the link's assignment; never the body's."""
+        if request.token is not None and self.claim(request.token).incident_id != incident_id:
+            raise InvalidLinkError
         current = await access.current_to_acknowledge(
             lookup=self.lookup, incident_id=incident_id, caller=caller
         )
+        request = request.model_copy(update={"adviser_id": access.acting_adviser(caller)})
         if caller is not None and caller.is_adviser and request.token is None:
             if current is None or current.adviser_id != caller.adviser_id:
                 raise SupersededError(current)
-            request = request.model_copy(
-                update={"assignment_id": current.assignment_id, "adviser_id": caller.adviser_id}
-            )
+            request = request.model_copy(update={"assignment_id": current.assignment_id})
         return await self.intake.acknowledge(
             incident_id=incident_id,
             request=request,
@@ -85,10 +93,9 @@ class Casework:
         caller: Caller,
         idempotency_key: str | None,
     ) -> Event:
-        """An adviser records an action as themselves."""
+        """An adviser records an action as themselves (the body's adviser_id is ignored)."""
         await access.require_case(lookup=self.lookup, incident_id=incident_id, caller=caller)
-        if caller.is_adviser:
-            request = request.model_copy(update={"adviser_id": caller.adviser_id})
+        request = request.model_copy(update={"adviser_id": access.acting_adviser(caller)})
         return await self.intake.record_action(
             incident_id=incident_id, request=request, idempotency_key=idempotency_key
         )
@@ -101,10 +108,9 @@ class Casework:
         caller: Caller,
         idempotency_key: str | None,
     ) -> Event:
-        """An adviser closes a case as themselves."""
+        """An adviser closes a case as themselves (the body's adviser_id is ignored)."""
         await access.require_case(lookup=self.lookup, incident_id=incident_id, caller=caller)
-        if caller.is_adviser:
-            request = request.model_copy(update={"adviser_id": caller.adviser_id})
+        request = request.model_copy(update={"adviser_id": access.acting_adviser(caller)})
         return await self.intake.close(
             incident_id=incident_id, request=request, idempotency_key=idempotency_key
         )

@@ -41,6 +41,7 @@ from intake.domain.commands import (
 )
 from intake.domain.errors import InvalidLinkError, SupersededError
 from intake.domain.registration import registration_events
+from intake.domain.registration import registration_id as keyed_registration_id
 from intake.service.ports import EventPublisher, IdempotencyConflictError, IdempotencyStore
 
 
@@ -59,11 +60,13 @@ def fingerprint(scope: str, body: BaseModel | None) -> str:
 class Intake:
     """Each command becomes one stored event whose id derives from the request, so a
     repeat is the same event. `ack_secret` verifies acknowledge links (the settings'
-    `ACK_TOKEN_SECRET`, passed in by the composition root)."""
+    `ACK_TOKEN_SECRET`), `id_key` keys the ids of registrations (`REGISTRATION_ID_KEY`);
+    the composition root passes both in."""
 
     publisher: EventPublisher
     idempotency: IdempotencyStore
     ack_secret: bytes
+    id_key: bytes
 
     def claim(self, token: str) -> AckClaim:
         """What a signed acknowledge link names; InvalidLinkError when it is forged or
@@ -102,8 +105,10 @@ class Intake:
         return event
 
     async def register(
-        self, *, request: RegisterIncident
+        self, *, request: RegisterIncident, registration_id: uuid.UUID | None = None
     ) -> tuple[RegistrationReceived, IncidentReported | None]:
+        """Store the registration under `registration_id` (an id it had before), or else
+        under its keyed id."""
         # A registration's identity is (organisation, external id), whatever the key:
         # a repeat is the same registration, and a changed body under that id is a conflict.
         scope = f"registrations\x1f{request.organisation_code}\x1f{request.external_id}"
@@ -111,7 +116,11 @@ class Intake:
             await self._seed(scope, "registration", request)
         except IdempotencyConflictError:
             raise RegistrationExistsError from None
-        registration, outreach = registration_events(request, now=utcnow())
+        registration, outreach = registration_events(
+            request,
+            registration_id=registration_id or keyed_registration_id(request, key=self.id_key),
+            now=utcnow(),
+        )
         await self.publisher.publish(registration)
         if outreach is not None:
             await self.publisher.publish(outreach)

@@ -40,6 +40,10 @@ class IncidentLookup(Protocol):
         """Whether an incident with this id was reported."""
         ...
 
+    async def registered(self, incident_id: uuid.UUID) -> bool:
+        """Whether a registration with this id was received."""
+        ...
+
     async def current_assignment(self, incident_id: uuid.UUID) -> AdviserAssigned | None:
         """The latest assignment published for the incident, if any."""
         ...
