@@ -76,7 +76,8 @@ def test_ops_sees_what_failed_how_long_ago_and_what_works(
     assert f'href="{GRAFANA}"' in html
     # the summary at the top says what needs doing first
     now = html.split('id="kop-nu"')[1].split("</section>")[0]
-    assert "E-mail via smtp: storing" in now and "2 berichten niet afgeleverd" in now
+    assert "E-mail via smtp: storing" in now
+    assert "2 berichten niet afgeleverd, over 1 casus(sen)" in now
     assert 'action="/storingen/12/opnieuw"' in html and 'action="/storingen/opnieuw"' in html
     nav = html.split('aria-label="Hoofdmenu"')[1].split("</nav>")[0]
     assert nav.count("wb-nav__link") == 1 and 'href="/storingen"' in nav

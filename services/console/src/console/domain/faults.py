@@ -53,6 +53,8 @@ def error_text(error_type: str) -> str:
         return "mailserver niet bereikbaar"
     if error_type.startswith("HTTP") and error_type[4:].isdigit():
         return f"ontvanger antwoordde {error_type[4:]}"
+    if error_type == "CircuitOpen":
+        return "verbinding in storing: niet geprobeerd"
     if error_type in ("TimeoutError", "ReadTimeout", "ConnectTimeout"):
         return "geen antwoord op tijd"
     return "onbekende fout"
@@ -153,6 +155,13 @@ def summary(
     if not reachable:
         wrong.append(("Notify is niet bereikbaar: de storingen zijn nu niet te zien.", {}))
     for c in circuit_list:
+        if c.state == "half_open":
+            wrong.append(
+                (
+                    "{channel} via {provider}: na storingen, wordt opnieuw geprobeerd.",
+                    {"channel": c.channel, "provider": c.provider},
+                )
+            )
         if c.state == "open":
             wrong.append(
                 (
@@ -160,11 +169,15 @@ def summary(
                     {"channel": c.channel, "provider": c.provider},
                 )
             )
+    cases = len({d.incident_id for d in found if d.incident_id})
     if len(found) == 1:
         wrong.append(("1 bericht niet afgeleverd: verstuur het opnieuw.", {}))
     elif found:
         wrong.append(
-            ("{count} berichten niet afgeleverd: verstuur ze opnieuw.", {"count": len(found)})
+            (
+                "{count} berichten niet afgeleverd, over {cases} casus(sen): verstuur ze opnieuw.",
+                {"count": len(found), "cases": cases},
+            )
         )
     for lag in lag_list:
         if lag.behind:

@@ -12,6 +12,7 @@ FAULT_WORDS = {
     "onleesbaar bericht": "unreadable message",
     "mailserver niet bereikbaar": "mail server unreachable",
     "geen antwoord op tijd": "no answer in time",
+    "verbinding in storing: niet geprobeerd": "connection failing: not tried",
     "onbekende fout": "unknown error",
     "Sms": "Text message",
     "werkt": "works",
@@ -202,8 +203,11 @@ ENGLISH: dict[str, str] = {
         "{channel} via {provider}: failing, nothing goes there."
     ),
     "1 bericht niet afgeleverd: verstuur het opnieuw.": "1 message not delivered: send it again.",
-    "{count} berichten niet afgeleverd: verstuur ze opnieuw.": (
-        "{count} messages not delivered: send them again."
+    "{count} berichten niet afgeleverd, over {cases} casus(sen): verstuur ze opnieuw.": (
+        "{count} messages not delivered, about {cases} case(s): send them again."
+    ),
+    "{channel} via {provider}: na storingen, wordt opnieuw geprobeerd.": (
+        "{channel} via {provider}: failing before, being tried again."
     ),
     "{what} loopt achter: {count} wachtend.": "{what} is behind: {count} waiting.",
     **FAULT_WORDS,
