@@ -237,6 +237,7 @@ def main() -> int:
     env["INTAKE_URL"] = env["INTAKE_PUBLIC_URL"]
     env["REGISTRY_URL"] = env["REGISTRY_PUBLIC_URL"]
     env["ROUTING_URL"] = f"http://127.0.0.1:{ports['ROUTING_PORT']}"
+    env["NOTIFY_URL"] = f"http://127.0.0.1:{ports['NOTIFY_PORT']}"
     env["CONSOLE_PUBLIC_URL"] = f"http://127.0.0.1:{ports['CONSOLE_PORT']}"
     env.setdefault(
         "ROUTING_ROSTER", os.environ.get("ROUTING_ROSTER", str(ROOT / "deploy/config/roster.yaml"))

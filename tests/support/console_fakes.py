@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from console.adapters.sessions import MemorySessionStore
 from console.bootstrap import create_app
+from console.domain.problems import ApiProblem
 from console.settings import ConsoleSettings
 
 # A fixture data set as the registry answers an analyst (small cells suppressed)
@@ -95,13 +96,66 @@ class FakeRouting:
         return self.answers.get(at) or self.answers[None]
 
 
-def console_app(registry: Any = None, routing: Any = None) -> Any:
-    settings = ConsoleSettings(_env_file=None)  # type: ignore[call-arg]
+class FakeNotify:
+    """Notify's operations API as the console sees it; `problem` makes every call fail."""
+
+    def __init__(self, letters: list[dict[str, Any]] | None = None) -> None:
+        self.letters = letters or []
+        self.status_answer: dict[str, Any] = {
+            "nats": True,
+            "circuits": [
+                {"channel": "email", "provider": "smtp", "state": "open"},
+                {"channel": "sms", "provider": "alpha", "state": "closed"},
+            ],
+            "consumers": [
+                {
+                    "stream": "WEERBAAR_EVENTS",
+                    "durable": "routing",
+                    "num_pending": 0,
+                    "num_ack_pending": 0,
+                },
+                {
+                    "stream": "WEERBAAR_EVENTS",
+                    "durable": "notify",
+                    "num_pending": 250,
+                    "num_ack_pending": 12,
+                },
+            ],
+        }
+        self.problem: ApiProblem | None = None
+        self.redriven: list[int | None] = []
+        self.tokens: list[str] = []
+
+    def _check(self, token: str) -> None:
+        self.tokens.append(token)
+        if self.problem is not None:
+            raise self.problem
+
+    async def dead_letters(self, *, token: str, after: int = 0) -> dict[str, Any]:
+        self._check(token)
+        return {"items": [d for d in self.letters if d["seq"] > after], "next_after": None}
+
+    async def status(self, *, token: str) -> dict[str, Any]:
+        self._check(token)
+        return self.status_answer
+
+    async def redrive(self, *, token: str, seq: int | None) -> dict[str, Any]:
+        self._check(token)
+        self.redriven.append(seq)
+        return {"redriven": [{"seq": d["seq"]} for d in self.letters]} if seq is None else {}
+
+
+def console_app(
+    registry: Any = None, routing: Any = None, notify: Any = None, **settings_values: Any
+) -> Any:
+    settings = ConsoleSettings(_env_file=None, **settings_values)  # type: ignore[call-arg]
     app = create_app(settings, store=MemorySessionStore(), connect=False)
     if registry is not None:
         app.state.console.registry = registry
     if routing is not None:
         app.state.console.routing = routing
+    if notify is not None:
+        app.state.console.notify = notify
     return app
 
 

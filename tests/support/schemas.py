@@ -40,6 +40,11 @@ def openapi(service: str) -> str:
         from routing.settings import RoutingSettings
 
         app = create_routing(RoutingSettings())
+    elif service == "notify":
+        from notify.bootstrap import create_app as create_notify
+        from notify.settings import NotifySettings
+
+        app = create_notify(NotifySettings())
     else:
         from registry.bootstrap import create_app as create_registry
         from registry.settings import RegistrySettings
@@ -85,7 +90,7 @@ def asyncapi(service: str) -> str:
 
 def documents() -> dict[Path, str]:
     found = {DOCS / "schemas" / "events.schema.json": event_schema()}
-    for service in ("intake", "registry", "routing"):
+    for service in ("intake", "registry", "routing", "notify"):
         found[DOCS / "openapi" / f"{service}.json"] = openapi(service)
     for service in SERVICES:
         found[DOCS / "asyncapi" / f"{service}.yaml"] = asyncapi(service)

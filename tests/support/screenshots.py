@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import yaml
+from aiosmtpd.controller import Controller
 
 from intake.domain.commands import ReportIncident
 from tests.support.auth import OPERATOR
@@ -25,7 +26,7 @@ from tests.support.browser import (
     sign_in,
 )
 from tests.support.servers import ROOT
-from tests.support.system import System, wait_for_incident
+from tests.support.system import NOTIFY_GIVES_UP_FAST, System, wait_for_incident
 
 DEMO = [
     {
@@ -63,6 +64,7 @@ DEMO = [
         "urgency": "normal",
     },
 ]
+GRAFANA = "http://127.0.0.1:3000/d/weerbaar-overview"
 MAYOR: dict[str, Any] = ReportIncident.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
 
 
@@ -97,7 +99,11 @@ async def main(out: Path) -> int:
             if adviser["id"] in ("bzk-01", "bzk-02", "bzk-coord"):
                 adviser["active"] = False  # the water-board case is unroutable: the queue
         (work / "roster.yaml").write_text(yaml.safe_dump(roster))
-        system = System(workdir=work, roster=work / "roster.yaml")
+        system = System(
+            workdir=work,
+            roster=work / "roster.yaml",
+            env_overrides={**NOTIFY_GIVES_UP_FAST, "CONSOLE_GRAFANA_URL": GRAFANA},
+        )
         try:
             await system.start()
             await take(system, out)
@@ -168,6 +174,7 @@ async def take(system: System, out: Path) -> None:
         await page.goto(f"{system.console}/statistieken")
         await shoot(page, out, "statistics")
         await desk.close()
+        await faults(system, chromium, out)
 
         phone = await loopback_only(
             await chromium.new_context(
@@ -193,6 +200,27 @@ async def take(system: System, out: Path) -> None:
         await page.locator("#tijdlijn li[data-type='details_updated']").wait_for(timeout=20_000)
         await shoot(page, out, "phone-case-aangifte")
         await phone.close()
+
+
+async def faults(system: System, chromium: Any, out: Path) -> None:
+    """Storingen as ops sees it at night: the mail server down, a page parked."""
+    assert system.smtp is not None
+    system.smtp.stop()
+    async with httpx.AsyncClient(timeout=10, headers=OPERATOR) as client:
+        failing = await report(client, system, DEMO[0])
+        await wait_for_incident(client, system.registry, failing, having={"notification_failed"})
+    desk = await loopback_only(await chromium.new_context(viewport=DESKTOP, locale="nl-NL"))
+    page = await desk.new_page()
+    await sign_in(page, system.console, "Jesse Bos, beheer")
+    for _ in range(100):  # parked a moment after notification.failed
+        if await page.locator("tr[data-seq]").count():
+            break
+        await page.wait_for_timeout(200)
+        await page.reload()
+    await shoot(page, out, "faults")
+    await desk.close()
+    system.smtp = Controller(system.mailbox, hostname="127.0.0.1", port=system.smtp.port)
+    system.smtp.start()
 
 
 if __name__ == "__main__":

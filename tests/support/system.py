@@ -31,6 +31,17 @@ from tests.support.servers import (
 )
 
 SERVICES = ("intake", "routing", "registry", "notify", "console")
+NOTIFY_GIVES_UP_FAST = {
+    "NOTIFY_MAX_ATTEMPTS": "2",
+    "NOTIFY_RETRY_BASE_S": "0.1",
+    "NOTIFY_RETRY_CAP_S": "0.2",
+    "NOTIFY_MAX_RETRY_S": "5",
+    "NOTIFY_FAILOVER_DELAY_S": "0",
+    "NOTIFY_CIRCUIT_RESET_S": "1",
+    "SMTP_TIMEOUT_S": "1",
+}
+"""Notify settings that park a failing page within seconds and try a provider again
+soon after its circuit opened (the Storingen tests and screenshots)."""
 
 
 class RecordingHandler:
@@ -111,6 +122,7 @@ class System:
             "INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
             "REGISTRY_URL": f"http://127.0.0.1:{ports['registry']}",
             "ROUTING_URL": f"http://127.0.0.1:{ports['routing']}",
+            "NOTIFY_URL": f"http://127.0.0.1:{ports['notify']}",
             "CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{ports['console']}",
             "ROUTING_ROSTER": str(self.roster),
             "INTAKE_PUBLISH_TIMEOUT_S": "1",

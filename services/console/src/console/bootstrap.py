@@ -16,7 +16,7 @@ import nats
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from console.adapters.apis import Api, CapabilityProbe, Intake, Registry, Routing
+from console.adapters.apis import Api, CapabilityProbe, Intake, Notify, Registry, Routing
 from console.adapters.changes import ChangeFeedSubscriber, ChangeHub
 from console.adapters.oidc import OidcClient
 from console.adapters.sessions import KeyValueSessionStore
@@ -26,6 +26,7 @@ from console.entrypoints import (
     case,
     errors,
     events,
+    faults,
     oversight,
     pages,
     records,
@@ -111,6 +112,7 @@ def create_app(
         "intake": Api(http, settings.intake_url, "intake"),
         "registry": Api(http, settings.registry_url, "registry"),
         "routing": Api(http, settings.routing_url, "routing"),
+        "notify": Api(http, settings.notify_url, "notify"),
     }
     oidc = None
     form_targets: tuple[str, ...] = ()
@@ -135,6 +137,7 @@ def create_app(
         intake=Intake(apis["intake"]),
         registry=Registry(apis["registry"]),
         routing=Routing(apis["routing"]),
+        notify=Notify(apis["notify"]),
         probe=CapabilityProbe({"intake": apis["intake"], "routing": apis["routing"]}),
         hub=hub,
         templates=view.templates(),
@@ -195,6 +198,7 @@ def create_app(
     oversight.install(app, console)
     statistics.install(app, console)
     records.install(app, console)
+    faults.install(app, console)
     events.install(app, console, closing)
     errors.install(app, console)
     # the console's `/` is the board, not the services' JSON index

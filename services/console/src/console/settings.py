@@ -21,6 +21,12 @@ class ConsoleSettings(ServiceSettings):
     intake_url: str = Field(default="http://127.0.0.1:8000", validation_alias="INTAKE_URL")
     registry_url: str = Field(default="http://127.0.0.1:8001", validation_alias="REGISTRY_URL")
     routing_url: str = Field(default="http://127.0.0.1:8002", validation_alias="ROUTING_URL")
+    notify_url: str = Field(default="http://127.0.0.1:8003", validation_alias="NOTIFY_URL")
+    grafana_url: str | None = Field(
+        default=None,
+        validation_alias="CONSOLE_GRAFANA_URL",
+        description="The Grafana dashboard the Storingen page links to (none: no link)",
+    )
     api_timeout_s: float = Field(default=5.0, gt=0, validation_alias="CONSOLE_API_TIMEOUT_S")
 
     sign_in: Literal["development", "oidc"] = Field(

@@ -16,9 +16,12 @@ from notify.adapters.channels.email import EmailChannel
 from notify.adapters.channels.sms import Gateway, SmsChannel
 from notify.adapters.channels.webhook import WebhookChannel
 from notify.adapters.delivered_log import KeyValueDeliveredLog
+from notify.adapters.operations import JetStreamOperations
 from notify.domain.circuit import CircuitBreaker
 from notify.domain.links import Links
+from notify.domain.operations import CircuitReading
 from notify.domain.retries import RetryRules
+from notify.entrypoints.api import build_router
 from notify.entrypoints.subscribers import subscribe_notifier
 from notify.service import metrics
 from notify.service.notifier import Notifier
@@ -36,22 +39,45 @@ class Notify:
     broker: NatsBroker
     http: httpx.AsyncClient
     notifier: Notifier
+    circuits: Circuits
+
+
+class Circuits:
+    """Every provider's circuit breaker, as `GET /v1/status` shows them."""
+
+    def __init__(self) -> None:
+        self._breakers: list[tuple[str, str, CircuitBreaker]] = []
+
+    def add(self, channel: NotificationChannel, provider: str, breaker: CircuitBreaker) -> None:
+        self._breakers.append((channel.value, provider, breaker))
+
+    def __call__(self) -> list[CircuitReading]:
+        return [CircuitReading(c, p, b.state.value) for c, p, b in self._breakers]
 
 
 def breaker(
-    settings: NotifySettings, channel: NotificationChannel, provider: str
+    settings: NotifySettings,
+    channel: NotificationChannel,
+    provider: str,
+    circuits: Circuits | None = None,
 ) -> CircuitBreaker:
-    return CircuitBreaker(
+    made = CircuitBreaker(
         failure_threshold=settings.circuit_failure_threshold,
         reset_after_s=settings.circuit_reset_s,
         on_change=metrics.circuit_watcher(channel.value, provider),
     )
+    if circuits is not None:
+        circuits.add(channel, provider, made)
+    return made
 
 
-def build_channels(settings: NotifySettings, http: httpx.AsyncClient) -> list[Channel]:
+def build_channels(
+    settings: NotifySettings, http: httpx.AsyncClient, circuits: Circuits | None = None
+) -> list[Channel]:
     """Every channel notify can use; SMS only when a provider is configured."""
+    email = breaker(settings, NotificationChannel.EMAIL, SMTP_PROVIDER, circuits)
     channels: list[Channel] = [
-        EmailChannel(settings, breaker=breaker(settings, NotificationChannel.EMAIL, SMTP_PROVIDER)),
+        EmailChannel(settings, breaker=email),
         WebhookChannel(
             client=http,
             secret=settings.webhook_secret.get_secret_value().encode(),
@@ -60,7 +86,7 @@ def build_channels(settings: NotifySettings, http: httpx.AsyncClient) -> list[Ch
     ]
     if settings.sms_providers:
         gateways = [
-            Gateway(config=p, breaker=breaker(settings, NotificationChannel.SMS, p.name))
+            Gateway(config=p, breaker=breaker(settings, NotificationChannel.SMS, p.name, circuits))
             for p in settings.sms_providers
         ]
         channels.append(
@@ -83,8 +109,9 @@ def build(settings: NotifySettings) -> Notify:
     async def publish(event: Event) -> None:
         await publish_event(broker, event, timeout_s=settings.publish_timeout_s)
 
+    circuits = Circuits()
     notifier = Notifier(
-        channels=build_channels(settings, http),
+        channels=build_channels(settings, http, circuits),
         delivered=KeyValueDeliveredLog(broker),
         publish=publish,
         links=Links(
@@ -105,7 +132,7 @@ def build(settings: NotifySettings) -> Notify:
     subscribe_notifier(
         broker, notifier, concurrency=settings.concurrency, max_attempts=settings.max_attempts
     )
-    return Notify(broker=broker, http=http, notifier=notifier)
+    return Notify(broker=broker, http=http, notifier=notifier, circuits=circuits)
 
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
@@ -118,6 +145,13 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
             title="Weerbaar notify",
             summary="Delivers pages, escalation notices and reminders by e-mail, SMS and webhook.",
             broker=notify.broker,
+            routers=[
+                lambda security: build_router(
+                    JetStreamOperations(notify.broker, timeout_s=settings.publish_timeout_s),
+                    notify.circuits,
+                    security,
+                )
+            ],
             on_stop=[notify.http.aclose],
         ),
     )

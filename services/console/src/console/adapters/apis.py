@@ -1,4 +1,4 @@
-"""HTTP gateways to the intake, registry and routing APIs, always with the signed-in
+"""HTTP gateways to the intake, registry, routing and notify APIs, always with the signed-in
 user's own bearer token, so the APIs' authorisation and audit apply unchanged."""
 
 from __future__ import annotations
@@ -185,6 +185,30 @@ class Routing:
         result: dict[str, Any] = await self.api.call(
             "GET", "/v1/oncall/preview", token=token, params=params
         )
+        return result
+
+
+class Notify:
+    """Notify's operations API: dead letters and status."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+
+    async def dead_letters(self, *, token: str, after: int = 0) -> dict[str, Any]:
+        params = {"after": str(after), "limit": "100"} if after else {"limit": "100"}
+        result: dict[str, Any] = await self.api.call(
+            "GET", "/v1/dead-letters", token=token, params=params
+        )
+        return result
+
+    async def status(self, *, token: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.api.call("GET", "/v1/status", token=token)
+        return result
+
+    async def redrive(self, *, token: str, seq: int | None) -> dict[str, Any]:
+        """One dead letter (`seq`), or every failed one (None)."""
+        path = f"/v1/dead-letters/{seq}/redrive" if seq else "/v1/dead-letters/redrive"
+        result: dict[str, Any] = await self.api.call("POST", path, token=token)
         return result
 
 

@@ -3,6 +3,28 @@ templates; this is their English. A text without a translation stays Dutch."""
 
 from __future__ import annotations
 
+FAULT_WORDS = {
+    "oproep aan de adviseur": "page to the adviser",
+    "escalatie naar de volgende": "escalation to the next",
+    "herinnering": "reminder",
+    "onbekend bericht": "unknown message",
+    "elke poging mislukt": "every attempt failed",
+    "onleesbaar bericht": "unreadable message",
+    "mailserver niet bereikbaar": "mail server unreachable",
+    "geen antwoord op tijd": "no answer in time",
+    "verbinding in storing: niet geprobeerd": "connection failing: not tried",
+    "onbekende fout": "unknown error",
+    "Sms": "Text message",
+    "werkt": "works",
+    "wordt opnieuw geprobeerd": "being tried again",
+    "storing: niets gaat erheen": "failing: nothing goes there",
+    "routering (wie wordt opgeroepen)": "routing (who is paged)",
+    "termijnen en herinneringen": "deadlines and reminders",
+    "verzending (mail, sms)": "delivery (mail, text)",
+    "register (casussen, statistiek)": "registry (cases, statistics)",
+}
+"""The words of the Storingen page's figures (console.domain.faults)."""
+
 ENGLISH: dict[str, str] = {
     "Naar de inhoud": "Skip to content",
     "Crisislijn": "Crisis line",
@@ -126,6 +148,69 @@ ENGLISH: dict[str, str] = {
     "Wat": "What",
     "Wie": "Who",
     "Niets in de audit met deze filters.": "Nothing in the audit with these filters.",
+    "Storingen": "Faults",
+    "Wat niet is afgeleverd, en of mail en sms nu werken.": (
+        "What was not delivered, and whether mail and text messages work now."
+    ),
+    "Dashboard in Grafana": "Dashboard in Grafana",
+    "Nu aandacht nodig": "Needs attention now",
+    "Alles werkt: niets blijven hangen, mail en sms gaan door, niemand loopt achter.": (
+        "All is well: nothing stuck, mail and text messages go out, nobody is behind."
+    ),
+    "Niet afgeleverd": "Not delivered",
+    "Alles opnieuw versturen": "Send all again",
+    "Opnieuw versturen": "Send again",
+    "Eerst de oorzaak oplossen (staat de mailserver weer aan?), dan opnieuw versturen. "
+    "Wat al was afgeleverd, gaat niet twee keer.": (
+        "Fix the cause first (is the mail server back?), then send again. What was "
+        "delivered already is not sent twice."
+    ),
+    "Opnieuw versturen doet beheer.": "Operations sends them again.",
+    "Berichten die niet zijn afgeleverd, oudste eerst": "Messages not delivered, oldest first",
+    "Sinds": "Since",
+    "Waarom": "Why",
+    "nr.": "no.",
+    "Niets blijven hangen: elk bericht is afgeleverd.": (
+        "Nothing stuck: every message was delivered."
+    ),
+    "Verzending": "Delivery",
+    "via": "via",
+    "Notify gaf geen antwoord over de verzending.": "Notify did not say how delivery is.",
+    "Achterstand per verwerker": "Backlog per consumer",
+    "Berichten die op een verwerker wachten": "Messages waiting for a consumer",
+    "Verwerker": "Consumer",
+    "Wachtend": "Waiting",
+    "In behandeling": "In hand",
+    "loopt achter": "behind",
+    "Geen achterstand te zien: NATS gaf geen antwoord.": "No backlog to show: NATS did not answer.",
+    "Opnieuw verstuurd. Het verdwijnt hier; de mail volgt.": (
+        "Sent again. It leaves this list; the mail follows."
+    ),
+    "{count} opnieuw verstuurd.": "{count} sent again.",
+    "Dit bericht staat er niet meer: misschien is het al opnieuw verstuurd.": (
+        "This message is no longer there: perhaps it was sent again already."
+    ),
+    "Dit bericht kan niet terug: het is geen oproep, escalatie of herinnering.": (
+        "This message cannot go back: it is not a page, an escalation or a reminder."
+    ),
+    "Notify is nu niet bereikbaar; er is niets verstuurd. Probeer het zo opnieuw.": (
+        "Notify cannot be reached; nothing was sent. Try again shortly."
+    ),
+    "Notify is niet bereikbaar: de storingen zijn nu niet te zien.": (
+        "Notify cannot be reached: the faults cannot be shown now."
+    ),
+    "{channel} via {provider}: storing, niets gaat erheen.": (
+        "{channel} via {provider}: failing, nothing goes there."
+    ),
+    "1 bericht niet afgeleverd: verstuur het opnieuw.": "1 message not delivered: send it again.",
+    "{count} berichten niet afgeleverd, over {cases} casus(sen): verstuur ze opnieuw.": (
+        "{count} messages not delivered, about {cases} case(s): send them again."
+    ),
+    "{channel} via {provider}: na storingen, wordt opnieuw geprobeerd.": (
+        "{channel} via {provider}: failing before, being tried again."
+    ),
+    "{what} loopt achter: {count} wachtend.": "{what} is behind: {count} waiting.",
+    **FAULT_WORDS,
 }
 
 

@@ -30,6 +30,8 @@ def install(app: FastAPI, console: Console) -> None:
             return RedirectResponse("/registratie", status_code=303)
         if role == "analyst":
             return RedirectResponse("/statistieken", status_code=303)
+        if role == "ops":
+            return RedirectResponse("/storingen", status_code=303)
         if role not in DESK:
             return console.page(request, session, "elsewhere.html")
         filters = BoardFilters.from_query(_multi(request))

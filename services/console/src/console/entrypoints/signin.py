@@ -123,7 +123,7 @@ def install(app: FastAPI, console: Console) -> None:
                 code=code,
                 now=time.time(),
             )
-        except (SignInFailedError, auth.NotAllowedHereError):
+        except SignInFailedError:
             return sign_in_page(
                 request, error="Aanmelden is niet gelukt. Probeer het opnieuw.", status=403
             )

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment
 from jinja2_fragments import render_block
 
-from console.adapters.apis import CapabilityProbe, Intake, Registry, Routing
+from console.adapters.apis import CapabilityProbe, Intake, Notify, Registry, Routing
 from console.adapters.changes import ChangeHub
 from console.adapters.oidc import OidcClient
 from console.domain.session import Session
@@ -64,6 +64,7 @@ class Console:
     intake: Intake
     registry: Registry
     routing: Routing
+    notify: Notify
     probe: CapabilityProbe
     hub: ChangeHub
     templates: Environment

@@ -23,10 +23,6 @@ TOUCH_EVERY_S = 30.0
 PENDING_PREFIX = "pending."
 
 
-class NotAllowedHereError(Exception):
-    """A principal whose role has no use for the console (ops, or none)."""
-
-
 DEVELOPMENT_USERS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("operator-1", "Sanne Visser, operator", {}),
     ("operator-2", "Daan Mulder, operator", {}),
@@ -34,6 +30,7 @@ DEVELOPMENT_USERS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("adviser-ngb-02", "Lars Jansen, adviseur NGB (ngb-02)", {"adviser_id": "ngb-02"}),
     ("coordinator-1", "Noor Smit, coördinator", {}),
     ("analyst-1", "Ruben Meijer, analist", {}),
+    ("ops-1", "Jesse Bos, beheer", {}),
     ("system-gm0363", "Gemeente Amsterdam, eigen registratie", {"organisation_code": "GM0363"}),
 )
 """The development users of `make run` (the subjects of weerbaar-dev-credentials)."""
@@ -45,13 +42,12 @@ DEVELOPMENT_ROLES = {
     "adviser-ngb-02": Access.ADVISER,
     "coordinator-1": Access.COORDINATOR,
     "analyst-1": Access.ANALYST,
+    "ops-1": Access.OPS,
     "system-gm0363": Access.MUNICIPAL_SYSTEM,
 }
 
 
 def user_of(principal: Principal, display_name: str | None) -> User:
-    if principal.role is Access.OPS:
-        raise NotAllowedHereError
     return User(
         subject=principal.subject,
         role=principal.role.value,

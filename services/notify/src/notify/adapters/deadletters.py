@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
 from nats.js.client import JetStreamContext
@@ -27,36 +25,18 @@ from contracts.subjects import (
     NOTIFY_CONSUMER,
     SUBJECT_PREFIX,
 )
+from notify.domain.operations import DeadLetter, Redriven
+
+REDRIVEN_BY = "Weerbaar-Redriven-By"
+"""Who re-drove a dead letter (`role:subject`), on the event published again."""
 
 
 class DeadLetterError(Exception):
     """The dead letter does not exist, is not notify's, or cannot be re-driven."""
 
 
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """What is shown of a dead letter: where it came from and why, never its content."""
-
-    seq: int
-    parked_at: datetime | None
-    reason: str
-    error_type: str
-    original_subject: str
-    event_type: str | None
-    event_id: str | None
-    incident_id: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["parked_at"] = self.parked_at.isoformat() if self.parked_at else None
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class Redriven:
-    seq: int
-    subject: str
-    stream_seq: int
+class UnknownDeadLetterError(DeadLetterError):
+    """No dead letter of notify's has this sequence."""
 
 
 def _summary(raw: Any) -> DeadLetter:
@@ -87,11 +67,12 @@ class DeadLetters:
         self._js = js
         self._prefix = f"{DEAD_LETTER_PREFIX}.{consumer}."
 
-    async def list(self) -> list[DeadLetter]:
-        """Every dead letter of this consumer, oldest first."""
+    async def list(self, *, after: int = 0, limit: int | None = None) -> list[DeadLetter]:
+        """The dead letters of this consumer after stream sequence `after`, oldest first;
+        at most `limit` of them (None: every one)."""
         found: list[DeadLetter] = []
-        seq = 1
-        while True:
+        seq = after + 1
+        while limit is None or len(found) < limit:
             try:
                 raw = await self._js.get_msg(
                     DEAD_LETTER_STREAM, seq=seq, subject=f"{self._prefix}*", next=True
@@ -100,26 +81,30 @@ class DeadLetters:
                 return found
             found.append(_summary(raw))
             seq = int(raw.seq or seq) + 1
+        return found
 
-    async def redrive(self, seq: int) -> Redriven:
-        """Publish the dead letter's event again on its original subject, then delete it."""
+    async def redrive(self, seq: int, *, by: str | None = None) -> Redriven:
+        """Publish the dead letter's event again on its original subject, then delete it.
+        `by` (who asked) travels on the event as `Weerbaar-Redriven-By`."""
         try:
             raw = await self._js.get_msg(DEAD_LETTER_STREAM, seq=seq)
         except NotFoundError:
-            raise DeadLetterError(f"no dead letter {seq}") from None
+            raise UnknownDeadLetterError(f"no dead letter {seq}") from None
         if not (raw.subject or "").startswith(self._prefix):
-            raise DeadLetterError(f"dead letter {seq} is not notify's")
+            raise UnknownDeadLetterError(f"dead letter {seq} is not notify's")
         original = (raw.headers or {}).get("Weerbaar-Original-Subject", "")
         if not original.startswith(f"{SUBJECT_PREFIX}."):
             raise DeadLetterError(f"dead letter {seq} has no event subject to return to")
+        if f"{original.rsplit('.', 1)[0]}.*" not in NOTIFY_CONSUMER.filter_subjects:
+            raise DeadLetterError(f"dead letter {seq} is not an event notify handles")
+        headers = {
+            "Nats-Msg-Id": f"redrive:{seq}:{uuid.uuid4()}",
+            "Weerbaar-Redriven-From": str(seq),
+        }
+        if by:
+            headers[REDRIVEN_BY] = by
         ack = await self._js.publish(
-            original,
-            raw.data or b"",
-            stream=EVENTS_STREAM,
-            headers={
-                "Nats-Msg-Id": f"redrive:{seq}:{uuid.uuid4()}",
-                "Weerbaar-Redriven-From": str(seq),
-            },
+            original, raw.data or b"", stream=EVENTS_STREAM, headers=headers
         )
         await self._js.delete_msg(DEAD_LETTER_STREAM, seq)
         return Redriven(seq=seq, subject=original, stream_seq=int(ack.seq))
