@@ -7,10 +7,10 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from console.adapters.apis import Notify
 from console.domain import faults
 from console.domain.problems import ApiProblem
 from console.domain.session import Session
+from console.service.ports import NotifyApi as Notify
 
 
 @dataclass(frozen=True, slots=True)
