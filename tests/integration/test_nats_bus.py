@@ -34,7 +34,7 @@ from tests.support.nats_users import (
     violations_of,
 )
 from tests.support.servers import NatsServer, eventually
-from weerbaar_runtime.nats import build_broker, publish_event
+from weerbaar_runtime.nats import build_broker, publish_event, pull_inbox
 from weerbaar_runtime.provision import ProvisionError, provision, stream_config
 from weerbaar_runtime.settings import ServiceSettings
 
@@ -227,3 +227,10 @@ async def test_nobody_deletes_or_purges_the_events(server: NatsServer) -> None:
     assert config.deny_purge is True
     assert await stored(server, EVENTS_STREAM, subject)
     assert await _events_stored(server) == before
+
+
+def test_pull_subscribers_take_the_brokers_prefix() -> None:
+    # FastStream hands each pull subscription nats-py's default `_INBOX.` unless told
+    settings = ServiceSettings(nats_user="notify", nats_password=SecretStr("x"))
+    assert pull_inbox(build_broker(settings, service="notify")) == b"_INBOX_notify."
+    assert pull_inbox(build_broker(ServiceSettings(), service="notify")) == b"_INBOX."

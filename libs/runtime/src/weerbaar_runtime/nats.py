@@ -120,6 +120,13 @@ def build_broker(settings: ServiceSettings, *, service: str, **options: Any) -> 
     )
 
 
+def pull_inbox(broker: NatsBroker) -> bytes:
+    """The delivery prefix of a pull subscriber: the broker's own inbox prefix (FastStream
+    passes nats-py's default `_INBOX.` to each pull subscription unless told)."""
+    prefix = broker._connection_kwargs.get("inbox_prefix") or "_INBOX"
+    return (prefix.encode() if isinstance(prefix, str) else bytes(prefix)) + b"."
+
+
 class PublishFailedError(Exception):
     """The event could not be stored in JetStream (unreachable, timed out, refused)."""
 
