@@ -155,7 +155,7 @@ async def test_an_adviser_declines_and_the_next_adviser_is_paged(
     assert "Ik zit in de auto." in await declined.inner_text()
     following = await assigned_elsewhere(system, incident_id, "ngb-01")
     await eventually(
-        lambda: mails_to(system, following, incident_id, "bevestig vóór"),
+        lambda: mails_to(system, following, incident_id, "nieuwe melding"),
         timeout=20,
         what=f"the page to {following}",
     )
@@ -190,7 +190,7 @@ async def test_the_desk_hands_a_case_over_and_a_refusal_reads_in_dutch(
         "#tijdlijn li[data-type='escalated']", has_text=f"Overgedragen van {previous}"
     ).wait_for(timeout=20_000)
     await eventually(
-        lambda: mails_to(system, "ngb-coord", incident_id, "bevestig vóór"),
+        lambda: mails_to(system, "ngb-coord", incident_id, "nieuwe melding"),
         timeout=20,
         what="the page to ngb-coord",
     )

@@ -159,7 +159,7 @@ async def test_timers_from_before_schedules_are_rescheduled_after_the_upgrade(
             legacy.model_dump_json().encode(),
             stream=TIMERS_STREAM,
         )
-        await provision(js)  # the upgrade
+        await provision(js, update=True)  # the upgrade, reviewed
         info = await js.stream_info(TIMERS_STREAM)
         assert info.config.allow_msg_schedules is True
         consumer = await js.consumer_info(TIMERS_STREAM, ROUTING_TIMERS_CONSUMER.durable)

@@ -131,7 +131,7 @@ def mails(system: System, adviser: str, incident_id: str, subject_has: str) -> i
 
 
 def pages(system: System, adviser: str, incident_id: str) -> int:
-    return mails(system, adviser, incident_id, "bevestig vóór")
+    return mails(system, adviser, incident_id, "nieuwe melding")
 
 
 def notices(system: System, adviser: str, incident_id: str) -> int:

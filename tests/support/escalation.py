@@ -71,7 +71,7 @@ def mails_to(system: System, adviser: str, incident_id: str, subject_has: str) -
 
 
 def pages_to(system: System, adviser: str, incident_id: str) -> int:
-    return mails_to(system, adviser, incident_id, "bevestig vóór")
+    return mails_to(system, adviser, incident_id, "nieuwe melding")
 
 
 def escalation_levels(record: dict[str, Any]) -> list[int]:

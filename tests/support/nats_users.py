@@ -18,7 +18,7 @@ from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 
 from contracts.events import AdviserAssigned, derive_id, utcnow
-from contracts.subjects import IDEMPOTENCY_BUCKET, NOTIFY_BUCKET, ROUTING_BUCKET
+from contracts.subjects import IDEMPOTENCY_BUCKET, NOTIFY_BUCKET, ROUTING_BUCKET, inbox_prefix
 from tests.support.servers import ROOT, NatsServer, provision
 
 SERVICES = ("intake", "routing", "notify", "registry")
@@ -38,7 +38,12 @@ def permissions_server(store_dir: Path) -> Iterator[NatsServer]:
 
 
 async def connect(server: NatsServer, user: str) -> Client:
-    return await nats.connect(server.url, **server.credentials(user), max_reconnect_attempts=0)
+    return await nats.connect(
+        server.url,
+        **server.credentials(user),
+        inbox_prefix=inbox_prefix(user),
+        max_reconnect_attempts=0,
+    )
 
 
 async def stored(server: NatsServer, stream: str, subject: str) -> bool:

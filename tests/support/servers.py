@@ -218,9 +218,12 @@ async def provision(
     may name a cluster's members separated by commas."""
     import nats
 
+    from contracts.subjects import inbox_prefix
     from weerbaar_runtime.provision import provision as provision_topology
 
-    nc = await nats.connect(url.split(","), user=user, password=password)
+    nc = await nats.connect(
+        url.split(","), user=user, password=password, inbox_prefix=inbox_prefix(user)
+    )
     try:
         await provision_topology(nc.jetstream(), replicas=replicas)
     finally:

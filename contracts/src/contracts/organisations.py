@@ -75,9 +75,13 @@ OrganisationCode = Annotated[
     str,
     Field(
         pattern=r"^(GM\d{4}|PV\d{2}|WS\d{4})$",
-        description="CBS code of a gemeente (GM0363), provincie (PV27) or waterschap (WS0155)",
+        description="CBS code of a gemeente (GM0363), provincie (PV27) or waterschap "
+        "(WS0155): one of the codes of the shipped reference list (the enum), which is "
+        "what the service accepts",
         examples=["GM0363"],
+        json_schema_extra={"enum": sorted(all_organisations())},
     ),
     AfterValidator(_known_code),
 ]
-"""A code that must name an organisation in the shipped reference list."""
+"""A code that must name an organisation in the shipped reference list; the JSON schema
+lists those codes, so that a client (or a fuzzer) knows which ones exist."""

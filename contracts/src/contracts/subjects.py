@@ -45,6 +45,13 @@ def event_filter(event_type: str) -> str:
 ALL_EVENTS = f"{SUBJECT_PREFIX}.>"
 
 
+def inbox_prefix(user: str | None) -> str:
+    """Where a NATS user receives its replies: `_INBOX_<user>`, so its permissions can
+    name its own prefix and no other user can subscribe to its replies (the shared
+    `_INBOX` without a user, as in tests and on a server without permissions)."""
+    return f"_INBOX_{user}" if user else "_INBOX"
+
+
 def changed_subject(kind: str, record_id: uuid.UUID | str) -> str:
     """The change-feed subject of one record (`incident` or `registration`)."""
     return f"{CHANGED_PREFIX}.{kind}.{record_id}"
@@ -62,6 +69,10 @@ class StreamSpec:
     work_queue: bool = False
     schedules: bool = False
     """Holds JetStream message schedules (`Nats-Schedule`, nats-server 2.12 and later)."""
+    deny_delete: bool = False
+    """No message can be deleted through the API (once set, the server refuses to unset it)."""
+    deny_purge: bool = False
+    """The stream cannot be purged (once set, the server refuses to unset it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +183,10 @@ TOPOLOGY = Topology(
             name=EVENTS_STREAM,
             subjects=(ALL_EVENTS,),
             description="Every event of every incident and registration; kept for replay",
+            # The history is the record: nothing may delete or purge it. Erasure shreds a
+            # key (the registry's keyring) and deletes no message.
+            deny_delete=True,
+            deny_purge=True,
         ),
         StreamSpec(
             name=TIMERS_STREAM,

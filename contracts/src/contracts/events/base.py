@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     model_validator,
 )
 
@@ -88,11 +89,11 @@ class Police(Model):
     reason_not_reported: ReasonNotReported | None = Field(
         default=None, description="Only when status is none"
     )
-    vpt_flag: bool | None = Field(default=None, description="Reported with the VPT flag")
-    organisation_address_used: bool | None = Field(
+    vpt_flag: StrictBool | None = Field(default=None, description="Reported with the VPT flag")
+    organisation_address_used: StrictBool | None = Field(
         default=None, description="Domicilie gekozen: the organisation's address was used"
     )
-    reported_by_organisation: bool | None = Field(
+    reported_by_organisation: StrictBool | None = Field(
         default=None, description="The organisation reported on the official's behalf"
     )
 

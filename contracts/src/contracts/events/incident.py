@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal, Self
 
 from pydantic import (
     Field,
+    StrictBool,
     model_validator,
 )
 
@@ -44,7 +45,7 @@ class IncidentReported(Event):
     needs: list[SupportNeed] = Field(default_factory=list, max_length=9)
     police: Police = Field(default_factory=Police)
     perpetrator_kind: PerpetratorKind | None = None
-    family_targeted: bool | None = None
+    family_targeted: StrictBool | None = None
     registration_id: uuid.UUID | None = Field(
         default=None, description="The registration this outreach incident came from"
     )
@@ -67,8 +68,8 @@ class RegistrationReceived(Event):
     incident: IncidentFacts
     police: Police = Field(default_factory=Police)
     perpetrator_kind: PerpetratorKind | None = None
-    family_targeted: bool | None = None
-    wants_contact: bool = False
+    family_targeted: StrictBool | None = None
+    wants_contact: StrictBool = False
 
 
 class ActionRecorded(Event):
@@ -110,7 +111,7 @@ class FactChanges(Model):
     channels: list[Channel] | None = Field(default=None, max_length=7)
     needs: list[SupportNeed] | None = Field(default=None, max_length=9)
     perpetrator_kind: PerpetratorKind | None = None
-    family_targeted: bool | None = None
+    family_targeted: StrictBool | None = None
     urgency: Urgency | None = Field(
         default=None,
         description="Raising it before anyone acknowledged shortens the deadline to the "

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from contracts.events import AnyEvent, Event, parse_event
 from contracts.subjects import ALL_EVENTS, DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, ConsumerSpec
 from weerbaar_runtime.logging import get_logger
+from weerbaar_runtime.nats import pull_inbox
 
 _log = get_logger("consumer")
 
@@ -233,6 +234,7 @@ def subscribe(
         stream=JStream(spec.stream, declare=False),
         durable=spec.durable,
         pull_sub=PullSub(batch_size=batch_size, timeout=1.0),
+        inbox_prefix=pull_inbox(broker),
         ack_policy=AckPolicy.MANUAL,
         decoder=decode,
         max_workers=in_flight,

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from weerbaar_runtime.logging import get_logger
 
@@ -104,6 +105,17 @@ def _describe(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]]:
     return detail, fields
 
 
+def _allowed(request: Request) -> str:
+    """The methods of every route that matches the request's path: Starlette's 405
+    names only the first route's, so GET and POST on one path answered `Allow: GET`."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error as problem+json and never leak a stack trace. Call it before
     defining routes: they document the problem answers it sets up."""
@@ -146,12 +158,15 @@ def install_problem_handlers(app: FastAPI) -> None:
                 extra={"errors": [{"field": "body", "message": "not valid JSON in UTF-8"}]},
             )
         titles = {404: "Not found", 405: "Method not allowed"}
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # every route of the path, not only the first one
+            headers = {**(headers or {}), "Allow": _allowed(request)}
         return problem_response(
             exc.status_code,
             titles.get(exc.status_code, "Request refused"),
             detail,
             instance=request.url.path,
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

@@ -21,7 +21,7 @@ from nats.js.kv import KeyValue
 from prometheus_client import REGISTRY
 
 from contracts.events import Event
-from contracts.subjects import EVENTS_STREAM, event_filter
+from contracts.subjects import EVENTS_STREAM, event_filter, inbox_prefix
 from weerbaar_runtime.logging import get_logger
 from weerbaar_runtime.settings import ServiceSettings
 
@@ -105,6 +105,7 @@ def build_broker(settings: ServiceSettings, *, service: str, **options: Any) -> 
         settings.nats_servers(),
         security=security,
         name=f"weerbaar-{service}",
+        inbox_prefix=inbox_prefix(settings.nats_user),
         connect_timeout=int(max(1, settings.nats_connect_timeout_s)),
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
@@ -117,6 +118,13 @@ def build_broker(settings: ServiceSettings, *, service: str, **options: Any) -> 
         logger=None,
         **options,
     )
+
+
+def pull_inbox(broker: NatsBroker) -> bytes:
+    """The delivery prefix of a pull subscriber: the broker's own inbox prefix (FastStream
+    passes nats-py's default `_INBOX.` to each pull subscription unless told)."""
+    prefix = broker._connection_kwargs.get("inbox_prefix") or "_INBOX"
+    return (prefix.encode() if isinstance(prefix, str) else bytes(prefix)) + b"."
 
 
 class PublishFailedError(Exception):

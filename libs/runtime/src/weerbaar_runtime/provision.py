@@ -1,7 +1,10 @@
 """`weerbaar-provision`: create the streams, buckets and durable consumers, idempotently.
 
-Run once before the services start (``make run`` and the test fixtures do); running
-it again brings an existing deployment to the configuration in `contracts.subjects`.
+Run once before the services start (``make run`` and the test fixtures do). As the
+`provisioner` user it creates what is missing and checks that what exists has the
+reviewed settings of `contracts.subjects`; it may not change an existing stream (the
+NATS permissions refuse it), so a stream that differs is reported and left alone. A
+reviewed change is applied with ``--update`` and the `ops` credentials.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
     DeliverPolicy,
+    DiscardPolicy,
     KeyValueConfig,
     RetentionPolicy,
     StorageType,
@@ -24,7 +28,36 @@ from nats.js.api import (
 from nats.js.client import JetStreamContext
 from nats.js.errors import BucketNotFoundError, NotFoundError
 
-from contracts.subjects import TOPOLOGY, BucketSpec, ConsumerSpec, StreamSpec, Topology
+from contracts.subjects import (
+    TOPOLOGY,
+    BucketSpec,
+    ConsumerSpec,
+    StreamSpec,
+    Topology,
+    inbox_prefix,
+)
+
+_REVIEWED = (
+    "subjects",
+    "retention",
+    "storage",
+    "num_replicas",
+    "duplicate_window",
+    "max_age",
+    "allow_direct",
+    "allow_msg_schedules",
+    "deny_delete",
+    "deny_purge",
+    "max_msgs",
+    "max_bytes",
+    "max_msgs_per_subject",
+    "max_msg_size",
+    "discard",
+    "sealed",
+)
+"""The settings `stream_config` states, compared with an existing stream's."""
+_UNSET = ("mirror", "sources", "republish", "subject_transform", "placement")
+"""Settings a reviewed stream never has: any of them copies or redirects its messages."""
 
 
 def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
@@ -40,7 +73,27 @@ def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
         max_age=spec.max_age_s,
         allow_direct=True,
         allow_msg_schedules=True if spec.schedules else None,
+        deny_delete=spec.deny_delete,
+        deny_purge=spec.deny_purge,
+        # the limits, stated so that a stream cut down to a few messages is noticed
+        max_msgs=-1,
+        max_bytes=-1,
+        max_msgs_per_subject=-1,
+        max_msg_size=-1,
+        discard=DiscardPolicy.OLD,
+        sealed=False,
     )
+
+
+def stream_drift(wanted: StreamConfig, actual: StreamConfig) -> list[str]:
+    """How an existing stream differs from its reviewed configuration, one line a setting."""
+    have, want = actual.as_dict(), wanted.as_dict()
+    drift = [
+        f"{key}: {have.get(key)!r}, reviewed {value!r}"
+        for key in _REVIEWED
+        if have.get(key) != (value := want.get(key))
+    ]
+    return drift + [f"{key}: {have[key]!r}, reviewed none" for key in _UNSET if have.get(key)]
 
 
 def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
@@ -64,16 +117,28 @@ class ProvisionError(Exception):
     """The server cannot hold what the system needs."""
 
 
-async def _ensure_stream(js: JetStreamContext, spec: StreamSpec, replicas: int) -> str:
+async def _ensure_stream(
+    js: JetStreamContext, spec: StreamSpec, replicas: int, *, update: bool
+) -> str:
     config = stream_config(spec, replicas)
     try:
-        await js.stream_info(spec.name)
+        info = await js.stream_info(spec.name)
     except NotFoundError:
         info = await js.add_stream(config)
         outcome = "created"
     else:
-        info = await js.update_stream(config)
-        outcome = "up to date"
+        drift = stream_drift(config, info.config)
+        if not drift:
+            outcome = "up to date"
+        elif update:
+            info = await js.update_stream(config)
+            outcome = "updated (" + "; ".join(drift) + ")"
+        else:
+            raise ProvisionError(
+                f"stream {spec.name} differs from its reviewed configuration: "
+                + "; ".join(drift)
+                + ". Review the change, then run weerbaar-provision --update as ops"
+            )
     if spec.schedules and not info.config.allow_msg_schedules:
         # An older server ignores the setting: its schedules would never fire.
         raise ProvisionError(
@@ -102,12 +167,14 @@ async def _ensure_bucket(js: JetStreamContext, spec: BucketSpec, replicas: int) 
 
 
 async def provision(
-    js: JetStreamContext, *, topology: Topology = TOPOLOGY, replicas: int = 1
+    js: JetStreamContext, *, topology: Topology = TOPOLOGY, replicas: int = 1, update: bool = False
 ) -> list[str]:
-    """Create or update everything in `topology`; returns one line per item."""
+    """Create what is missing of `topology` and check what exists (`update`: bring a
+    stream that differs to its reviewed configuration); returns one line per item."""
     lines: list[str] = []
     for stream in topology.streams:
-        lines.append(f"stream {stream.name}: {await _ensure_stream(js, stream, replicas)}")
+        outcome = await _ensure_stream(js, stream, replicas, update=update)
+        lines.append(f"stream {stream.name}: {outcome}")
     for bucket in topology.buckets:
         lines.append(f"bucket {bucket.name}: {await _ensure_bucket(js, bucket, replicas)}")
     for consumer in topology.consumers:
@@ -117,7 +184,7 @@ async def provision(
 
 
 async def _run(
-    url: str, replicas: int, wait_s: float, user: str | None, password: str | None
+    url: str, replicas: int, wait_s: float, user: str | None, password: str | None, update: bool
 ) -> int:
     deadline = asyncio.get_running_loop().time() + wait_s
     while True:
@@ -126,6 +193,7 @@ async def _run(
                 [server.strip() for server in url.split(",") if server.strip()],
                 user=user,
                 password=password,
+                inbox_prefix=inbox_prefix(user),
                 connect_timeout=2,
                 max_reconnect_attempts=0,
             )
@@ -139,7 +207,7 @@ async def _run(
                 return 1
             await asyncio.sleep(0.2)
     try:
-        for line in await provision(nc.jetstream(), replicas=replicas):
+        for line in await provision(nc.jetstream(), replicas=replicas, update=update):
             print(f"weerbaar-provision: {line}")
     except ProvisionError as exc:
         print(f"weerbaar-provision: {exc}", file=sys.stderr)
@@ -159,10 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--replicas", type=int, default=int(os.environ.get("NATS_REPLICAS", "1")))
     parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for NATS")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="change existing streams to the reviewed configuration (needs the ops user: "
+        "the provisioner may not change a stream)",
+    )
     args = parser.parse_args(argv)
     user = os.environ.get("NATS_PROVISION_USER") or os.environ.get("NATS_USER")
     password = os.environ.get("NATS_PROVISION_PASSWORD") or os.environ.get("NATS_PASSWORD")
-    return asyncio.run(_run(args.nats_url, args.replicas, args.wait, user, password))
+    return asyncio.run(_run(args.nats_url, args.replicas, args.wait, user, password, args.update))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from console.entrypoints.web import (
 )
 from console.service.ports import SessionStore
 from console.settings import ConsoleSettings
-from contracts.subjects import CONSOLE_SESSIONS_BUCKET
+from contracts.subjects import CONSOLE_SESSIONS_BUCKET, inbox_prefix
 from weerbaar_runtime.auth import Access, Authenticator, AuthSettings, RateLimiter, authorise
 from weerbaar_runtime.http import install_operational_routes
 from weerbaar_runtime.logging import configure_logging, get_logger
@@ -71,6 +71,7 @@ async def _connect(app: FastAPI, settings: ConsoleSettings, store: Any, hub: Cha
                 if settings.nats_password
                 else None,
                 name="weerbaar-console",
+                inbox_prefix=inbox_prefix(settings.nats_user),
                 connect_timeout=max(1, int(settings.nats_connect_timeout_s)),
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=1,

@@ -63,6 +63,10 @@ class NotifySettings(ServiceSettings):
     smtp_user: str | None = Field(default=None, validation_alias="SMTP_USER")
     smtp_password: SecretStr | None = Field(default=None, validation_alias="SMTP_PASSWORD")
     smtp_starttls: bool = Field(default=False, validation_alias="SMTP_STARTTLS")
+    smtp_implicit_tls: bool = Field(default=False, validation_alias="SMTP_IMPLICIT_TLS")
+    smtp_allow_plaintext: bool = Field(default=False, validation_alias="SMTP_ALLOW_PLAINTEXT")
+    """Production sends mail only over TLS (STARTTLS or implicit) unless this says
+    otherwise, e.g. for a relay on the same host."""
     smtp_timeout_s: float = Field(default=10.0, gt=0, validation_alias="SMTP_TIMEOUT_S")
     mail_from: str = Field(
         default="Weerbaar <noreply@weerbaar.example>", validation_alias="MAIL_FROM"
@@ -148,4 +152,16 @@ class NotifySettings(ServiceSettings):
         ):
             raise ValueError("set WEBHOOK_SECRET in production")
         require_strong(self.environment, "WEBHOOK_SECRET", self.webhook_secret)
+        if self.smtp_starttls and self.smtp_implicit_tls:
+            raise ValueError("set SMTP_STARTTLS or SMTP_IMPLICIT_TLS, not both")
+        if (
+            self.environment == "production"
+            and not (self.smtp_starttls or self.smtp_implicit_tls)
+            and not self.smtp_allow_plaintext
+        ):
+            raise ValueError(
+                "production sends e-mail over TLS: set SMTP_STARTTLS=true (port 587) or "
+                "SMTP_IMPLICIT_TLS=true (port 465), or SMTP_ALLOW_PLAINTEXT=true to send "
+                "in the clear on purpose"
+            )
         return self

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, model_validator
 
 from contracts.events import (
     FactChanges,
@@ -41,7 +41,7 @@ class ReportIncident(Input):
     needs: list[SupportNeed] = Field(default_factory=list, max_length=9)
     police: Police = Field(default_factory=Police)
     perpetrator_kind: PerpetratorKind | None = None
-    family_targeted: bool | None = None
+    family_targeted: StrictBool | None = None
     related_incident_id: uuid.UUID | None = Field(
         default=None,
         description="An earlier case this call follows (the same perpetrator again, a new "
@@ -94,8 +94,8 @@ class RegisterIncident(Input):
     incident: IncidentFacts
     police: Police = Field(default_factory=Police)
     perpetrator_kind: PerpetratorKind | None = None
-    family_targeted: bool | None = None
-    wants_contact: bool = False
+    family_targeted: StrictBool | None = None
+    wants_contact: StrictBool = False
 
     @model_validator(mode="after")
     def _contact_only_when_wanted(self) -> Self:

@@ -50,9 +50,9 @@ class Templates:
 
 
 _PAGE = Templates(
-    subject=_env.from_string(
-        "[Weerbaar] {{ urgency }}: {{ role }} {{ organisation }} — bevestig vóór {{ deadline }}"
-    ),
+    # The subject is read by every mail server on the way (and shown on a locked
+    # phone): the urgency and the reference only. Who and where are in the body.
+    subject=_env.from_string("[Weerbaar] {{ urgency }}: nieuwe melding {{ incident_id }}"),
     body=_env.from_string(
         """Beste adviseur,
 

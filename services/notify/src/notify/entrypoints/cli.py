@@ -17,7 +17,7 @@ import sys
 import nats
 from nats.js.errors import NotFoundError
 
-from contracts.subjects import DEAD_LETTER_STREAM
+from contracts.subjects import DEAD_LETTER_STREAM, inbox_prefix
 from notify.adapters.deadletters import DeadLetterError, DeadLetters
 from notify.settings import NotifySettings
 from weerbaar_runtime.settings import use_make_run
@@ -66,6 +66,7 @@ async def _run(args: argparse.Namespace) -> int:
             servers,
             user=user,
             password=password,
+            inbox_prefix=inbox_prefix(user),
             connect_timeout=max(1, int(settings.nats_connect_timeout_s)),
             max_reconnect_attempts=1,
             allow_reconnect=False,

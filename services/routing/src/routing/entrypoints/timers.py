@@ -22,6 +22,7 @@ from routing.service.ports import Scheduler
 from routing.service.router import Router
 from weerbaar_runtime.consumer import backoff_s, delivery_attempt, export_limits
 from weerbaar_runtime.logging import get_logger
+from weerbaar_runtime.nats import pull_inbox
 
 _log = get_logger("routing")
 
@@ -51,6 +52,7 @@ def subscribe_timers(broker: NatsBroker, router: Router, schedule: Scheduler) ->
         stream=JStream(ROUTING_TIMERS_CONSUMER.stream, declare=False),
         durable=ROUTING_TIMERS_CONSUMER.durable,
         pull_sub=PullSub(batch_size=64, timeout=1.0),
+        inbox_prefix=pull_inbox(broker),
         ack_policy=AckPolicy.MANUAL,
         decoder=decode,
         title="routing-timers",

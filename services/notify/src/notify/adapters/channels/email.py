@@ -58,6 +58,7 @@ class EmailChannel:
             username=s.smtp_user,
             password=s.smtp_password.get_secret_value() if s.smtp_password else None,
             start_tls=s.smtp_starttls,
+            use_tls=s.smtp_implicit_tls,
             timeout=s.smtp_timeout_s,
         )
         try:
