@@ -199,6 +199,9 @@ def main() -> int:
             f"{source}NATS_PROVISION_USER=provisioner "
             f'NATS_PROVISION_PASSWORD="${variables["provisioner"]}" '
         )
+        as_user["ops"] = (
+            f'{source}NATS_PROVISION_USER=ops NATS_PROVISION_PASSWORD="${variables["ops"]}" '
+        )
 
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
@@ -246,10 +249,13 @@ def main() -> int:
     env["PYTHONUNBUFFERED"] = "1"
 
     # Provisioning is idempotent; the other services retry until the consumers exist.
+    # A stream left by an older checkout in this .data differs from the reviewed
+    # settings: the provisioner refuses to change it, so on this developer's own data
+    # make run applies the reviewed settings as ops (production leaves that to people).
+    provision = f"{bindir / 'weerbaar-provision'} --wait 60 --replicas {3 if CLUSTER else 1}"
     procs["intake"] = (
-        f"{as_user['provisioner']}{bindir / 'weerbaar-provision'} --wait 60 "
-        f"--replicas {3 if CLUSTER else 1} && "
-        f"{as_user['intake']}exec {bindir / 'weerbaar-intake'}"
+        f"({as_user['provisioner']}{provision} || ({as_user.get('ops', '')}{provision} --update)) "
+        f"&& {as_user['intake']}exec {bindir / 'weerbaar-intake'}"
     )
     for name in ("routing", "registry", "notify", "console"):
         procs[name] = f"{as_user[name]}exec {bindir / f'weerbaar-{name}'}"
