@@ -12,6 +12,7 @@ import os
 import sys
 
 import nats
+from nats.errors import NoRespondersError
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
@@ -22,7 +23,13 @@ from nats.js.api import (
     StreamConfig,
 )
 from nats.js.client import JetStreamContext
-from nats.js.errors import BucketNotFoundError, NotFoundError
+from nats.js.errors import (
+    APIError,
+    BucketNotFoundError,
+    NoStreamResponseError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 
 from contracts.subjects import TOPOLOGY, BucketSpec, ConsumerSpec, StreamSpec, Topology
 
@@ -139,14 +146,61 @@ async def _run(
                 return 1
             await asyncio.sleep(0.2)
     try:
-        for line in await provision(nc.jetstream(), replicas=replicas):
-            print(f"weerbaar-provision: {line}")
+        lines = await provision_when_ready(nc.jetstream(), replicas=replicas, deadline=deadline)
     except ProvisionError as exc:
         print(f"weerbaar-provision: {exc}", file=sys.stderr)
         return 1
     finally:
         await nc.close()
+    for line in lines:
+        print(f"weerbaar-provision: {line}")
     return 0
+
+
+NO_SUITABLE_PEERS = 10005
+"""JetStream's error code when too few members are known yet to place R3."""
+
+
+def not_ready(exc: Exception) -> bool:
+    """What JetStream answers while it is not ready: on a cluster's first start, before
+    its meta leader is elected and every peer known, or while a member catches up."""
+    if isinstance(exc, ServiceUnavailableError | NoRespondersError | NoStreamResponseError):
+        return True
+    if isinstance(exc, APIError):
+        return exc.err_code == NO_SUITABLE_PEERS
+    return isinstance(exc, TimeoutError)
+
+
+async def provision_when_ready(
+    js: JetStreamContext,
+    *,
+    replicas: int,
+    deadline: float,
+    pause_s: float = 1.0,
+    topology: Topology = TOPOLOGY,
+) -> list[str]:
+    """`provision`, tried again while JetStream is not ready, until `deadline` (the
+    loop's clock); one line on stderr every try says so."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    while True:
+        try:
+            return await provision(js, topology=topology, replicas=replicas)
+        except Exception as exc:
+            if not not_ready(exc):
+                raise
+            waited = loop.time() - began
+            if loop.time() + pause_s > deadline:
+                raise ProvisionError(
+                    f"JetStream not ready after {waited:.0f} s ({type(exc).__name__})"
+                ) from exc
+            print(
+                f"weerbaar-provision: waiting for JetStream ({type(exc).__name__}, "
+                f"{waited:.0f} s so far)",
+                file=sys.stderr,
+                flush=True,
+            )
+            await asyncio.sleep(pause_s)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         help="a server, or a cluster's servers separated by commas (as the services take it)",
     )
     parser.add_argument("--replicas", type=int, default=int(os.environ.get("NATS_REPLICAS", "1")))
-    parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for NATS")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        help="seconds to wait for NATS, and for its JetStream to be ready",
+    )
     args = parser.parse_args(argv)
     user = os.environ.get("NATS_PROVISION_USER") or os.environ.get("NATS_USER")
     password = os.environ.get("NATS_PROVISION_PASSWORD") or os.environ.get("NATS_PASSWORD")
