@@ -16,7 +16,9 @@ from faststream.nats import NatsBroker
 
 from contracts.events import utcnow
 from contracts.subjects import (
+    DEAD_LETTER_STREAM,
     ROUTING_TIMERS_CONSUMER,
+    TIMER_DUE_PREFIX,
     TIMER_PREFIX,
     TIMERS_STREAM,
     TOPOLOGY,
@@ -177,6 +179,39 @@ async def test_timers_from_before_schedules_are_rescheduled_after_the_upgrade(
         assert router.fired[0][1] >= legacy.due_at
     finally:
         await broker.stop()
+
+
+async def test_a_timer_that_does_not_parse_is_parked_as_a_dead_letter(
+    broker: NatsBroker, provisioned: NatsServer
+) -> None:
+    router = FiringRouter()
+    schedule = await _start(broker, router)
+    nc = await nats.connect(provisioned.url)
+    try:
+        js = nc.jetstream()
+        poison = f"{TIMER_DUE_PREFIX}.ack.{uuid.uuid4()}"
+        await js.publish(poison, b"\x00 not a timer {", stream=TIMERS_STREAM)
+
+        async def parked() -> dict[str, str] | None:
+            info = await js.stream_info(DEAD_LETTER_STREAM)
+            if info.state.messages < 1:
+                return None
+            message = await js.get_msg(DEAD_LETTER_STREAM, info.state.last_seq)
+            return dict(message.headers or {}) | {"data": (message.data or b"").decode()}
+
+        letter = await eventually(parked, timeout=15, what="the poison timer parked")
+        assert letter["Weerbaar-Consumer"] == ROUTING_TIMERS_CONSUMER.durable
+        assert letter["Weerbaar-Reason"] == "invalid"
+        assert letter["Weerbaar-Original-Subject"] == poison
+        assert letter["data"] == "\x00 not a timer {"
+        # the consumer goes on: a timer after it fires, and the poison is gone
+        timer = _timer(0)
+        await schedule(timer)
+        await eventually(lambda: router.fired, timeout=15, what="the next timer")
+        assert [t for t, _ in router.fired] == [timer]
+        await eventually(lambda: _stream_empty(provisioned), what="nothing left in the stream")
+    finally:
+        await nc.close()
 
 
 async def _stream_empty(server: NatsServer) -> bool:

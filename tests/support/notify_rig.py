@@ -59,9 +59,31 @@ class Clock:
         return self.now
 
 
+class Outage(FakeChannel):
+    """A channel whose provider is down while the clock is before `until`."""
+
+    def __init__(self, channel: NotificationChannel, *, clock: Clock, until: datetime) -> None:
+        super().__init__(channel)
+        self.clock = clock
+        self.until = until
+        self.refused = 0
+
+    async def send(self, message: OutgoingMessage) -> Receipt:
+        if self.clock() < self.until:
+            self.refused += 1
+            raise DeliveryError("SMTPServerDisconnected")
+        return await super().send(message)
+
+
 class Rig:
-    def __init__(self, *, failures: dict[NotificationChannel, int] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        failures: dict[NotificationChannel, int] | None = None,
+        rules: RetryRules = RULES,
+    ) -> None:
         failures = failures or {}
+        self.rules = rules
         self.channels = {
             c: FakeChannel(c, failures=failures.get(c, 0)) for c in NotificationChannel
         }
@@ -83,7 +105,7 @@ class Rig:
                 secret=b"unit",
                 grace=timedelta(hours=24),
             ),
-            rules=RULES,
+            rules=self.rules,
             clock=self.clock,
             delivery=lambda: Delivery(attempt=1, stored_at=self.stored_at),
             record_pauses_s=(0.0, 0.0),

@@ -243,7 +243,7 @@ def test_sms_providers_from_a_yaml_file(tmp_path: Path, monkeypatch: pytest.Monk
         {"SMS_PROVIDERS": '[{"name": "Has Spaces", "url": "https://x"}]'},
         {"SMS_PROVIDERS": '[{"name": "a", "url": "ftp://x"}]'},
         {"SMS_PROVIDERS": '[{"name": "a", "url": "https://x"}, {"name": "a", "url": "https://y"}]'},
-        {"NOTIFY_MAX_ATTEMPTS": "19"},
+        {"NOTIFY_MAX_ATTEMPTS": "63"},  # above max_deliver - 2
         {"ENVIRONMENT": "production"},
     ],
 )

@@ -1,4 +1,5 @@
-"""A timer's identity and the message schedule it becomes."""
+"""A timer's identity, the message schedule it becomes, and how soon a failed one is
+tried again."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from routing.adapters.timers import schedule_headers
 from routing.domain.timers import Timer
+from routing.entrypoints.timers import retry_delay_s
 from tests.support.events import INCIDENT_ID
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -34,3 +36,9 @@ def test_a_timer_is_scheduled_for_its_due_time_in_utc() -> None:
     assert headers["Nats-Schedule"] == "@at 2026-03-29T01:00:00.250Z"
     assert headers["Nats-Schedule-Target"] == timer.subject
     assert headers["Nats-Msg-Id"] == timer.msg_id
+
+
+def test_a_failed_timer_is_tried_again_within_two_seconds_however_often_it_failed() -> None:
+    delays = [retry_delay_s(attempt) for attempt in range(1, 50) for _ in range(20)]
+    assert all(0 <= d <= 2.0 for d in delays)
+    assert max(delays) > 1.0  # it does back off

@@ -158,9 +158,10 @@ NOTIFY_CONSUMER = ConsumerSpec(
     description="Notify pages the assigned adviser, tells the previous one of an "
     "escalation and sends reminders",
     # A page may wait on a slow SMTP relay or gateway (timeouts of seconds, failover
-    # between channels): 30 s before redelivery, 20 deliveries before the server stops
-    # (the handler parks it as a dead letter first), 1,000 in hand.
-    max_deliver=20,
+    # between channels): 30 s before redelivery; notify retries for up to 15 minutes
+    # (NOTIFY_MAX_RETRY_S) with at most 60 attempts, so 64 deliveries before the server
+    # stops (the handler parks it as a dead letter first); 1,000 in hand.
+    max_deliver=64,
     ack_wait_s=30.0,
     max_ack_pending=1000,
 )

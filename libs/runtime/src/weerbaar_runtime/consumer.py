@@ -156,7 +156,7 @@ async def settle(
         if isinstance(exc, GiveUpError) or attempt >= max_attempts:
             error_type = exc.error_type if isinstance(exc, GiveUpError) else type(exc).__name__
             _log.error("giving up on message", exc_info=exc, **log_context)
-            await _park(broker, msg, consumer=consumer, reason="failed", error_type=error_type)
+            await park(broker, msg, consumer=consumer, reason="failed", error_type=error_type)
             return
         delay = exc.delay_s if isinstance(exc, RetryLaterError) else backoff_s(attempt)
         # A handler that asked to retry later has said why itself: no frames needed.
@@ -177,9 +177,11 @@ async def settle(
     await msg.ack()
 
 
-async def _park(
+async def park(
     broker: NatsBroker, msg: NatsMessage, *, consumer: str, reason: str, error_type: str
 ) -> None:
+    """Park the message as a dead letter and acknowledge it; when the dead letter cannot
+    be stored, leave the message to be delivered again in 5 s (it is never dropped)."""
     try:
         await dead_letter(broker, msg, consumer=consumer, reason=reason, error_type=error_type)
     except Exception as exc:
@@ -216,7 +218,7 @@ def subscribe(
         try:
             return parse_event(message.raw_message.data)
         except ValidationError:
-            await _park(
+            await park(
                 broker,
                 message,
                 consumer=spec.durable,

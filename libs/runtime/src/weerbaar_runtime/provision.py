@@ -15,102 +15,28 @@ import os
 import sys
 
 import nats
+from nats.errors import NoRespondersError
 from nats.js.api import (
-    AckPolicy,
-    ConsumerConfig,
-    DeliverPolicy,
-    DiscardPolicy,
     KeyValueConfig,
-    RetentionPolicy,
     StorageType,
-    StreamConfig,
 )
 from nats.js.client import JetStreamContext
-from nats.js.errors import BucketNotFoundError, NotFoundError
+from nats.js.errors import (
+    APIError,
+    BucketNotFoundError,
+    NoStreamResponseError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 
 from contracts.subjects import (
     TOPOLOGY,
     BucketSpec,
-    ConsumerSpec,
     StreamSpec,
     Topology,
     inbox_prefix,
 )
-
-_REVIEWED = (
-    "subjects",
-    "retention",
-    "storage",
-    "num_replicas",
-    "duplicate_window",
-    "max_age",
-    "allow_direct",
-    "allow_msg_schedules",
-    "deny_delete",
-    "deny_purge",
-    "max_msgs",
-    "max_bytes",
-    "max_msgs_per_subject",
-    "max_msg_size",
-    "discard",
-    "sealed",
-)
-"""The settings `stream_config` states, compared with an existing stream's."""
-_UNSET = ("mirror", "sources", "republish", "subject_transform", "placement")
-"""Settings a reviewed stream never has: any of them copies or redirects its messages."""
-
-
-def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
-    """The JetStream configuration of one stream."""
-    return StreamConfig(
-        name=spec.name,
-        description=spec.description,
-        subjects=list(spec.subjects),
-        retention=RetentionPolicy.WORK_QUEUE if spec.work_queue else RetentionPolicy.LIMITS,
-        storage=StorageType.FILE,
-        num_replicas=replicas,
-        duplicate_window=spec.duplicate_window_s,
-        max_age=spec.max_age_s,
-        allow_direct=True,
-        allow_msg_schedules=True if spec.schedules else None,
-        deny_delete=spec.deny_delete,
-        deny_purge=spec.deny_purge,
-        # the limits, stated so that a stream cut down to a few messages is noticed
-        max_msgs=-1,
-        max_bytes=-1,
-        max_msgs_per_subject=-1,
-        max_msg_size=-1,
-        discard=DiscardPolicy.OLD,
-        sealed=False,
-    )
-
-
-def stream_drift(wanted: StreamConfig, actual: StreamConfig) -> list[str]:
-    """How an existing stream differs from its reviewed configuration, one line a setting."""
-    have, want = actual.as_dict(), wanted.as_dict()
-    drift = [
-        f"{key}: {have.get(key)!r}, reviewed {value!r}"
-        for key in _REVIEWED
-        if have.get(key) != (value := want.get(key))
-    ]
-    return drift + [f"{key}: {have[key]!r}, reviewed none" for key in _UNSET if have.get(key)]
-
-
-def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
-    """The JetStream configuration of one durable pull consumer."""
-    filters = list(spec.filter_subjects)
-    return ConsumerConfig(
-        name=spec.durable,
-        durable_name=spec.durable,
-        description=spec.description,
-        deliver_policy=DeliverPolicy.ALL,
-        ack_policy=AckPolicy.EXPLICIT,
-        ack_wait=spec.ack_wait_s,
-        max_deliver=spec.max_deliver,
-        max_ack_pending=spec.max_ack_pending,
-        filter_subject=filters[0] if len(filters) == 1 else None,
-        filter_subjects=filters if len(filters) > 1 else None,
-    )
+from weerbaar_runtime.streams import consumer_config, stream_config, stream_drift
 
 
 class ProvisionError(Exception):
@@ -207,14 +133,64 @@ async def _run(
                 return 1
             await asyncio.sleep(0.2)
     try:
-        for line in await provision(nc.jetstream(), replicas=replicas, update=update):
-            print(f"weerbaar-provision: {line}")
+        lines = await provision_when_ready(
+            nc.jetstream(), replicas=replicas, deadline=deadline, update=update
+        )
     except ProvisionError as exc:
         print(f"weerbaar-provision: {exc}", file=sys.stderr)
         return 1
     finally:
         await nc.close()
+    for line in lines:
+        print(f"weerbaar-provision: {line}")
     return 0
+
+
+NO_SUITABLE_PEERS = 10005
+"""JetStream's error code when too few members are known yet to place R3."""
+
+
+def not_ready(exc: Exception) -> bool:
+    """What JetStream answers while it is not ready: on a cluster's first start, before
+    its meta leader is elected and every peer known, or while a member catches up."""
+    if isinstance(exc, ServiceUnavailableError | NoRespondersError | NoStreamResponseError):
+        return True
+    if isinstance(exc, APIError):
+        return exc.err_code == NO_SUITABLE_PEERS
+    return isinstance(exc, TimeoutError)
+
+
+async def provision_when_ready(
+    js: JetStreamContext,
+    *,
+    replicas: int,
+    deadline: float,
+    pause_s: float = 1.0,
+    topology: Topology = TOPOLOGY,
+    update: bool = False,
+) -> list[str]:
+    """`provision`, tried again while JetStream is not ready, until `deadline` (the
+    loop's clock); one line on stderr every try says so."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    while True:
+        try:
+            return await provision(js, topology=topology, replicas=replicas, update=update)
+        except Exception as exc:
+            if not not_ready(exc):
+                raise
+            waited = loop.time() - began
+            if loop.time() + pause_s > deadline:
+                raise ProvisionError(
+                    f"JetStream not ready after {waited:.0f} s ({type(exc).__name__})"
+                ) from exc
+            print(
+                f"weerbaar-provision: waiting for JetStream ({type(exc).__name__}, "
+                f"{waited:.0f} s so far)",
+                file=sys.stderr,
+                flush=True,
+            )
+            await asyncio.sleep(pause_s)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,7 +202,12 @@ def main(argv: list[str] | None = None) -> int:
         help="a server, or a cluster's servers separated by commas (as the services take it)",
     )
     parser.add_argument("--replicas", type=int, default=int(os.environ.get("NATS_REPLICAS", "1")))
-    parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for NATS")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        help="seconds to wait for NATS, and for its JetStream to be ready",
+    )
     parser.add_argument(
         "--update",
         action="store_true",

@@ -50,12 +50,22 @@ def build(settings: IntakeSettings) -> NatsBroker:
     return broker
 
 
-def compose(settings: IntakeSettings, broker: NatsBroker) -> Api:
+def idempotency_store(settings: IntakeSettings, broker: NatsBroker) -> KeyValueIdempotencyStore:
+    return KeyValueIdempotencyStore(
+        broker, timeout_s=settings.publish_timeout_s, retry_s=settings.publish_retry_s
+    )
+
+
+def compose(
+    settings: IntakeSettings,
+    broker: NatsBroker,
+    idempotency: KeyValueIdempotencyStore | None = None,
+) -> Api:
     """The use cases on JetStream, as the routers use them."""
     timeout_s = settings.publish_timeout_s
     intake = Intake(
-        publisher=JetStreamPublisher(broker, timeout_s=timeout_s),
-        idempotency=KeyValueIdempotencyStore(broker, timeout_s=timeout_s),
+        publisher=JetStreamPublisher(broker, timeout_s=timeout_s, retry_s=settings.publish_retry_s),
+        idempotency=idempotency or idempotency_store(settings, broker),
         ack_secret=settings.ack_token_secret.get_secret_value().encode(),
         id_key=settings.registration_id_key.get_secret_value().encode(),
     )
@@ -70,7 +80,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     """Build the intake app; nothing connects until the app starts."""
     settings = settings or IntakeSettings()
     broker = build(settings)
-    api = compose(settings, broker)
+    idempotency = idempotency_store(settings, broker)
+    api = compose(settings, broker, idempotency)
 
     return service_app(
         settings,
@@ -85,5 +96,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                 for routes in (incidents, registrations, acknowledge, casework)
             ],
             max_body_bytes=settings.max_body_bytes,
+            # bound before the service says it is ready, not by the first reports
+            after_connect=[idempotency.bind],
         ),
     )

@@ -27,6 +27,13 @@ class IntakeSettings(ServiceSettings):
         description="Base URL of the registry API, for status links",
     )
     publish_timeout_s: float = Field(default=2.0, gt=0, validation_alias="INTAKE_PUBLISH_TIMEOUT_S")
+    publish_retry_s: float = Field(
+        default=4.0,
+        ge=0,
+        validation_alias="INTAKE_PUBLISH_RETRY_S",
+        description="How long a write JetStream did not take (no leader for a moment: an "
+        "election) is tried again before the answer is a 503",
+    )
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, validation_alias="INTAKE_MAX_BODY_BYTES"
     )

@@ -101,9 +101,14 @@ class NotifySettings(ServiceSettings):
     )
     failover_delay_s: float = Field(default=60.0, ge=0, validation_alias="NOTIFY_FAILOVER_DELAY_S")
 
-    # retries
+    # retries: the window is time (max_retry_s, 15 minutes), which outlasts an outage of
+    # minutes and is as long as a high-urgency deadline; an acute case is escalated by
+    # its own deadline first, any other one by `notification.failed` when it ends.
+    # max_attempts only stops a page failing at once (say, an open circuit) from being
+    # tried without end: at the 60 s backoff cap 60 attempts take far longer than 15
+    # minutes, so it is the time bound that ends trying.
     max_attempts: int = Field(
-        default=10,
+        default=60,
         ge=1,
         le=NOTIFY_CONSUMER.max_deliver - 2,
         validation_alias="NOTIFY_MAX_ATTEMPTS",

@@ -19,19 +19,25 @@ from contracts.events import (
     RegistrationReceived,
 )
 from contracts.subjects import EVENTS_STREAM, event_subject
+from intake.adapters.retry import within
 from intake.domain.case import CaseFacts
 from weerbaar_runtime.nats import PublishFailedError, publish_event
 
 
 class JetStreamPublisher:
-    """Publishes an event and returns only after JetStream acknowledged storing it."""
+    """Publishes an event and returns only after JetStream acknowledged storing it;
+    a failed try is repeated for up to `retry_s` (a leader election)."""
 
-    def __init__(self, broker: NatsBroker, *, timeout_s: float) -> None:
+    def __init__(self, broker: NatsBroker, *, timeout_s: float, retry_s: float = 0.0) -> None:
         self._broker = broker
         self._timeout_s = timeout_s
+        self._retry_s = retry_s
 
     async def publish(self, event: Event) -> None:
-        await publish_event(self._broker, event, timeout_s=self._timeout_s)
+        async def attempt(timeout_s: float) -> None:
+            await publish_event(self._broker, event, timeout_s=timeout_s)
+
+        await within(self._retry_s, attempt, timeout_s=self._timeout_s, what="publish")
 
 
 class StreamIncidentLookup:

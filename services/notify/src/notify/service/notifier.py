@@ -36,8 +36,9 @@ from weerbaar_runtime.logging import get_logger
 _log = get_logger("notify")
 
 # Pauses between retries of a delivered-log write before the delivery counts as not
-# recorded (and so may be sent again, with the same id).
-RECORD_PAUSES_S = (0.05, 0.25, 1.0)
+# recorded (and so may be sent again, with the same id): over 7 s, the time the bucket
+# may have no leader while its members elect one (a write then fails at once).
+RECORD_PAUSES_S = (0.05, 0.25, 1.0, 2.0, 4.0)
 
 
 class Notifier:

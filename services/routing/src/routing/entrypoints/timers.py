@@ -20,7 +20,7 @@ from contracts.subjects import ROUTING_TIMERS_CONSUMER, TIMER_DUE_PREFIX, TIMER_
 from routing.domain.timers import Timer
 from routing.service.ports import Scheduler
 from routing.service.router import Router
-from weerbaar_runtime.consumer import backoff_s, delivery_attempt, export_limits
+from weerbaar_runtime.consumer import backoff_s, delivery_attempt, export_limits, park
 from weerbaar_runtime.logging import get_logger
 from weerbaar_runtime.nats import pull_inbox
 
@@ -33,6 +33,17 @@ TIMER_LATENESS = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
 )
 
+RETRY_BASE_S = 0.25
+RETRY_CAP_S = 2.0
+"""A timer that failed (its state or the events stream unreachable, as during a Raft
+election) is tried again within 2 s at most: a deadline is already due, and the
+default backoff of up to a minute would add its wait to the escalation's lateness."""
+
+
+def retry_delay_s(attempt: int) -> float:
+    """The delay before a failed timer is delivered again (jittered, at most 2 s)."""
+    return backoff_s(attempt, base=RETRY_BASE_S, cap=RETRY_CAP_S)
+
 
 def subscribe_timers(broker: NatsBroker, router: Router, schedule: Scheduler) -> None:
     """Handle each timer the server fires; reschedule a reminder that saw activity."""
@@ -41,8 +52,14 @@ def subscribe_timers(broker: NatsBroker, router: Router, schedule: Scheduler) ->
         try:
             return Timer.model_validate_json(message.raw_message.data)
         except ValidationError:
-            _log.error("invalid timer dropped", reason="invalid")
-            await message.ack()
+            # parked like every consumer's poison (it logs "message dead-lettered")
+            await park(
+                broker,
+                message,
+                consumer=ROUTING_TIMERS_CONSUMER.durable,
+                reason="invalid",
+                error_type="ValidationError",
+            )
             raise SkipMessage from None
 
     export_limits(ROUTING_TIMERS_CONSUMER)
@@ -80,7 +97,7 @@ def subscribe_timers(broker: NatsBroker, router: Router, schedule: Scheduler) ->
                 incident_id=str(timer.incident_id),
                 attempt=attempt,
             )
-            await message.nack(delay=backoff_s(attempt))
+            await message.nack(delay=retry_delay_s(attempt))
             return
         TIMER_LATENESS.labels(timer.kind).observe(
             max(0.0, (utcnow() - timer.due_at).total_seconds())
