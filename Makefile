@@ -29,11 +29,12 @@ run-cluster: setup  ## make run on a 3-node JetStream cluster (deploy/nats/clust
 chaos: setup  ## the whole system under load and faults, on the cluster and the single server: an accounting table (CHAOS_SCALE=…, CHAOS_RATE=…, CHAOS_TARGETS=…, CHAOS_FAULTS=…)
 	$(UV) run --frozen python -m tests.chaos.run
 
-lint: setup  ## ruff, mypy and the layers (import-linter)
+lint: setup  ## ruff, mypy, the layers (import-linter) and module sizes (300 lines at most)
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports
+	$(UV) run --frozen pytest -q -p no:cacheprovider tests/test_architecture.py
 
 unit: setup  ## fast tests, no servers
 	$(PYTEST) tests/unit

@@ -44,6 +44,18 @@ class ProblemError(Exception):
         self.extra = extra or {}
 
 
+def unavailable(detail: str, *, retry_after_s: float = 2) -> ProblemError:
+    """503: what the service needs (JetStream, NATS) did not answer; nothing was done
+    and the client may retry after `Retry-After` seconds (with the same
+    Idempotency-Key where the request has one)."""
+    return ProblemError(
+        503,
+        "Service unavailable",
+        detail,
+        headers={"Retry-After": str(max(1, round(retry_after_s)))},
+    )
+
+
 def problem_response(
     status: int,
     title: str,

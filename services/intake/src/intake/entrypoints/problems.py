@@ -20,7 +20,7 @@ from intake.domain.errors import (
 from intake.service.intake import RegistrationExistsError
 from intake.service.ports import IdempotencyConflictError, PublishFailedError
 from weerbaar_runtime.auth import Principal, forbidden
-from weerbaar_runtime.http import ProblemError, problem_doc
+from weerbaar_runtime.http import ProblemError, problem_doc, unavailable
 
 T = TypeVar("T")
 
@@ -133,10 +133,8 @@ class Problems:
 
     def unavailable(self) -> ProblemError:
         """Nothing was stored: JetStream did not confirm it."""
-        return ProblemError(
-            503,
-            "Service unavailable",
+        return unavailable(
             "The event store did not confirm storing the request; nothing was accepted. "
             "Retry with the same Idempotency-Key.",
-            headers={"Retry-After": str(self.retry_after_s)},
+            retry_after_s=self.retry_after_s,
         )

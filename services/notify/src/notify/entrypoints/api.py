@@ -15,7 +15,7 @@ from contracts.events import utcnow
 from notify.domain.operations import CircuitReading, DeadLetter, Redriven
 from notify.service import operations
 from weerbaar_runtime.auth import Access, Principal, Security
-from weerbaar_runtime.http import ProblemError, problem_doc
+from weerbaar_runtime.http import ProblemError, problem_doc, unavailable
 
 
 class DeadLetterOut(BaseModel):
@@ -78,7 +78,7 @@ def _redriven(done: Redriven) -> RedrivenOut:
 
 
 def _unavailable() -> ProblemError:
-    return ProblemError(503, "Unavailable", "NATS cannot be reached; try again shortly.")
+    return unavailable("NATS cannot be reached; try again shortly.")
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {

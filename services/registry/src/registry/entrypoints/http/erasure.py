@@ -17,7 +17,7 @@ from registry.service.erasure import (
 )
 from registry.service.ports import Publish
 from weerbaar_runtime.auth import Principal, Security
-from weerbaar_runtime.http import ProblemError, problem_doc
+from weerbaar_runtime.http import ProblemError, problem_doc, unavailable
 from weerbaar_runtime.nats import PublishFailedError
 
 
@@ -78,12 +78,7 @@ def erasure_router(
                 "Idempotency-Key: already used for an erasure request with another body",
             ) from None
         except PublishFailedError:
-            raise ProblemError(
-                503,
-                "Service unavailable",
-                "The erasure request could not be stored; try again.",
-                headers={"Retry-After": "2"},
-            ) from None
+            raise unavailable("The erasure request could not be stored; try again.") from None
         return Accepted(
             incident_id=str(incident_id),
             event_id=str(event.event_id),
