@@ -113,6 +113,11 @@ class StatsOut(BaseModel):
         description='Counts from 1 to this minus one are shown as "<5" (and shares that '
         "would reveal them are null); null when nothing is suppressed"
     )
+    max_perturbation: int = Field(
+        default=0,
+        description="Every count is the true count give or take at most this (the "
+        "cell-key method, for analysts; 0: exact)",
+    )
     cells: list[dict[str, Any]] = Field(
         description="One per non-empty cell: the dimension values, `count` (a number or "
         '"<5"), `aangifte_rate`, `police_report_rate`, `escalation_rate` and `repeat_rate` '
@@ -134,6 +139,7 @@ class StatsOut(BaseModel):
 
 class AcknowledgementOut(BaseModel):
     suppressed_below: int | None
+    max_perturbation: int = Field(default=0, description="As in the statistics: 0 is exact")
     pools: list[dict[str, Any]] = Field(
         description='Per pool: `acknowledged` (a number or "<5"), `median_s` and `p90_s`: '
         "seconds from report to acknowledgement"
