@@ -11,10 +11,17 @@ from contracts.events import Identifier
 from contracts.vocabulary import Role, Status
 
 
-class OfficialOut(BaseModel):
+class OfficialSummaryOut(BaseModel):
+    """The official in a list: their office, not who they are."""
+
     role: Role | None
     organisation_code: str | None
     province_code: str | None
+
+
+class OfficialOut(OfficialSummaryOut):
+    """The official in the record (whose every read is audited)."""
+
     name: str | None = Field(description="Personal data; null once erased")
     phone: str | None = Field(description="Personal data; null once erased")
     email: str | None = Field(description="Personal data; null once erased")
@@ -34,7 +41,9 @@ class IncidentSummary(BaseModel):
     source: str | None
     urgency: str | None
     reported_at: datetime | None
-    official: OfficialOut
+    official: OfficialSummaryOut = Field(
+        description="Role and organisation: no personal data in a list (the record has it)"
+    )
     types: list[str]
     assignment: AssignmentOut | None
     escalations: int = Field(description="How often the case was escalated so far")
@@ -51,6 +60,7 @@ class RelatedOut(BaseModel):
 
 
 class IncidentDetail(IncidentSummary):
+    official: OfficialOut = Field(description="With the personal data (null once erased)")
     occurred_at: datetime | None
     channels: list[str]
     needs: list[str]
