@@ -159,7 +159,12 @@ class AcknowledgementOut(BaseModel):
 class EraseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    requested_by: Identifier = Field(description="Who asks for the erasure", examples=["op-17"])
+    requested_by: Identifier | None = Field(
+        default=None,
+        description="Ignored (kept for older clients): the requester is the caller, the "
+        "token's subject",
+        examples=["op-17"],
+    )
 
 
 class Accepted(BaseModel):
