@@ -102,3 +102,28 @@ async def test_token_claims_of_the_wrong_type_are_401(api: Any, claims: dict[str
     for path, _headers in ENDPOINTS:
         problem(await client.get(path, headers=token_with(**claims)), 401)
     assert (await client.get("/v1/incidents", headers=token_with())).status_code == 200
+
+
+async def test_the_documented_examples_of_from_and_to_are_answered(api: Any) -> None:
+    client, _ = api
+    document = (await client.get("/openapi.json")).json()
+    tried = 0
+    for path, operations in document["paths"].items():
+        parameters = {p["name"]: p for p in operations.get("get", {}).get("parameters", [])}
+        if "from" not in parameters or "to" not in parameters:
+            continue
+        params = {name: _example(parameters[name]) for name in ("from", "to")}
+        assert params["from"] < params["to"], path
+        headers = auth.COORDINATOR if path == "/v1/audit" else auth.OPERATOR
+        response = await client.get(path, params=params, headers=headers)
+        assert response.status_code == 200, (path, response.text)
+        tried += 1
+    assert tried >= 7
+
+
+def _example(parameter: dict[str, Any]) -> Any:
+    schema = parameter["schema"]
+    for candidate in (schema, *schema.get("anyOf", [])):
+        if candidate.get("examples"):
+            return candidate["examples"][0]
+    return parameter["example"] if "example" in parameter else parameter["examples"][0]

@@ -65,10 +65,7 @@ Moment = Annotated[
     AwareDatetime,
     BeforeValidator(_day_is_midnight),
     AfterValidator(_in_range),
-    Field(
-        description="A date (midnight in Dutch time) or a date-time with its offset",
-        examples=["2026-01-01", "2026-11-20T21:15:00+01:00"],
-    ),
+    Field(description="A date (midnight in Dutch time) or a date-time with its offset"),
 ]
 ProvinceCode = Annotated[str, Field(pattern=r"^PV\d{2}$", examples=["PV27"])]
 
@@ -110,9 +107,14 @@ class CaseFilters(_Query):
     perpetrator_kind: list[PerpetratorKind] = Field(default_factory=list, max_length=5)
     family_targeted: bool | None = None
     from_: Moment | None = Field(
-        default=None, alias="from", description="Reported (or received) at or after"
+        default=None,
+        alias="from",
+        description="Reported (or received) at or after",
+        examples=["2026-01-01"],
     )
-    to: Moment | None = Field(default=None, description="Reported (or received) before")
+    to: Moment | None = Field(
+        default=None, description="Reported (or received) before", examples=["2026-12-01"]
+    )
 
 
 class IncidentFilters(CaseFilters):
@@ -196,8 +198,10 @@ class AuditQuery(_Query):
     )
     action: list[AuditAction] = Field(default_factory=list, max_length=4)
     incident_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")] | None = None
-    from_: Moment | None = Field(default=None, alias="from", description="At or after")
-    to: Moment | None = Field(default=None, description="Before")
+    from_: Moment | None = Field(
+        default=None, alias="from", description="At or after", examples=["2026-11-01"]
+    )
+    to: Moment | None = Field(default=None, description="Before", examples=["2026-12-01"])
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = Field(
         default=None, pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the previous page"
