@@ -51,6 +51,7 @@ else
     key="$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
     echo "REGISTRY_ENCRYPTION_KEYS={\"k1\": \"$key\"}"
     echo "REGISTRY_ENCRYPTION_KEY_ID=k1"
+    echo "REGISTRY_STATS_KEY=$(hex 32)"
     echo "AUTH_SIGNING_KEY=$(hex 32)"
     echo "ACK_TOKEN_SECRET=$(hex 32)"
     echo "WEBHOOK_SECRET=$(hex 32)"

@@ -42,6 +42,7 @@ from registry.adapters.db import make_engine
 from registry.adapters.migrate import upgrade
 from registry.adapters.projector import Projector
 from registry.bootstrap import FETCH, IN_FLIGHT  # the live subscriber's fetch and in-flight sizes
+from registry.settings import DEV_STATS_KEY
 from tests.bench.registry_bench_events import SPAN, START, Organisations, incident_events
 from tests.bench.registry_bench_queries import time_queries
 
@@ -81,7 +82,9 @@ async def ingest(url: str, count: int, *, out: Callable[[str], None]) -> tuple[i
     """Project every event; returns (events, seconds spent projecting)."""
     engine = make_engine(url, pool_size=5) if url.startswith("postgresql") else make_engine(url)
     await upgrade(engine)
-    projector = Projector(engine, batch_max=500, keyring=Keyring.development())
+    projector = Projector(
+        engine, batch_max=500, keyring=Keyring.development(), stats_key=DEV_STATS_KEY.encode()
+    )
     projector.start()
     total, spent = 0, 0.0
     report = time.monotonic() + 30

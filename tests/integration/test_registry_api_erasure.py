@@ -41,8 +41,8 @@ async def test_erasure_request_is_accepted_recorded_and_scrubs(api: Any) -> None
     assert again.json()["event_id"] == accepted["event_id"]
     conflict = await client.post(
         f"/v1/incidents/{case.incident_id}/erase",
-        json={"requested_by": "operator-18"},
-        headers={"Idempotency-Key": "erase-1"},
+        json={"requested_by": "operator-17"},
+        headers={"Idempotency-Key": "erase-1", **auth.bearer("operator", "operator-18")},
     )
     assert conflict.status_code == 409
     assert "Idempotency-Key" in conflict.json()["detail"]
@@ -51,20 +51,39 @@ async def test_erasure_request_is_accepted_recorded_and_scrubs(api: Any) -> None
     assert record["personal_data_erased_at"] is not None
     erased = [e for e in record["timeline"] if e["type"] == "personal_data_erased"]
     assert len(erased) == 1
-    assert erased[0]["requested_by"] == "operator-17" and erased[0]["reason"] == "request"
+    # the caller asked (the token's subject), not whom the body names
+    assert erased[0]["requested_by"] == "test-operator" and erased[0]["reason"] == "request"
     assert "name" not in erased[0]
     assert (await client.get("/v1/stats", params={"group_by": "role"})).json() == before
 
 
 @pytest.mark.parametrize(
     ("body", "status"),
-    [({"requested_by": "x y"}, 422), ({}, 422), ({"requested_by": "a", "why": "b"}, 422)],
+    [({"requested_by": "x y"}, 422), ({"requested_by": "a", "why": "b"}, 422), ([], 422)],
 )
 async def test_invalid_erasure_requests(api: Any, body: dict[str, Any], status: int) -> None:
     client, _ = api
     case = next(e for e in fixture() if isinstance(e, IncidentReported))
     response = await client.post(f"/v1/incidents/{case.incident_id}/erase", json=body)
     assert response.status_code == status
+
+
+async def test_the_requester_is_the_caller_whatever_the_body_says(api: Any) -> None:
+    client, _ = api
+    case = next(e for e in fixture() if isinstance(e, IncidentReported))
+    for body in ({"requested_by": "someone-else"}, {}, None):
+        response = await client.post(
+            f"/v1/incidents/{case.incident_id}/erase",
+            json=body,
+            headers={**auth.bearer("coordinator", "coordinator|7"), "Idempotency-Key": "k"},
+        )
+        assert response.status_code == 202, response.text
+    record = (await client.get(f"/v1/incidents/{case.incident_id}")).json()
+    erased = [e for e in record["timeline"] if e["type"] == "personal_data_erased"]
+    assert [e["requested_by"] for e in erased] == ["coordinator-7"]
+    audit = (await client.get("/v1/audit", headers=auth.COORDINATOR)).json()["items"]
+    requests = [e for e in audit if e["action"] == "erasure.request"]
+    assert {e["detail"]["requested_by"] for e in requests} == {"coordinator-7"}
 
 
 async def test_erasure_of_an_unknown_incident_or_without_jetstream(api: Any) -> None:

@@ -23,7 +23,9 @@ from registry.adapters.projector import Projector
 from registry.adapters.sql_audit import AuditLog
 from registry.adapters.sql_queries import Queries
 from registry.adapters.sql_statistics import Statistics
+from registry.settings import DEV_STATS_KEY
 
+STATS_KEY = DEV_STATS_KEY.encode()
 DATA = Path(__file__).resolve().parents[1] / "integration" / "data"
 RECORDED = DATA / "registry_events.jsonl"
 
@@ -47,7 +49,7 @@ async def open_registry(url: str, keyring: Keyring | None = None) -> AsyncIterat
     try:
         yield Registry(
             engine,
-            Projector(engine, keyring=keyring),
+            Projector(engine, keyring=keyring, stats_key=STATS_KEY),
             Queries(engine, keyring),
             Statistics(engine),
             AuditLog(engine),

@@ -29,6 +29,7 @@ from weerbaar_runtime.secrets import require_strong
 
 DEV_SIGNING_KEY = "weerbaar-development-signing-key-not-for-production"
 _log = get_logger("auth")
+_TEXT_CLAIMS = ("sub", "adviser_id", "organisation_code")
 
 AUTH_FAILURES = Counter("weerbaar_auth_failures_total", "Refused requests", ["reason"])
 
@@ -118,7 +119,9 @@ class Authenticator:
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
             role = Access(claims["role"])
-        except (jwt.PyJWTError, KeyError, ValueError) as exc:
+            if not all(isinstance(claims.get(c), str | None) for c in _TEXT_CLAIMS):
+                raise TypeError("claim type")  # e.g. `adviser_id` as a list
+        except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
             raise _unauthorised(type(exc).__name__) from None
         principal = Principal(
             subject=str(claims["sub"]),

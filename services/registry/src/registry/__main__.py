@@ -37,7 +37,7 @@ async def _migrate(settings: RegistrySettings) -> None:
 
     engine = make_engine(settings.database_url)
     try:
-        await upgrade(engine)
+        await upgrade(engine, stats_key=settings.stats_secret())
         print(f"migrate: at revision {await current_revision(engine)}", file=sys.stderr)
     finally:
         await engine.dispose()
@@ -49,7 +49,7 @@ async def _retention(settings: RegistrySettings) -> int:
 
     registry = build(settings)
     try:
-        await upgrade(registry.engine)
+        await upgrade(registry.engine, stats_key=settings.stats_secret())
         await registry.broker.connect()
         count = await registry.retention.run_once()
         print(f"retention: {count} erasures published", file=sys.stderr)

@@ -82,7 +82,13 @@ def build(settings: RegistrySettings) -> Registry:
                 headers={"content-type": "application/json"},
             )
 
-    projector = Projector(engine, batch_max=settings.batch_max, keyring=keyring, on_commit=announce)
+    projector = Projector(
+        engine,
+        batch_max=settings.batch_max,
+        keyring=keyring,
+        stats_key=settings.stats_secret(),
+        on_commit=announce,
+    )
     subscribe(broker, REGISTRY_CONSUMER, projector.submit, batch_size=FETCH, in_flight=IN_FLIGHT)
     document_publishers(broker, [PersonalDataErased])
     document_change_feed(broker)
@@ -112,7 +118,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     engine, projector = registry.engine, registry.projector
 
     async def migrate_and_project() -> None:
-        await upgrade(engine)
+        await upgrade(engine, stats_key=settings.stats_secret())
         projector.start()
 
     async def database() -> bool:

@@ -9,6 +9,9 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from registry.adapters.crypto import DEV_KEY, DEV_KEY_ID, Keyring
 from weerbaar_runtime.settings import ServiceSettings
 
+DEV_STATS_KEY = "weerbaar-development-statistics-key-not-for-production"
+"""The development secret of the statistics' record keys (refused in production)."""
+
 
 def async_database_url(url: str) -> str:
     """Accept plain SQLAlchemy or libpq-style URLs and pick the async driver."""
@@ -54,6 +57,15 @@ class RegistrySettings(ServiceSettings):
         description="The key that seals new values (one of REGISTRY_ENCRYPTION_KEYS)",
     )
 
+    stats_key: SecretStr = Field(
+        default=SecretStr(DEV_STATS_KEY),
+        min_length=32,
+        validation_alias="REGISTRY_STATS_KEY",
+        description="The secret the statistics' record keys are derived from (the "
+        "cell-key method, docs/privacy.md): at least 32 random characters, never changed "
+        "(a new one changes every perturbed figure at once)",
+    )
+
     @model_validator(mode="after")
     def _usable_keys(self) -> Self:
         self.keyring()  # every key 32 bytes of base64, the current one among them
@@ -64,7 +76,15 @@ class RegistrySettings(ServiceSettings):
                 "production refuses the development encryption key: set "
                 "REGISTRY_ENCRYPTION_KEYS and REGISTRY_ENCRYPTION_KEY_ID"
             )
+        if self.environment == "production" and self.stats_key.get_secret_value() == (
+            DEV_STATS_KEY
+        ):
+            raise ValueError("production refuses the development REGISTRY_STATS_KEY")
         return self
+
+    def stats_secret(self) -> bytes:
+        """The secret of the statistics' record keys."""
+        return self.stats_key.get_secret_value().encode()
 
     def keyring(self) -> Keyring:
         """The keys that seal and open personal data."""

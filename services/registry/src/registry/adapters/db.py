@@ -194,6 +194,7 @@ class CaseFact(Base):
     family_targeted: Mapped[int | None] = mapped_column(SmallInteger)
     pool: Mapped[int | None] = mapped_column(SmallInteger)
     ack_seconds: Mapped[int | None] = mapped_column(Integer)
+    cell_key: Mapped[int] = mapped_column(Integer, default=0)  # registry.domain.disclosure
     case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
     __table_args__ = (

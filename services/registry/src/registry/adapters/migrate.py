@@ -18,18 +18,22 @@ def alembic_config() -> Config:
     return config
 
 
-def _upgrade(connection: Connection, revision: str) -> None:
+def _upgrade(connection: Connection, revision: str, stats_key: bytes | None) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
+    config.attributes["stats_key"] = stats_key
     command.upgrade(config, revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database to `revision`, in one transaction where the database allows."""
+async def upgrade(
+    engine: AsyncEngine, revision: str = "head", *, stats_key: bytes | None = None
+) -> None:
+    """Bring the database to `revision`, in one transaction where the database allows;
+    `stats_key` derives the record keys of existing cases (migration 0006)."""
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
-        await conn.run_sync(_upgrade, revision)
+        await conn.run_sync(_upgrade, revision, stats_key)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -22,6 +22,7 @@ from registry.adapters.group_commit import GroupCommit, OnCommit
 from registry.adapters.sql_rows import fact_row, incident_row, registration_row
 from registry.adapters.sql_writes import Writes, transaction
 from registry.domain.case_facts import incident_fact, registration_fact
+from registry.domain.disclosure import record_key
 from registry.domain.fold import fold
 from registry.domain.memo import FoldMemo
 from registry.domain.scrub import is_erased, scrub
@@ -40,6 +41,7 @@ class Projector:
         engine: AsyncEngine,
         *,
         keyring: Keyring,
+        stats_key: bytes,
         batch_max: int = 500,
         parsed_cache: int = 20000,
         lanes: int | None = None,
@@ -47,6 +49,7 @@ class Projector:
     ) -> None:
         self.engine = engine
         self._keyring = keyring
+        self._stats_key = stats_key  # the record keys of the statistics
         if lanes is None:
             lanes = 2 if engine.dialect.name == "postgresql" else 1
         self._commits = GroupCommit(
@@ -185,14 +188,24 @@ class Projector:
                 values.update(zip(INCIDENT_COLUMNS, self._seal_row(case_id, values), strict=True))
                 incidents.append(values)
                 if reported:
-                    facts.append(fact_row(incident_fact(state, memo=self._memo)))
+                    facts.append(
+                        fact_row(
+                            incident_fact(state, memo=self._memo),
+                            cell_key=record_key(self._stats_key, case_id),
+                        )
+                    )
                     types = [t for t in projected[case_id] if t != RegistrationReceived.TYPE]
                     if types:
                         changes.append(_changed("incident", case_id, types, values["version"]))
             if registration is not None:
                 registrations.append(registration_row(registration))
                 if not reported:
-                    facts.append(fact_row(registration_fact(registration)))
+                    facts.append(
+                        fact_row(
+                            registration_fact(registration),
+                            cell_key=record_key(self._stats_key, case_id),
+                        )
+                    )
                 if RegistrationReceived.TYPE in projected[case_id]:
                     changes.append(
                         _changed("registration", case_id, [RegistrationReceived.TYPE], 1)

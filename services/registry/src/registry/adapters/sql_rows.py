@@ -94,11 +94,12 @@ def incident_row(state: IncidentState, *, version: int) -> dict[str, Any]:
     return row
 
 
-def fact_row(fact: CaseFact) -> dict[str, Any]:
-    """The `case_facts` row of a case."""
+def fact_row(fact: CaseFact, *, cell_key: int) -> dict[str, Any]:
+    """The `case_facts` row of a case, with its record key."""
     d = fact.dimensions
     return {
         "case_id": fact.case_id,
+        "cell_key": cell_key,
         "reported_at": d.reported_at,
         "month": d.month,
         "types_mask": d.types_mask,

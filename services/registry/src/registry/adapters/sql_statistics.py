@@ -1,8 +1,10 @@
 """Statistics over the case facts: grouped counts, rates, acknowledgement times.
 
 Counts are computed by the database in one scan grouped by the dimensions (incident
-types and channels by their bit masks, expanded here); suppression of small cells is
-applied last, on the final cells, when the caller may see aggregates only."""
+types and channels by their bit masks, expanded here), and with each sum the sum of its
+cases' record keys (the cell key, `registry.domain.disclosure`); perturbation and
+suppression are applied last, on the final cells, when the caller may see aggregates
+only."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from registry.adapters.db import CaseFact
 from registry.adapters.sql_queries import conditions
 from registry.domain.cells import Cell
+from registry.domain.disclosure import perturbed, shown
 from registry.domain.facts import (
     CHANNEL_BITS,
     MEASURES,
@@ -24,7 +27,6 @@ from registry.domain.facts import (
     decode,
     from_mask,
     percentile,
-    suppress,
 )
 from registry.domain.filters import Dimension, StatsFilters
 
@@ -63,14 +65,16 @@ class Statistics:
         """Every non-empty cell of the grouping, sorted by its dimension values."""
         columns = [getattr(CaseFact, COLUMN_OF[d]) for d in group_by]
         sums = [func.sum(getattr(CaseFact, m)) for m in MEASURES[1:]]
+        key_sums = [func.sum(CaseFact.cell_key)]
+        key_sums += [func.sum(CaseFact.cell_key * getattr(CaseFact, m)) for m in MEASURES[1:]]
         query = (
-            select(*columns, func.count(), *sums)
+            select(*columns, func.count(), *sums, *key_sums)
             .where(*conditions(filters, CaseFact, at="reported_at", coded=True))
             .group_by(*columns)
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
-        totals: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(MEASURES))
+        totals: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 2 * len(MEASURES))
         width = len(group_by)
         for row in rows:
             keys, values = row[:width], row[width:]
@@ -85,7 +89,7 @@ class Statistics:
                 for i, v in enumerate(values):
                     cell[i] += int(v or 0)
         return [
-            Cell(key, *sums_)
+            Cell.of(key, sums_)
             for key, sums_ in sorted(
                 totals.items(), key=lambda item: tuple(_order(k) for k in item[0])
             )
@@ -97,7 +101,7 @@ class Statistics:
         """Median and 90th percentile of the time from report to acknowledgement, by
         the pool of the adviser who acknowledged."""
         query = (
-            select(CaseFact.pool, CaseFact.ack_seconds, func.count())
+            select(CaseFact.pool, CaseFact.ack_seconds, func.count(), func.sum(CaseFact.cell_key))
             .where(
                 CaseFact.ack_seconds.is_not(None),
                 CaseFact.pool.is_not(None),
@@ -110,13 +114,16 @@ class Statistics:
             rows = (await session.execute(query)).all()
         result = []
         for pool, group in itertools.groupby(rows, key=lambda r: r[0]):
-            histogram = [(int(r[1] or 0), int(r[2])) for r in group]
+            rows_ = list(group)
+            histogram = [(int(r[1] or 0), int(r[2])) for r in rows_]
             acknowledged = sum(n for _, n in histogram)
+            if suppressed:  # perturbed by the cell key of the pool's acknowledged cases
+                acknowledged = perturbed(acknowledged, sum(int(r[3] or 0) for r in rows_))
             hidden = suppressed and acknowledged < SMALL_CELL
             result.append(
                 {
                     "pool": decode("pool", pool),
-                    "acknowledged": suppress(acknowledged, enabled=suppressed),
+                    "acknowledged": shown(acknowledged) if suppressed else acknowledged,
                     "median_s": None if hidden else percentile(histogram, 0.5),
                     "p90_s": None if hidden else percentile(histogram, 0.9),
                 }

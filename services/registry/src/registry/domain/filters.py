@@ -6,11 +6,12 @@ fields as query parameters) and the input of the query functions."""
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime, time
-from typing import Annotated, Any, Literal
+from datetime import UTC, datetime, time
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from contracts.events import Identifier
 from contracts.organisations import OrganisationCode
@@ -28,9 +29,20 @@ from contracts.vocabulary import (
 )
 from registry.domain.facts import AMSTERDAM
 
+_MOMENT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2}))?$"
+)
+EARLIEST: Final = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(2200, 1, 1, tzinfo=UTC)
+
 
 def _day_is_midnight(value: Any) -> Any:
-    if isinstance(value, str) and len(value) == 10:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _MOMENT.match(value):
+        # strict: no numbers (`to=0.5` is not a Unix time here), no other notation
+        raise ValueError("a date (YYYY-MM-DD) or a date-time with its offset (ISO 8601)")
+    if len(value) == 10:
         try:
             day = datetime.strptime(value, "%Y-%m-%d").date()
         except ValueError:
@@ -39,13 +51,21 @@ def _day_is_midnight(value: Any) -> Any:
     return value
 
 
+def _in_range(value: datetime) -> datetime:
+    try:
+        within = EARLIEST <= value.astimezone(UTC) < LATEST
+    except OverflowError:  # year 1 at +14:00, year 9999 at -14:00
+        within = False
+    if not within:
+        raise ValueError("must lie between 1900 and 2200")
+    return value
+
+
 Moment = Annotated[
     AwareDatetime,
     BeforeValidator(_day_is_midnight),
-    Field(
-        description="A date (midnight in Dutch time) or a date-time with its offset",
-        examples=["2026-01-01", "2026-11-20T21:15:00+01:00"],
-    ),
+    AfterValidator(_in_range),
+    Field(description="A date (midnight in Dutch time) or a date-time with its offset"),
 ]
 ProvinceCode = Annotated[str, Field(pattern=r"^PV\d{2}$", examples=["PV27"])]
 
@@ -87,9 +107,14 @@ class CaseFilters(_Query):
     perpetrator_kind: list[PerpetratorKind] = Field(default_factory=list, max_length=5)
     family_targeted: bool | None = None
     from_: Moment | None = Field(
-        default=None, alias="from", description="Reported (or received) at or after"
+        default=None,
+        alias="from",
+        description="Reported (or received) at or after",
+        examples=["2026-01-01"],
     )
-    to: Moment | None = Field(default=None, description="Reported (or received) before")
+    to: Moment | None = Field(
+        default=None, description="Reported (or received) before", examples=["2026-12-01"]
+    )
 
 
 class IncidentFilters(CaseFilters):
@@ -173,8 +198,10 @@ class AuditQuery(_Query):
     )
     action: list[AuditAction] = Field(default_factory=list, max_length=4)
     incident_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")] | None = None
-    from_: Moment | None = Field(default=None, alias="from", description="At or after")
-    to: Moment | None = Field(default=None, description="Before")
+    from_: Moment | None = Field(
+        default=None, alias="from", description="At or after", examples=["2026-11-01"]
+    )
+    to: Moment | None = Field(default=None, description="Before", examples=["2026-12-01"])
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = Field(
         default=None, pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the previous page"

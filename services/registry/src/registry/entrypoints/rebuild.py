@@ -57,7 +57,7 @@ async def rebuild(
     """Replay the stream into the database; returns the number of events projected."""
     engine = make_engine(settings.database_url)
     try:
-        await upgrade(engine)
+        await upgrade(engine, stats_key=settings.stats_secret())
         if not await is_empty(engine):
             if not drop_existing:
                 raise NotEmptyError(
@@ -77,7 +77,9 @@ async def _replay(
     if settings.nats_user and settings.nats_password:
         options.update(user=settings.nats_user, password=settings.nats_password.get_secret_value())
     nc = await nats.connect(settings.nats_servers(), **options)
-    projector = Projector(engine, batch_max=batch, keyring=settings.keyring())
+    projector = Projector(
+        engine, batch_max=batch, keyring=settings.keyring(), stats_key=settings.stats_secret()
+    )
     projected = skipped = 0
     started = time.monotonic()
     try:

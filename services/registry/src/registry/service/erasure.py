@@ -3,6 +3,7 @@ publication, the metric and the audit entry."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from prometheus_client import Counter
@@ -15,12 +16,18 @@ from weerbaar_runtime.auth import Principal
 ERASURES = Counter("weerbaar_registry_erasures_requested_total", "Erasures published", ["reason"])
 
 
+def requester(principal: Principal) -> str:
+    """Who asks for an erasure: the caller's subject (the token's `sub`) as an event's
+    identifier (64 characters of letters, digits and `._:-`), never a body field."""
+    return re.sub(r"[^A-Za-z0-9._:-]", "-", principal.subject)[:64] or principal.role.value
+
+
 class UnknownIncidentError(Exception):
     """No such incident."""
 
 
 class IdempotencyConflictError(Exception):
-    """The Idempotency-Key was used for an erasure request with another body."""
+    """The Idempotency-Key was used for an erasure request by another caller."""
 
 
 async def request_erasure(
@@ -30,13 +37,14 @@ async def request_erasure(
     audit: Audit,
     principal: Principal,
     incident_id: uuid.UUID,
-    requested_by: str,
     key: str | None,
     client: str | None,
 ) -> PersonalDataErased:
     """Publish the erasure of one case's personal data; returns the event. A request
     repeated with its Idempotency-Key publishes the same event (JetStream keeps one);
-    `publish` raising means nothing was stored and nothing is recorded."""
+    `publish` raising means nothing was stored and nothing is recorded. The requester
+    is the caller; the key used by another caller is a conflict."""
+    requested_by = requester(principal)
     if await cases.incident(incident_id) is None:
         raise UnknownIncidentError(str(incident_id))
     event = erasure(incident_id, requested_by=requested_by, reason="request", key=key)

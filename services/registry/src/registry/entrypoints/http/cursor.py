@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from registry.entrypoints.http.problems import invalid
 
@@ -25,7 +25,9 @@ def decode_cursor(cursor: str | None, sort: str) -> tuple[datetime, str] | None:
         cursor_sort, at, key = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         moment = datetime.fromisoformat(at)
         uuid.UUID(key)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        if moment.tzinfo is not None:
+            moment.astimezone(UTC)  # year 1 at +14:00 or year 9999 at -14:00 overflow
+    except (binascii.Error, ValueError, UnicodeDecodeError, OverflowError):
         raise invalid("cursor", "not a cursor from a previous page") from None
     if cursor_sort != sort or moment.tzinfo is None:
         raise invalid("cursor", "belongs to another sort order; start again without it")

@@ -39,7 +39,7 @@ def erasure_router(
         tags=["incidents"],
         responses={
             404: problem_doc("No such incident"),
-            409: problem_doc("The Idempotency-Key was used with another body"),
+            409: problem_doc("The Idempotency-Key was used by another caller"),
             413: problem_doc("Body too large"),
             415: problem_doc("Body is not JSON"),
             503: problem_doc("The erasure could not be stored; try again"),
@@ -49,13 +49,14 @@ def erasure_router(
         request: Request,
         principal: Eraser,
         incident_id: Annotated[uuid.UUID, Path(description="The incident id")],
-        body: Annotated[EraseRequest, Body()],
+        body: Annotated[EraseRequest | None, Body()] = None,
         idempotency_key: Annotated[
             str | None, Header(alias="Idempotency-Key", max_length=200)
         ] = None,
     ) -> Accepted:
         """Erase the personal data of one case (name, contact details, free text);
-        the statistics stay as they are and the timeline records who asked, and when.
+        the statistics stay as they are and the timeline records who asked (the
+        caller: the token's subject; a `requested_by` in the body is ignored), and when.
         Answered once the request is stored in JetStream; the record follows shortly.
         Operators and coordinators only; recorded in the audit log."""
         try:
@@ -65,7 +66,6 @@ def erasure_router(
                 audit=audit,
                 principal=principal,
                 incident_id=incident_id,
-                requested_by=body.requested_by,
                 key=idempotency_key,
                 client=client(request),
             )
@@ -75,7 +75,7 @@ def erasure_router(
             raise ProblemError(
                 409,
                 "Conflict",
-                "Idempotency-Key: already used for an erasure request with another body",
+                "Idempotency-Key: already used for an erasure request by another caller",
             ) from None
         except PublishFailedError:
             raise unavailable("The erasure request could not be stored; try again.") from None

@@ -48,11 +48,11 @@ def exports_router(
         principal: StatisticsReader,
         query: Annotated[StatsExportQuery, Query()],
     ) -> StreamingResponse:
-        """The statistic of `GET /v1/stats` as CSV with a header row, suppressed the
-        same way; `labels=nl` gives Dutch headers and values. Recorded in the audit
-        log."""
-        check(query)
+        """The statistic of `GET /v1/stats` as CSV with a header row, perturbed,
+        suppressed and limited the same way (the same cell, the same figure);
+        `labels=nl` gives Dutch headers and values. Recorded in the audit log."""
         suppressed = caller_sees_aggregates_only(principal)
+        check(query, aggregate_only=suppressed)
         cells = await statistics.cells(query, list(query.group_by))
         await audit.record(
             principal,

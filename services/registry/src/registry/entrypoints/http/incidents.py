@@ -59,7 +59,9 @@ def incidents_router(*, queries: Queries, audit: AuditLog, security: Security) -
         """Incidents by reported time (newest first unless `sort=reported_at`), filtered,
         a page at a time: pass `next_cursor` as `cursor` for the next page. An adviser
         gets only the cases ever assigned to them. `related_to` gives the cases linked
-        to one case either way (its follow-up calls, and the case it follows)."""
+        to one case either way (its follow-up calls, and the case it follows). Items
+        carry no personal data (the official's role and organisation only): the record,
+        whose every read is audited, has the name and contact details."""
         check(query)
         page = await queries.incidents(
             query,
@@ -69,7 +71,7 @@ def incidents_router(*, queries: Queries, audit: AuditLog, security: Security) -
             adviser=adviser_scope(principal),
         )
         return IncidentPage(
-            items=[IncidentSummary(**summary_fields(r, queries.personal(r))) for r in page.items],
+            items=[IncidentSummary(**summary_fields(r, None)) for r in page.items],
             next_cursor=encode_cursor(query.sort, page.next_after),
         )
 

@@ -12,6 +12,7 @@ from registry.entrypoints.http.schemas import (
     AssignmentOut,
     IncidentDetail,
     OfficialOut,
+    OfficialSummaryOut,
     RegistrationOut,
     RelatedOut,
 )
@@ -28,7 +29,17 @@ def officials(r: IncidentRecord, personal: dict[str, str | None]) -> OfficialOut
     )
 
 
-def summary_fields(r: IncidentRecord, personal: dict[str, str | None]) -> dict[str, Any]:
+def official_summary(r: IncidentRecord) -> OfficialSummaryOut:
+    return OfficialSummaryOut(
+        role=Role(r.role) if r.role else None,
+        organisation_code=r.organisation_code,
+        province_code=r.province_code,
+    )
+
+
+def summary_fields(r: IncidentRecord, personal: dict[str, str | None] | None) -> dict[str, Any]:
+    """The fields of a list item (`personal` None: without the official's personal
+    data, as every list gives it) or of the record."""
     assignment = None
     if r.assignment_id and r.adviser_id and r.pool:
         assignment = AssignmentOut(
@@ -44,7 +55,7 @@ def summary_fields(r: IncidentRecord, personal: dict[str, str | None]) -> dict[s
         "source": r.source,
         "urgency": r.urgency,
         "reported_at": r.reported_at,
-        "official": officials(r, personal),
+        "official": official_summary(r) if personal is None else officials(r, personal),
         "types": list(r.types or []),
         "assignment": assignment,
         "escalations": r.escalations or 0,

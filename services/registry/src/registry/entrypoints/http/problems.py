@@ -8,6 +8,7 @@ import uuid
 from fastapi import Request
 from pydantic import BaseModel
 
+from registry.domain.disclosure import aggregate_problems
 from registry.domain.filters import problems
 from weerbaar_runtime.auth import Principal
 from weerbaar_runtime.http import ProblemError
@@ -39,8 +40,10 @@ def invalid(field: str, message: str) -> ProblemError:
     )
 
 
-def check(query: BaseModel) -> None:
-    found = problems(query)
+def check(query: BaseModel, *, aggregate_only: bool = False) -> None:
+    """422 for what is wrong across fields, and (`aggregate_only`) for what a caller
+    who sees aggregates only may not ask (`registry.domain.disclosure`)."""
+    found = problems(query) + (aggregate_problems(query) if aggregate_only else [])
     if found:
         raise ProblemError(
             422,

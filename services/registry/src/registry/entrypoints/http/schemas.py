@@ -11,10 +11,17 @@ from contracts.events import Identifier
 from contracts.vocabulary import Role, Status
 
 
-class OfficialOut(BaseModel):
+class OfficialSummaryOut(BaseModel):
+    """The official in a list: their office, not who they are."""
+
     role: Role | None
     organisation_code: str | None
     province_code: str | None
+
+
+class OfficialOut(OfficialSummaryOut):
+    """The official in the record (whose every read is audited)."""
+
     name: str | None = Field(description="Personal data; null once erased")
     phone: str | None = Field(description="Personal data; null once erased")
     email: str | None = Field(description="Personal data; null once erased")
@@ -34,7 +41,9 @@ class IncidentSummary(BaseModel):
     source: str | None
     urgency: str | None
     reported_at: datetime | None
-    official: OfficialOut
+    official: OfficialSummaryOut = Field(
+        description="Role and organisation: no personal data in a list (the record has it)"
+    )
     types: list[str]
     assignment: AssignmentOut | None
     escalations: int = Field(description="How often the case was escalated so far")
@@ -51,6 +60,7 @@ class RelatedOut(BaseModel):
 
 
 class IncidentDetail(IncidentSummary):
+    official: OfficialOut = Field(description="With the personal data (null once erased)")
     occurred_at: datetime | None
     channels: list[str]
     needs: list[str]
@@ -113,6 +123,11 @@ class StatsOut(BaseModel):
         description='Counts from 1 to this minus one are shown as "<5" (and shares that '
         "would reveal them are null); null when nothing is suppressed"
     )
+    max_perturbation: int = Field(
+        default=0,
+        description="Every count is the true count give or take at most this (the "
+        "cell-key method, for analysts; 0: exact)",
+    )
     cells: list[dict[str, Any]] = Field(
         description="One per non-empty cell: the dimension values, `count` (a number or "
         '"<5"), `aangifte_rate`, `police_report_rate`, `escalation_rate` and `repeat_rate` '
@@ -134,6 +149,7 @@ class StatsOut(BaseModel):
 
 class AcknowledgementOut(BaseModel):
     suppressed_below: int | None
+    max_perturbation: int = Field(default=0, description="As in the statistics: 0 is exact")
     pools: list[dict[str, Any]] = Field(
         description='Per pool: `acknowledged` (a number or "<5"), `median_s` and `p90_s`: '
         "seconds from report to acknowledgement"
@@ -143,7 +159,12 @@ class AcknowledgementOut(BaseModel):
 class EraseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    requested_by: Identifier = Field(description="Who asks for the erasure", examples=["op-17"])
+    requested_by: Identifier | None = Field(
+        default=None,
+        description="Ignored (kept for older clients): the requester is the caller, the "
+        "token's subject",
+        examples=["op-17"],
+    )
 
 
 class Accepted(BaseModel):

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from registry.adapters.sql_statistics import Statistics
+from registry.domain.disclosure import MAX_PERTURBATION
 from registry.domain.facts import SMALL_CELL
 from registry.domain.filters import StatsFilters, StatsQuery
 from registry.entrypoints.http.problems import check
@@ -29,14 +30,18 @@ def statistics_router(*, statistics: Statistics, security: Security) -> APIRoute
         police report, the escalation rate and the share of repeat incidents (that
         follow an earlier one) per cell. The facts are the current ones: an aangifte
         recorded after the call counts. A case with several incident
-        types or channels counts once in each. Counts below 5 are shown as "<5" to
-        analysts (operators and coordinators, who see the cases, get every count)."""
-        check(query)
+        types or channels counts once in each. Analysts get every count perturbed by
+        the cell-key method (at most `max_perturbation` off, the same cell always the
+        same), those below 5 as "<5", shares from perturbed counts; they may give one
+        value per filter and `from`/`to` on whole days. Operators and coordinators, who
+        see the cases, get exact counts."""
         suppressed = caller_sees_aggregates_only(principal)
+        check(query, aggregate_only=suppressed)
         cells = await statistics.cells(query, list(query.group_by))
         return StatsOut(
             group_by=list(query.group_by),
             suppressed_below=SMALL_CELL if suppressed else None,
+            max_perturbation=MAX_PERTURBATION if suppressed else 0,
             cells=[c.public(list(query.group_by), suppressed=suppressed) for c in cells],
         )
 
@@ -45,11 +50,13 @@ def statistics_router(*, statistics: Statistics, security: Security) -> APIRoute
         principal: StatisticsReader, query: Annotated[StatsFilters, Query()]
     ) -> AcknowledgementOut:
         """Median and 90th percentile of the time from report to acknowledgement, by
-        the pool of the adviser who acknowledged."""
-        check(query)
+        the pool of the adviser who acknowledged. For analysts the number acknowledged
+        is perturbed as in `GET /v1/stats`, with the same limits on the query."""
         suppressed = caller_sees_aggregates_only(principal)
+        check(query, aggregate_only=suppressed)
         return AcknowledgementOut(
             suppressed_below=SMALL_CELL if suppressed else None,
+            max_perturbation=MAX_PERTURBATION if suppressed else 0,
             pools=await statistics.acknowledgement(query, suppressed=suppressed),
         )
 

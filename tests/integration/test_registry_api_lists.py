@@ -1,0 +1,61 @@
+"""Lists of cases carry no personal data (SQLite and PostgreSQL): the official's role
+and organisation, never a name, phone number or e-mail address; the record has them,
+and reading it is audited."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support import auth
+from tests.support.registry_api import Publisher, all_pages, open_api
+
+PERSONAL = ("name", "phone", "email", "description")
+
+
+@pytest.fixture
+async def api(registry_database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Publisher]]:
+    async with open_api(registry_database_url) as opened:
+        yield opened
+
+
+async def test_a_list_of_every_case_names_nobody(api: Any) -> None:
+    client, _ = api
+    items = await all_pages(client, "/v1/incidents", limit=500)
+    assert len(items) > 10
+    text = json.dumps(items)
+    assert "Naam " not in text and "Recorded Official" not in text and "Tekst." not in text
+    for item in items:
+        assert set(item["official"]) == {"role", "organisation_code", "province_code"}
+        assert not set(PERSONAL) & set(item)
+    mayor = next(
+        i
+        for i in items
+        if i["official"]["organisation_code"] == "GM0363" and i["official"]["role"] == "mayor"
+    )
+    assert mayor["official"] == {
+        "role": "mayor",
+        "organisation_code": "GM0363",
+        "province_code": "PV27",
+    }
+    # the list itself is not audited; the record, with the name, is
+    audit = await client.get("/v1/audit", headers=auth.COORDINATOR)
+    assert audit.json()["items"] == []
+    record = (await client.get(f"/v1/incidents/{mayor['incident_id']}")).json()
+    assert record["official"]["name"]  # the record names them
+    audit = await client.get("/v1/audit", headers=auth.COORDINATOR)
+    assert [e["action"] for e in audit.json()["items"]] == ["incident.read"]
+
+
+async def test_an_advisers_list_names_nobody_either(api: Any) -> None:
+    client, _ = api
+    answer = await client.get("/v1/incidents", headers=auth.adviser("ngb-1"))
+    items = answer.json()["items"]
+    assert items
+    assert all(set(i["official"]) == {"role", "organisation_code", "province_code"} for i in items)
+    related = await client.get("/v1/incidents", params={"related_to": items[0]["incident_id"]})
+    assert "Naam" not in related.text
