@@ -144,9 +144,8 @@ def test_intake_api(intake_schema: Any, known: dict[str, str]) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the registry's own contract drift, left to its restructuring: a random "
-    "`cursor` matches the schema but is a 422, `to=0.5` is accepted, documentation "
-    "examples with from == to are a 422",
+    reason="the registry's remaining contract drift: `from`/`to` outside 1900-2200 and a "
+    "random `cursor` (opaque, signed) match the schema but are a 422",
 )
 def test_registry_api(registry_schema: Any, known: dict[str, str]) -> None:
     failures = fuzz(registry_schema, known=known)
