@@ -92,7 +92,8 @@ Labels = Literal["codes", "nl"]
 
 
 class _Query(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # by alias only: `from_` is no parameter of the API (the schema names `from`)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class CaseFilters(_Query):
