@@ -69,9 +69,7 @@ async def _seed_event(server: NatsServer) -> str:
 
 @pytest.mark.parametrize("thief", [u for u in USERS if u != "intake"])
 async def test_no_user_reads_the_replies_meant_for_another(server: NatsServer, thief: str) -> None:
-    prefixes = [f"{inbox_prefix('intake')}.>"]
-    if thief != "registry":  # `weerbaar-registry rebuild` still uses the default prefix
-        prefixes.append("_INBOX.>")
+    prefixes = [f"{inbox_prefix('intake')}.>", "_INBOX.>"]
     overheard: list[bytes] = []
 
     async def overhear(msg: Msg) -> None:

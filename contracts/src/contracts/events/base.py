@@ -85,6 +85,16 @@ class IncidentFacts(Model):
 class Police(Model):
     """Whether and how the police were involved (the monitor asks exactly this)."""
 
+    model_config = ConfigDict(
+        # the rule of `_reason_only_without_report`, stated in the schema as well
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"reason_not_reported": {"type": "null"}}},
+                {"properties": {"status": {"const": "none"}}},
+            ]
+        }
+    )
+
     status: PoliceStatus = PoliceStatus.NONE
     reason_not_reported: ReasonNotReported | None = Field(
         default=None, description="Only when status is none"

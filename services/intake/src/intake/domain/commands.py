@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, model_validator
 
 from contracts.events import (
+    DETAIL_FIELDS,
     FactChanges,
     Identifier,
     IncidentFacts,
@@ -85,8 +86,45 @@ class RegisteringOfficial(Input):
     email: EmailStr | None = Field(default=None, max_length=254)
 
 
+_CONTACT_RULES: dict[str, Any] = {
+    # the cross-field rules of `RegisterIncident` as JSON Schema: with `wants_contact` a
+    # phone number or an e-mail address; without it no name, contact or description
+    "anyOf": [
+        {
+            "required": ["wants_contact"],
+            "properties": {
+                "wants_contact": {"const": True},
+                "official": {
+                    "anyOf": [
+                        {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+                        {"required": ["email"], "properties": {"email": {"type": "string"}}},
+                    ]
+                },
+            },
+        },
+        {
+            "properties": {
+                "wants_contact": {"const": False},
+                "official": {
+                    "properties": {
+                        "name": {"type": "null"},
+                        "phone": {"type": "null"},
+                        "email": {"type": "null"},
+                    }
+                },
+                "incident": {"properties": {"description": {"type": "null"}}},
+            }
+        },
+    ]
+}
+
+
 class RegisterIncident(Input):
-    """An incident registered by a municipal, provincial or water-board system."""
+    """An incident registered by a municipal, provincial or water-board system. With
+    `wants_contact` it needs a phone number or an e-mail address; without it no name,
+    contact details or description are accepted."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_CONTACT_RULES)
 
     external_id: Identifier = Field(description="The posting system's own registration id")
     organisation_code: OrganisationCode
@@ -169,10 +207,16 @@ class UpdateDetails(FactChanges):
         extra="forbid",
         frozen=True,
         json_schema_extra={
+            # at least one fact to change, and not null (null means "not given")
+            "minProperties": 1,
+            "anyOf": [
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in DETAIL_FIELDS
+            ],
             "examples": [
                 {"police": {"status": "aangifte", "vpt_flag": True}},
                 {"urgency": "acute", "types": ["threat", "stalking"]},
-            ]
+            ],
         },
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
@@ -29,11 +29,12 @@ from contracts.vocabulary import (
 )
 from registry.domain.facts import AMSTERDAM
 
-_MOMENT = re.compile(
-    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2}))?$"
+_MOMENT_PATTERN: Final = (
+    r"^(19\d{2}|2[01]\d{2})-\d{2}-\d{2}"
+    r"([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2}))?$"
 )
-EARLIEST: Final = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST: Final = datetime(2200, 1, 1, tzinfo=UTC)
+"""The notation taken, and the years 1900-2199 as written (the schema states both)."""
+_MOMENT = re.compile(_MOMENT_PATTERN)
 
 
 def _day_is_midnight(value: Any) -> Any:
@@ -52,11 +53,8 @@ def _day_is_midnight(value: Any) -> Any:
 
 
 def _in_range(value: datetime) -> datetime:
-    try:
-        within = EARLIEST <= value.astimezone(UTC) < LATEST
-    except OverflowError:  # year 1 at +14:00, year 9999 at -14:00
-        within = False
-    if not within:
+    # the year as written, as the schema's pattern says; so never an overflow in UTC
+    if not 1900 <= value.year < 2200:
         raise ValueError("must lie between 1900 and 2200")
     return value
 
@@ -65,7 +63,11 @@ Moment = Annotated[
     AwareDatetime,
     BeforeValidator(_day_is_midnight),
     AfterValidator(_in_range),
-    Field(description="A date (midnight in Dutch time) or a date-time with its offset"),
+    Field(
+        description="A date (midnight in Dutch time) or a date-time with its offset, "
+        "in the years 1900-2199",
+        json_schema_extra={"pattern": _MOMENT_PATTERN},
+    ),
 ]
 ProvinceCode = Annotated[str, Field(pattern=r"^PV\d{2}$", examples=["PV27"])]
 
@@ -90,7 +92,8 @@ Labels = Literal["codes", "nl"]
 
 
 class _Query(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # by alias only: `from_` is no parameter of the API (the schema names `from`)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class CaseFilters(_Query):
@@ -113,7 +116,9 @@ class CaseFilters(_Query):
         examples=["2026-01-01"],
     )
     to: Moment | None = Field(
-        default=None, description="Reported (or received) before", examples=["2026-12-01"]
+        default=None,
+        description="Reported (or received) before; later than `from` when both are given",
+        examples=["2026-12-01"],
     )
 
 
@@ -136,7 +141,11 @@ class Page(_Query):
     )
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = Field(
-        default=None, max_length=200, description="`next_cursor` of the previous page"
+        default=None,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_-]+={0,2}$",
+        description="`next_cursor` of the previous page, as it was given (opaque: any other "
+        "value is refused)",
     )
 
 
@@ -162,7 +171,8 @@ class StatsQuery(StatsFilters):
     group_by: list[Dimension] = Field(
         default_factory=list,
         max_length=2,
-        description="One or two dimensions (none: the overall figures)",
+        description="One or two dimensions (none: the overall figures), each once",
+        json_schema_extra={"uniqueItems": True},
     )
 
 

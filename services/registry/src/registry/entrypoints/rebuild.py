@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import Event, parse_event
-from contracts.subjects import ALL_EVENTS, EVENTS_STREAM
+from contracts.subjects import ALL_EVENTS, EVENTS_STREAM, inbox_prefix
 from registry.adapters.db import TABLES, Base, EventRecord, make_engine
 from registry.adapters.migrate import upgrade
 from registry.adapters.projector import Projector
@@ -73,7 +73,11 @@ async def rebuild(
 async def _replay(
     settings: RegistrySettings, engine: AsyncEngine, *, batch: int, out: TextIO, idle_s: float
 ) -> int:
-    options: dict[str, object] = {"name": "weerbaar-registry-rebuild"}
+    # replies (stream info, the ordered consumer's deliveries) on the user's own prefix
+    options: dict[str, object] = {
+        "name": "weerbaar-registry-rebuild",
+        "inbox_prefix": inbox_prefix(settings.nats_user),
+    }
     if settings.nats_user and settings.nats_password:
         options.update(user=settings.nats_user, password=settings.nats_password.get_secret_value())
     nc = await nats.connect(settings.nats_servers(), **options)
