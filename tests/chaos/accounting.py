@@ -40,6 +40,11 @@ class Row:
     due: int = 0
     fired: int = 0
     latest_s: float = 0.0
+    latest_back_s: float | None = None
+    """With every nats-server down, the latest escalation's lateness counted from when
+    they answered again (a timer cannot fire before), else None."""
+    in_flight: int | None = None
+    """Pages notify held unacknowledged at the fault: the most it may repeat."""
     other_5xx: int = 0
     refused_503: int = 0
     stall_s: float = 0.0
@@ -49,13 +54,16 @@ class Row:
 
     def holds(self) -> bool:
         """The promises of the issue: nothing lost, doubled, unassigned or unpaged, every
-        due escalation fired no more than 5 s late, no 5xx but 503."""
+        due escalation fired no more than 5 s late (after the cluster was back, when
+        every server was down), no page repeated but one in flight, no 5xx but 503."""
+        late = self.latest_s if self.latest_back_s is None else self.latest_back_s
         return (
             self.lost == self.twice == self.unassigned == self.unpaged == 0
             and self.paged_twice_other_id == 0
+            and self.paged_twice_same_id <= (self.in_flight or 0)
             and self.gave_up == 0
             and self.fired == self.due
-            and self.latest_s <= 5.0
+            and late <= 5.0
             and self.other_5xx == 0
         )
 
@@ -160,8 +168,10 @@ def account(
     mails: list[tuple[str, str]],
     *,
     now: float,
+    back: float | None = None,
 ) -> Row:
-    """Fill `row` from the reports, the stored events and the mails (purpose, id)."""
+    """Fill `row` from the reports, the stored events and the mails (purpose, id);
+    `back`: when every nats-server answered again after all of them were down."""
     accepted = {r.incident_id for r in reports if r.incident_id is not None}
     row.accepted = len(accepted)
     row.gave_up = sum(1 for r in reports if r.incident_id is None)
@@ -190,7 +200,7 @@ def account(
         for es in by_type["assignment.escalated"].values()
         for e in es
     }
-    worst = 0.0
+    worst = worst_back = 0.0
     for incident_id in accepted & set(assigned):
         events_ = assigned[incident_id]
         first = {str(e["assignment_id"]) for e in events_ if not e.get("escalation_level")}
@@ -207,8 +217,11 @@ def account(
             fired = escalated.get(str(event["assignment_id"]))
             if fired is not None:
                 row.fired += 1
-                worst = max(worst, seconds(fired["occurred_at"]) - deadline)
+                at = seconds(fired["occurred_at"])
+                worst = max(worst, at - deadline)
+                worst_back = max(worst_back, at - max(deadline, back or deadline))
     row.latest_s = worst
+    row.latest_back_s = worst_back if back is not None else None
     return row
 
 

@@ -5,26 +5,31 @@ the system should recover on its own."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
-import sqlite3
-import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import nats
 from aiosmtpd.controller import Controller
+from nats.js.api import ConsumerInfo
 
 from contracts.subjects import (
     EVENTS_STREAM,
+    NOTIFY_CONSUMER,
     TIMER_DUE_PREFIX,
     TIMER_SCHEDULE_PREFIX,
     TIMERS_STREAM,
     TOPOLOGY,
 )
+from tests.chaos.databases import postgres_down, registry_on_postgres, sqlite_locked
 from tests.support.cluster import NatsCluster
+from tests.support.postgres import ThrowawayCluster
+from tests.support.servers import ServiceProcess
 from tests.support.system import System
 
 
@@ -39,13 +44,38 @@ class Chaos:
     def seconds(self, full: float) -> float:
         return max(1.0, full * self.scale)
 
+    postgres: ThrowawayCluster | None = None
+    notes: list[str] = field(default_factory=list)
+    """What a fault saw (a restart's start-up time), for the table's notes."""
+    """The registry's PostgreSQL, once a fault moved it there (stopped by `close`)."""
+
     @property
     def cluster(self) -> NatsCluster | None:
         nats_ = self.system.nats
         return nats_ if isinstance(nats_, NatsCluster) else None
 
+    async def pages_in_flight(self) -> int:
+        """Pages notify holds unacknowledged now: the most a kill can make it repeat."""
+        assert self.system.nats is not None
+        nc = await nats.connect(self.system.nats.servers)
+        try:
+            js = nc.jetstream(timeout=5)
+            info: ConsumerInfo = await js.consumer_info(
+                NOTIFY_CONSUMER.stream, NOTIFY_CONSUMER.durable
+            )
+            return int(info.num_ack_pending or 0)
+        finally:
+            await nc.close()
+
+    def close(self) -> None:
+        if self.postgres is not None:
+            self.postgres.stop()
+            self.postgres = None
+
 
 Inject = Callable[[Chaos], Awaitable[float]]
+Prepare = Callable[[Chaos], Awaitable[str | None]]
+"""Run before the load starts; returns why the fault cannot run here, or None."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +84,14 @@ class Fault:
     inject: Inject
     cluster_only: bool = False
     acute_share: float = 0.1
+    prepare: Prepare | None = None
+    halts_all: bool = False
+    """Every nats-server is down: no timer can fire until they are back."""
+    halts_single: bool = False
+    """The same on the single server (its only server killed or frozen)."""
+
+    def halts(self, target: str) -> bool:
+        return self.halts_all or (self.halts_single and target == "single")
 
 
 def kill_service(name: str) -> Inject:
@@ -62,9 +100,23 @@ def kill_service(name: str) -> Inject:
         service.kill()
         await asyncio.sleep(2)  # a supervisor's restart delay
         service.start()
-        return time.monotonic()
+        started = time.monotonic()
+        chaos.notes.append(f"{name} ready {await ready_after(service):.1f} s after its restart")
+        return started
 
     return inject
+
+
+async def ready_after(service: ServiceProcess, timeout: float = 120.0) -> float:
+    """Seconds until a just started service answers /readyz with 200."""
+    began = time.monotonic()
+    async with httpx.AsyncClient(timeout=1) as client:
+        while time.monotonic() - began < timeout:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(f"{service.base_url}/readyz")).status_code == 200:
+                    break
+            await asyncio.sleep(0.05)
+    return time.monotonic() - began
 
 
 async def _nats_ready(chaos: Chaos) -> None:
@@ -171,28 +223,6 @@ async def smtp_down(chaos: Chaos) -> float:
     return time.monotonic()
 
 
-async def database_down(chaos: Chaos) -> float:
-    """The registry's SQLite file held under an exclusive lock: no write gets through."""
-    path = chaos.system.workdir / "registry.db"
-    locked, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-        connection.execute("BEGIN EXCLUSIVE")
-        locked.set()
-        release.wait()
-        connection.execute("ROLLBACK")
-        connection.close()
-
-    holder = threading.Thread(target=hold, daemon=True)
-    holder.start()
-    await asyncio.to_thread(locked.wait, 30)
-    await asyncio.sleep(chaos.seconds(60))
-    release.set()
-    await asyncio.to_thread(holder.join, 10)
-    return time.monotonic()
-
-
 async def open_deadlines(chaos: Chaos) -> float:
     """`chaos.deadlines` ack deadlines an hour away, pending in WEERBAAR_TIMERS as
     message schedules (exactly what routing stores for an open case), while acute
@@ -225,12 +255,13 @@ async def open_deadlines(chaos: Chaos) -> float:
 FAULTS = (
     *(Fault(f"kill -9 {name}", kill_service(name)) for name in ("intake", "routing", "registry")),
     *(Fault(f"kill -9 {name}", kill_service(name)) for name in ("notify", "console")),
-    Fault("kill -9 stream leader", kill_leader),
+    Fault("kill -9 stream leader", kill_leader, halts_single=True),
     Fault("kill -9 follower", kill_follower, cluster_only=True),
-    Fault("SIGSTOP node 10 s", freeze_node),
-    Fault("restart all NATS", restart_all),
+    Fault("SIGSTOP node 10 s", freeze_node, halts_single=True),
+    Fault("restart all NATS", restart_all, halts_all=True),
     Fault("poison on every subject", poison),
     Fault("SMTP down 60 s", smtp_down),
-    Fault("database locked 60 s", database_down),
+    Fault("SQLite locked 60 s", sqlite_locked),
+    Fault("PostgreSQL down 60 s", postgres_down, prepare=registry_on_postgres),
     Fault("10,000 open deadlines", open_deadlines, acute_share=0.3),
 )

@@ -7,6 +7,8 @@
     CHAOS_DEADLINES=10000   open deadlines of the last fault
     CHAOS_TARGETS=cluster,single
     CHAOS_FAULTS=      a comma list of fault names (a prefix is enough) to run only those
+    CHAOS_ROUTING=2    routing processes on the same durables (the faults kill one)
+    CHAOS_WORKDIR=     keep the services' logs and data there instead of a temporary directory
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from tests.chaos.accounting import (
     stream_sequence,
 )
 from tests.chaos.faults import FAULTS, Chaos, Fault
-from tests.chaos.traffic import Traffic, longest_stall, recovery
+from tests.chaos.traffic import Traffic, latencies_ms, longest_stall, recovery
 from tests.support.rosters import PRIMARY_BACKUP_ROSTER
+from tests.support.servers import ServiceProcess, free_port
 from tests.support.system import System
 
 ACUTE_S = 8.0
@@ -44,6 +47,7 @@ class Settings:
     targets: tuple[str, ...] = ("cluster", "single")
     only: tuple[str, ...] = ()
     settle_s: float = 180.0
+    routing: int = 2
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -54,6 +58,7 @@ class Settings:
             deadlines=int(env.get("CHAOS_DEADLINES", "10000")),
             targets=tuple(t for t in env.get("CHAOS_TARGETS", "cluster,single").split(",") if t),
             only=tuple(f.strip() for f in env.get("CHAOS_FAULTS", "").split(",") if f.strip()),
+            routing=int(env.get("CHAOS_ROUTING", "2")),
         )
 
     def faults(self, target: str) -> list[Fault]:
@@ -82,6 +87,20 @@ def system_for(workdir: Path, *, cluster: bool) -> System:
     )
 
 
+def more_routing(system: System, count: int) -> None:
+    """Routing processes beside the system's own, on the same durables and state, as
+    deploy/k8s runs them; a fault kills only the first."""
+    routing = system.services["routing"]
+    for n in range(2, count + 1):
+        port = free_port()
+        system.services[f"routing-{n}"] = ServiceProcess(
+            name="routing",
+            env={**routing.env, "ROUTING_PORT": str(port)},
+            log_path=system.workdir / f"routing-{n}.log",
+            port=port,
+        ).start()
+
+
 @dataclass
 class Phase:
     """One fault under load, and its accounting."""
@@ -90,20 +109,31 @@ class Phase:
     fault: Fault
     target: str
     settings: Settings
+    chaos: Chaos
     row: Row = field(init=False)
+    back: float | None = None
 
     async def run(self) -> Row:
         system, settings = self.system, self.settings
         self.row = Row(fault=self.fault.name, target=self.target)
+        if self.fault.prepare is not None:
+            cannot = await self.fault.prepare(self.chaos)
+            if cannot is not None:
+                self.row.notes.append(f"not run: {cannot}")
+                return self.row
         first_seq = await stream_sequence(system)
         dead_before = await dead_letters(system)
         mails_before = len(mails_of(system))
         traffic = Traffic(system, rate=settings.rate, acute_share=self.fault.acute_share)
         traffic.start()
         await asyncio.sleep(max(2.0, 5 * settings.scale))
+        in_flight = await self.chaos.pages_in_flight()
         injected = time.monotonic()
-        chaos = Chaos(system, scale=settings.scale, deadlines=settings.deadlines)
-        healed = await self.fault.inject(chaos)
+        self.chaos.notes.clear()
+        healed = await self.fault.inject(self.chaos)
+        notes = list(self.chaos.notes)
+        if self.fault.halts(self.target):
+            self.back = time.time() - (time.monotonic() - healed)
         await asyncio.sleep(max(3.0, 10 * settings.scale))
         await traffic.stop()
         ended = time.monotonic()
@@ -112,6 +142,11 @@ class Phase:
         self.row.stall_s = longest_stall(traffic.reports, injected, ended)
         self.row.recovery_s = recovery(traffic.reports, healed)
         self.row.dead_letters = await dead_letters(system) - dead_before
+        self.row.in_flight = in_flight
+        before = latencies_ms(traffic.reports, injected - 5, injected)
+        after = latencies_ms(traffic.reports, ended - 5, ended)
+        notes.append(f"202 latency in the 5 s before the fault {before}; last 5 s {after}")
+        self.row.notes = notes + self.row.notes
         return self.row
 
     async def settle(
@@ -126,7 +161,9 @@ class Phase:
             events = await events_since(self.system, first_seq)
             mails = mails_of(self.system)[mails_before:]
             row = Row(fault=self.row.fault, target=self.row.target)
-            self.row = account(row, traffic.reports, events, shown, mails, now=time.time())
+            self.row = account(
+                row, traffic.reports, events, shown, mails, now=time.time(), back=self.back
+            )
             complete = row.lost == row.unassigned == row.unpaged == 0 and row.fired == row.due
             if (complete and time.time() >= earliest) or time.monotonic() > give_up:
                 return
@@ -135,7 +172,8 @@ class Phase:
 
 COLUMNS = (
     "fault", "accepted", "lost", "recorded twice", "unassigned", "unpaged",
-    "paged twice (same / other Message-ID)", "escalations due / fired", "latest (s)",
+    "paged twice: same / other Message-ID (in flight)", "escalations due / fired",
+    "latest (s)",
     "5xx not 503", "503s", "stall (s)", "recovery (s)", "dead letters",
 )  # fmt: skip
 
@@ -149,9 +187,10 @@ def cells(row: Row) -> list[str]:
         str(row.twice),
         str(row.unassigned),
         str(row.unpaged),
-        f"{row.paged_twice_same_id} / {row.paged_twice_other_id}",
+        f"{row.paged_twice_same_id} / {row.paged_twice_other_id} ({row.in_flight})",
         f"{row.due} / {row.fired}",
-        f"{row.latest_s:.1f}",
+        f"{row.latest_s:.1f}"
+        + (f" ({row.latest_back_s:.1f} from back)" if row.latest_back_s is not None else ""),
         str(row.other_5xx),
         str(row.refused_503),
         f"{row.stall_s:.1f}",
@@ -171,20 +210,26 @@ async def run_target(target: str, settings: Settings, workdir: Path) -> list[Row
     system = system_for(workdir, cluster=target == "cluster")
     rows: list[Row] = []
     await system.start()
+    chaos = Chaos(system, scale=settings.scale, deadlines=settings.deadlines)
     try:
+        more_routing(system, settings.routing)
+        await system.wait_ready()
         for fault in settings.faults(target):
             print(f"chaos [{target}]: {fault.name} ...", file=sys.stderr, flush=True)
-            rows.append(await Phase(system, fault, target, settings).run())
-            print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+            rows.append(await Phase(system, fault, target, settings, chaos).run())
+            print(table(rows[-1:]).splitlines()[2], file=sys.stderr, flush=True)
     finally:
         await system.stop()
+        chaos.close()
     return rows
 
 
 async def main() -> int:
     settings = Settings.from_env()
     failed = False
-    with tempfile.TemporaryDirectory(prefix="weerbaar-chaos-") as tmp:
+    keep = os.environ.get("CHAOS_WORKDIR")  # the services' logs kept there
+    with tempfile.TemporaryDirectory(prefix="weerbaar-chaos-") as scratch:
+        tmp = keep or scratch
         for target in settings.targets:
             began = time.monotonic()
             rows = await run_target(target, settings, Path(tmp) / target)

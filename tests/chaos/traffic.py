@@ -133,3 +133,13 @@ def recovery(reports: list[Report], healed: float, *, fast_s: float = 0.1) -> fl
         if all(a.status == 202 and a.latency <= fast_s for a in window):
             return first.started - healed
     return None
+
+
+def latencies_ms(reports: list[Report], start: float, end: float) -> str:
+    """The median and 90th percentile of the 202s begun in [start, end], for the notes."""
+    took = sorted(
+        a.latency * 1000 for a in attempts(reports) if start <= a.started < end and a.status == 202
+    )
+    if not took:
+        return "no 202"
+    return f"p50 {took[len(took) // 2]:.0f} ms, p90 {took[int(len(took) * 0.9)]:.0f} ms"

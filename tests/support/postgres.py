@@ -125,6 +125,12 @@ class ThrowawayCluster:
         wait_for_port(self.port)
         return make_url(f"postgresql://postgres@127.0.0.1:{self.port}/postgres")
 
+    def pg_ctl(self, *command: str) -> None:
+        """`pg_ctl -D <data> -w <command…>` on the running cluster (stop, start)."""
+        assert self.root is not None
+        data, log = str(self.root / "data"), str(self.root / "log")
+        self._run([*self._as_user, self._pg_ctl, "-D", data, "-l", log, "-w", *command], "pg_ctl")
+
     def stop(self) -> None:
         if self.root is None:
             return

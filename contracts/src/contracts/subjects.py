@@ -142,10 +142,11 @@ ROUTING_TIMERS_CONSUMER = ConsumerSpec(
         f"{TIMER_PREFIX}.idle.*",
     ),
     description="Routing's deadlines and reminders, delivered when the server fires them",
-    # A fired timer is settled within milliseconds; one handed to a routing process that
-    # was killed before settling it must come back soon, not after half a minute (the
+    # A fired timer is settled within milliseconds, and one being handled is kept in
+    # progress every second; one handed to a routing process that was killed before
+    # settling it must come back within the 5 s an escalation may be late, so 3 s (the
     # handling is compare-and-set, so a second delivery changes nothing).
-    ack_wait_s=5.0,
+    ack_wait_s=3.0,
     # Only fired timers are delivered, each settled within milliseconds; a pending timer
     # waits in the stream as a schedule and counts against no consumer limit.
     max_ack_pending=1000,

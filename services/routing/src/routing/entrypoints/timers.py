@@ -7,6 +7,10 @@ fired twice, or handled by two routing processes, still moves a case on once.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from faststream.exceptions import SkipMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
@@ -38,6 +42,33 @@ RETRY_CAP_S = 2.0
 """A timer that failed (its state or the events stream unreachable, as during a Raft
 election) is tried again within 2 s at most: a deadline is already due, and the
 default backoff of up to a minute would add its wait to the escalation's lateness."""
+
+
+IN_PROGRESS_EVERY_S = ROUTING_TIMERS_CONSUMER.ack_wait_s / 3
+"""While a timer is handled, the server is told every second that it is still being
+worked on, so a slow fire (an election under way) is not handed to a second routing
+process; only a timer held by a process that died comes back after `ack_wait`."""
+
+
+@contextlib.asynccontextmanager
+async def working(
+    message: NatsMessage, *, every_s: float = IN_PROGRESS_EVERY_S
+) -> AsyncIterator[None]:
+    """Tell the server the timer is in progress until the block ends."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            with contextlib.suppress(Exception):  # the ack or nack that follows decides
+                await message.in_progress()
+
+    beating = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
 
 
 def retry_delay_s(attempt: int) -> float:
@@ -86,9 +117,10 @@ def subscribe_timers(broker: NatsBroker, router: Router, schedule: Scheduler) ->
             await message.nack(delay=remaining)
             return
         try:
-            later = await router.fire(timer)
-            if later is not None:
-                await schedule(timer.model_copy(update={"due_at": later}))
+            async with working(message):
+                later = await router.fire(timer)
+                if later is not None:
+                    await schedule(timer.model_copy(update={"due_at": later}))
         except Exception as exc:  # retried; the timer is never lost
             attempt = delivery_attempt(message)
             _log.warning(
