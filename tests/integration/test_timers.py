@@ -220,3 +220,30 @@ async def _stream_empty(server: NatsServer) -> bool:
         return (await nc.jetstream().stream_info(TIMERS_STREAM)).state.messages == 0
     finally:
         await nc.close()
+
+
+class SlowRouter(FiringRouter):
+    """Takes longer over each timer than the consumer's `ack_wait`."""
+
+    async def fire(self, timer: Timer) -> datetime | None:
+        self.fired.append((timer, utcnow()))
+        await asyncio.sleep(ROUTING_TIMERS_CONSUMER.ack_wait_s * 2)
+        return None
+
+
+async def test_a_timer_handled_longer_than_ack_wait_is_not_delivered_again(
+    broker: NatsBroker, provisioned: NatsServer
+) -> None:
+    """Kept in progress while handled: a slow fire (an election under way) is not handed
+    to the second routing process meanwhile."""
+    slow, other = SlowRouter(), FiringRouter()
+    schedule = await _start(broker, slow)
+    second = NatsBroker(provisioned.url)
+    try:
+        await _start(second, other)
+        await schedule(_timer(0.2))
+        await eventually(lambda: slow.fired or other.fired, timeout=15, what="the timer fired")
+        await asyncio.sleep(ROUTING_TIMERS_CONSUMER.ack_wait_s * 3)
+    finally:
+        await second.stop()
+    assert len(slow.fired) + len(other.fired) == 1
