@@ -135,6 +135,8 @@ async def kill_leader(chaos: Chaos) -> float:
         chaos.system.nats.start()  # type: ignore[union-attr]
         return time.monotonic()
     member = await cluster.leader(EVENTS_STREAM)
+    led = await groups_led_by(chaos, member.name)
+    chaos.notes.append(f"the killed member led {', '.join(led)}")
     member.kill()
     killed = time.monotonic()
     await asyncio.sleep(chaos.seconds(15))
@@ -143,10 +145,31 @@ async def kill_leader(chaos: Chaos) -> float:
     return killed
 
 
+async def groups_led_by(chaos: Chaos, name: str) -> list[str]:
+    """The streams, buckets and durables whose Raft group the member leads now."""
+    assert chaos.system.nats is not None
+    nc = await nats.connect(chaos.system.nats.servers)
+    led: list[str] = []
+    try:
+        js = nc.jetstream(timeout=5)
+        for stream in await js.streams_info():
+            if stream.cluster is not None and stream.cluster.leader == name:
+                led.append(stream.config.name or "?")
+        for spec in TOPOLOGY.consumers:
+            info = await js.consumer_info(spec.stream, spec.durable)
+            if info.cluster is not None and info.cluster.leader == name:
+                led.append(spec.durable)
+    finally:
+        await nc.close()
+    return led
+
+
 async def kill_follower(chaos: Chaos) -> float:
     cluster = chaos.cluster
     assert cluster is not None
     member = await cluster.follower(EVENTS_STREAM)
+    led = await groups_led_by(chaos, member.name)
+    chaos.notes.append(f"the killed member led {', '.join(led) or 'nothing'}")
     member.kill()
     killed = time.monotonic()
     await asyncio.sleep(chaos.seconds(15))
