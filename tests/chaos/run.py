@@ -76,6 +76,7 @@ def system_for(workdir: Path, *, cluster: bool) -> System:
         workdir=workdir,
         roster=roster,
         cluster=cluster,
+        ready_timeout_s=180,  # a loaded machine starts five interpreters slowly
         env_overrides={
             "ACK_DEADLINE_ACUTE_S": str(ACUTE_S),
             "ACK_DEADLINE_HIGH_S": "3600",
@@ -209,11 +210,11 @@ def table(rows: list[Row]) -> str:
 async def run_target(target: str, settings: Settings, workdir: Path) -> list[Row]:
     system = system_for(workdir, cluster=target == "cluster")
     rows: list[Row] = []
-    await system.start()
     chaos = Chaos(system, scale=settings.scale, deadlines=settings.deadlines)
     try:
+        await system.start()
         more_routing(system, settings.routing)
-        await system.wait_ready()
+        await system.wait_ready(timeout=180)
         for fault in settings.faults(target):
             print(f"chaos [{target}]: {fault.name} ...", file=sys.stderr, flush=True)
             rows.append(await Phase(system, fault, target, settings, chaos).run())

@@ -90,6 +90,8 @@ class System:
     smtp: Controller | None = None
     mailbox: RecordingHandler = field(default_factory=RecordingHandler)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    ready_timeout_s: float = 60.0
+    """How long `start` waits for every service to answer /readyz."""
 
     @property
     def intake(self) -> str:
@@ -161,7 +163,7 @@ class System:
         for name, process in self.services.items():
             process.env = self.service_env(name)
             process.start()
-        await self.wait_ready()
+        await self.wait_ready(timeout=self.ready_timeout_s)
         self.check_nats_users()
         return self
 
