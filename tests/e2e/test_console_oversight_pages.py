@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.auth import ANALYST, OPERATOR
+from tests.support.auth import ANALYST, COORDINATOR, OPERATOR
 from tests.support.browser import DESKTOP, browser, chromium_missing, loopback_only, sign_in
 from tests.support.console_walk import clean, keyboard_walk
 from tests.support.servers import ROOT
@@ -192,3 +192,27 @@ async def test_the_operator_sees_registrations_and_a_wanted_contact_links_to_its
     link = row.locator("a", has_text="wil contact")
     assert await link.get_attribute("href") == f"/casus/{registration_id}"
     await clean(page, "registrations")
+
+
+async def test_a_coordinator_downloads_the_audit_and_the_download_is_audited(
+    system: System, desktop: Any, cases: list[str], tmp_path: Path
+) -> None:
+    page = await desktop.new_page()
+    await sign_in(page, system.console, COORDINATOR_NAME)
+    await page.goto(f"{system.console}/casus/{cases[1]}")  # a read, audited
+    await page.goto(f"{system.console}/audit?casus={cases[1]}")
+    await clean(page, "the audit with its download")
+    async with page.expect_download() as waiting:
+        await page.locator("#audit-download").click()
+    saved = tmp_path / "audit.csv"
+    await (await waiting.value).save_as(saved)
+    table = [line.split(",") for line in saved.read_text().splitlines()]
+    assert table[0][:5] == ["id", "at", "subject", "role", "action"]
+    reads = [row for row in table[1:] if row[4] == "incident.read"]
+    assert reads and all(row[5] == cases[1] for row in reads)
+    async with httpx.AsyncClient(timeout=10, headers=COORDINATOR) as client:
+        log = await client.get(
+            f"{system.registry}/v1/audit", params={"action": "export.audit", "limit": 1}
+        )
+    entry = log.json()["items"][0]
+    assert entry["role"] == "coordinator" and entry["detail"] == {"incident_id": cases[1]}

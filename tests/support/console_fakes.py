@@ -79,10 +79,16 @@ class FakeRegistry:
         self.calls.append(("/v1/export/stats", list(params)))
         return b"functie;aantal\r\nburgemeester;40\r\n", "text/csv; charset=utf-8"
 
+    async def export_audit(self, *, token: str, params: Any) -> tuple[bytes, str]:
+        self.calls.append(("/v1/export/audit", list(params)))
+        return b"id,at,subject\r\n1,2026-12-01,coord-1\r\n", "text/csv; charset=utf-8"
+
     async def incidents(self, *, token: str, params: Any) -> dict[str, Any]:
+        self.calls.append(("/v1/incidents", list(params)))
         return {"items": self.items, "next_cursor": None}
 
     async def incident(self, *, token: str, incident_id: str) -> dict[str, Any]:
+        self.calls.append((f"/v1/incidents/{incident_id}", []))
         return self.records[incident_id]
 
 

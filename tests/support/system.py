@@ -174,7 +174,9 @@ class System:
         for name in SERVICES:
             assert users.get(f"weerbaar-{name}") == {name}, (name, users)
 
-    async def wait_ready(self, timeout: float = 60.0) -> None:
+    async def wait_ready(self, timeout: float = 180.0) -> None:
+        # generous: five services importing and migrating at once on 2 shared cores
+        # took 95 s under load (60 s was too short there); ready sooner, it goes on
         async with httpx.AsyncClient(timeout=2) as client:
 
             async def all_ready() -> bool:

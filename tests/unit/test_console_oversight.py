@@ -182,38 +182,38 @@ def summary(**changes: Any) -> dict[str, Any]:
 
 
 def test_the_queue_says_why_each_case_needs_a_person() -> None:
-    unroutable = summary(assignment=None, status="reported")
-    timeline = {"timeline": [{"type": "reported"}, {"type": "unroutable"}]}
-    assert queue.classify(unroutable, timeline, now=NOW).reasons == ("unroutable",)  # type: ignore[union-attr]
-    assert queue.classify(unroutable, {"timeline": [{"type": "reported"}]}, now=NOW) is None
-    failed = {
-        "timeline": [
-            {
-                "type": "notification_failed",
-                "assignment_id": "a0",
-                "adviser_id": "ngb-02",
-                "channel": "email",
-            }
-        ]
-    }
-    found = queue.classify(summary(escalations=2), failed, now=NOW)
+    unroutable = summary(assignment=None, status="reported", unroutable=True)
+    assert queue.classify(unroutable, now=NOW).reasons == ("unroutable",)  # type: ignore[union-attr]
+    assert queue.classify(summary(assignment=None, status="reported"), now=NOW) is None
+    failed = summary(escalations=2, page_failed=True, failed_advisers=["ngb-02"])
+    found = queue.classify(failed, now=NOW)
     assert found is not None and found.reasons == ("paging_failed", "escalated")
     assert found.failed == ("ngb-02",)
-    delivered = {
-        "timeline": [*failed["timeline"], {"type": "notification_sent", "assignment_id": "a0"}]
-    }
-    assert queue.classify(summary(escalations=1), delivered, now=NOW) is None
+    delivered = summary(escalations=1, page_failed=False, failed_advisers=["ngb-02"])
+    assert queue.classify(delivered, now=NOW) is None
     acknowledged = summary(
         status="acknowledged",
         assignment={
             **summary()["assignment"],
             "acknowledged_at": (NOW - timedelta(hours=5)).isoformat(),
         },
+        last_activity_at=(NOW - timedelta(hours=5)).isoformat(),
     )
-    idle = queue.classify(acknowledged, None, now=NOW)
+    idle = queue.classify(acknowledged, now=NOW)
     assert idle is not None and idle.reasons == ("idle",) and idle.idle_hours == 5
-    assert queue.classify(summary(status="in_progress"), None, now=NOW) is None
-    assert queue.needs_timeline(unroutable) and not queue.needs_timeline(acknowledged)
+    assert queue.classify({**acknowledged, "last_activity_at": NOW.isoformat()}, now=NOW) is None
+    assert queue.classify(summary(status="in_progress"), now=NOW) is None
+
+
+def test_the_queue_is_one_registry_query_a_reason_merged() -> None:
+    asked = queue.queries(now=NOW, limit=200)
+    assert [dict(q).get("unroutable") for q in asked] == ["true", None, None, None]
+    assert ("page_failed", "true") in asked[1] and ("status", "acknowledged") not in asked[1]
+    assert ("min_escalations", "2") in asked[2]
+    assert dict(asked[3])["last_activity_before"] == (NOW - timedelta(hours=4)).isoformat()
+    both = summary(incident_id="c2", escalations=3, page_failed=True, failed_advisers=["ngb-01"])
+    merged = queue.queue([[both], [both], [summary()]], now=NOW)
+    assert [q.reasons for q in merged] == [("paging_failed", "escalated")]
 
 
 def answer(at: str, until: str | None, primary: list[str]) -> dict[str, Any]:

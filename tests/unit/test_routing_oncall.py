@@ -109,3 +109,25 @@ def test_the_preview_names_why_advisers_are_passed_over() -> None:
     assert "capacity" in reasons["ngb-1"]
     assert shown.choice is not None and shown.choice.adviser.id == "ngb-2"
     assert shown.pools == [Pool.NGB, Pool.BZK]
+
+
+# --- the numbers to call advisers on (staff data, operators and coordinators) --------
+
+
+def test_the_on_call_answer_gives_every_adviser_their_number() -> None:
+    from routing.entrypoints.api import on_call_out
+
+    roster = staffed_roster()
+    data = roster.model_dump(mode="json")
+    first = data["advisers"][0]
+    first["contacts"] = [
+        {"channel": "email", "address": "x@example.nl"},
+        {"channel": "sms", "address": "+31600000001"},
+        {"channel": "sms", "address": "+31600000002"},
+    ]
+    answer = on_call_out(type(roster).model_validate(data), T0)
+    by_id = {a.adviser_id: a for a in answer.advisers}
+    assert set(by_id) == {a["id"] for a in data["advisers"]}
+    assert by_id[first["id"]].phone == "+31600000001"  # the first SMS contact
+    others = [a for a in answer.advisers if a.adviser_id != first["id"]]
+    assert all(a.phone is None for a in others)  # e-mail only: nothing to call

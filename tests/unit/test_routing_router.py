@@ -109,6 +109,38 @@ async def test_a_failed_page_escalates_at_once() -> None:
     assert escalated.reason == "notification_failed"
 
 
+async def test_when_every_page_fails_the_chain_waits_for_the_deadline() -> None:
+    # the mail server down: each failed page escalated at once, through every round of
+    # the chain, a dead letter each; now once around the ring, then at each deadline
+    router, publisher, scheduler, state = router_with()
+    await router.handle(reported(), attempt=1)
+    ring = len(state.records[INCIDENT_ID][0].ring)
+    assert state.records[INCIDENT_ID][0].max_level + 1 > ring  # more rounds than one
+
+    async def fail_current() -> None:
+        current = of_type(publisher.events, AdviserAssigned)[-1]
+        failed = notification_failed().model_copy(
+            update={"assignment_id": current.assignment_id, "adviser_id": current.adviser_id}
+        )
+        await router.handle(failed, attempt=1)
+
+    for _ in range(ring + 2):
+        await fail_current()
+    escalations = of_type(publisher.events, AssignmentEscalated)
+    assert [e.reason for e in escalations] == ["notification_failed"] * (ring - 1)
+    paged = [a.adviser_id for a in of_type(publisher.events, AdviserAssigned)]
+    assert len(paged) == ring and len(set(paged)) == len(
+        set(s.adviser_id for s in state.records[INCIDENT_ID][0].ring)
+    )
+    assert of_type(publisher.events, IncidentUnroutable) == []
+    # the deadline still moves it on, and a failure then waits for the next deadline
+    await router.fire(scheduler.timers[-1])
+    assert of_type(publisher.events, AssignmentEscalated)[-1].reason == "ack_deadline_passed"
+    await fail_current()
+    assert len(of_type(publisher.events, AssignmentEscalated)) == ring
+    assert scheduler.timers[-1].kind == "ack"
+
+
 async def test_media_report_gets_the_outreach_deadline() -> None:
     router, publisher, _, _ = router_with(ACK_DEADLINE_OUTREACH_S=7200)
     report = reported().model_copy(update={"source": Source.MEDIA_REPORT, "urgency": Urgency.ACUTE})

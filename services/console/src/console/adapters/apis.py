@@ -168,6 +168,10 @@ class Registry:
         """`/v1/export/stats` as the registry wrote it (suppressed, audited there)."""
         return await self.api.raw("/v1/export/stats", token=token, params=params)
 
+    async def export_audit(self, *, token: str, params: Params) -> tuple[bytes, str]:
+        """`/v1/export/audit` as the registry wrote it (the export audited there)."""
+        return await self.api.raw("/v1/export/audit", token=token, params=params)
+
 
 class Routing:
     """Who is on call, and who would be paged."""

@@ -26,6 +26,13 @@ FAULT_WORDS = {
 """The words of the Storingen page's figures (console.domain.faults)."""
 
 ENGLISH: dict[str, str] = {
+    "belt de adviseur": "calls the adviser",
+    "in de wachtrij: toewijzen, of naar Bel (Enter belt de adviseur)": "in the queue: "
+    "assign, or to Call (Enter calls the adviser)",
+    "Download de audit met deze filters (CSV)": "Download the audit with these filters (CSV)",
+    "Alle pagina's; de download komt zelf in de audit.": "Every page; the download itself "
+    "is recorded in the audit.",
+    "audit geëxporteerd": "audit exported",
     "Naar de inhoud": "Skip to content",
     "Crisislijn": "Crisis line",
     "Afmelden": "Sign out",

@@ -1,13 +1,14 @@
 """The coordinators' queue: what needs a person now, and why.
 
-From the registry's case list (and, for the few cases it cannot tell from the list,
-the case's timeline): cases routing could not place, pages that failed on every
-channel, cases escalated more than once, and acknowledged cases with no action for
-long. Pure: records in, reasons out."""
+From the registry's case list alone, which carries what the queue needs: whether
+routing could place the case, whether its last page failed on every channel (and
+whose pages failed), how often it escalated, when a person last did something on it.
+The registry filters on each of these (`queries`); the queue merges the answers. Pure:
+list items in, reasons out."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,31 +31,24 @@ REASON_EN = {
 }
 
 
-def needs_timeline(item: Mapping[str, Any]) -> bool:
-    """Whether the list alone cannot tell: an open case with nobody on it (unroutable,
-    or routing not done yet), or an unacknowledged case that escalated (a failed page
-    escalates at once)."""
-    if item.get("status") == "closed":
-        return False
-    assignment = item.get("assignment")
-    if not assignment:
-        return True
-    return not assignment.get("acknowledged_at") and int(item.get("escalations") or 0) >= 1
+OPEN = ("reported", "assigned", "acknowledged", "in_progress")
+UNACKNOWLEDGED = ("reported", "assigned")
 
 
-def failed_pages(record: Mapping[str, Any]) -> list[str]:
-    """The advisers whose page failed on every channel tried, with none delivered."""
-    sent: set[str] = set()
-    failed: dict[str, str] = {}
-    for entry in record.get("timeline") or []:
-        if entry.get("purpose", "page") != "page":
-            continue
-        assignment = str(entry.get("assignment_id"))
-        if entry.get("type") == "notification_sent":
-            sent.add(assignment)
-        elif entry.get("type") == "notification_failed":
-            failed.setdefault(assignment, str(entry.get("adviser_id") or "?"))
-    return [adviser for assignment, adviser in failed.items() if assignment not in sent]
+def queries(*, now: datetime, limit: int) -> list[list[tuple[str, str]]]:
+    """The registry list queries whose answers together are the queue: one per reason."""
+    page = [("limit", str(limit))]
+    open_cases = [("status", s) for s in OPEN]
+    return [
+        [*open_cases, ("unroutable", "true"), *page],
+        [*(("status", s) for s in UNACKNOWLEDGED), ("page_failed", "true"), *page],
+        [*open_cases, ("min_escalations", "2"), *page],
+        [
+            ("status", "acknowledged"),
+            ("last_activity_before", (now - IDLE_AFTER).isoformat()),
+            *page,
+        ],
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,44 +67,36 @@ class QueueItem:
         return "unroutable" in self.reasons or "paging_failed" in self.reasons
 
 
-def classify(
-    item: Mapping[str, Any], timeline: Mapping[str, Any] | None, *, now: datetime
-) -> QueueItem | None:
-    """Why this case is in the queue, or None when it is not."""
+def classify(item: Mapping[str, Any], *, now: datetime) -> QueueItem | None:
+    """Why this case (a list item or the record) is in the queue, or None when not."""
     if item.get("status") == "closed":
         return None
     reasons: list[str] = []
     assignment = item.get("assignment") or {}
-    entries = (timeline or {}).get("timeline") or []
-    if not assignment and any(e.get("type") == "unroutable" for e in entries):
+    if item.get("unroutable"):
         reasons.append("unroutable")
-    failed = tuple(failed_pages(timeline)) if timeline else ()
-    if failed and not assignment.get("acknowledged_at"):
+    failed = tuple(str(a) for a in item.get("failed_advisers") or [])
+    if item.get("page_failed") and not assignment.get("acknowledged_at"):
         reasons.append("paging_failed")
     if int(item.get("escalations") or 0) >= 2:
         reasons.append("escalated")
     idle_hours = None
-    acknowledged = parse_moment(assignment.get("acknowledged_at"))
-    if item.get("status") == "acknowledged" and acknowledged and now - acknowledged > IDLE_AFTER:
+    last = parse_moment(item.get("last_activity_at")) or parse_moment(
+        assignment.get("acknowledged_at")
+    )
+    if item.get("status") == "acknowledged" and last and now - last > IDLE_AFTER:
         reasons.append("idle")
-        idle_hours = int((now - acknowledged).total_seconds() // 3600)
+        idle_hours = int((now - last).total_seconds() // 3600)
     if not reasons:
         return None
     return QueueItem(item, tuple(reasons), failed, idle_hours)
 
 
-def queue(
-    items: Sequence[Mapping[str, Any]],
-    timelines: Mapping[str, Mapping[str, Any]],
-    *,
-    now: datetime,
-) -> list[QueueItem]:
-    """The queue, most pressing first: by reason, then oldest report first."""
-    found = [
-        q
-        for item in items
-        if (q := classify(item, timelines.get(str(item["incident_id"])), now=now)) is not None
-    ]
+def queue(answers: Iterable[Sequence[Mapping[str, Any]]], *, now: datetime) -> list[QueueItem]:
+    """The queue from the answers of `queries` (a case may be in several), most
+    pressing first: by reason, then oldest report first."""
+    merged = {str(item["incident_id"]): item for items in answers for item in items}
+    found = [q for item in merged.values() if (q := classify(item, now=now)) is not None]
     return sorted(
         found,
         key=lambda q: (REASONS.index(q.reasons[0]), str(q.record.get("reported_at") or "")),

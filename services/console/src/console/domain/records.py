@@ -14,11 +14,18 @@ from contracts.vocabulary import IncidentType, PoliceStatus, Role
 
 CURSOR = re.compile(r"^[A-Za-z0-9_=\-]{1,200}$")
 SUBJECT = re.compile(r"^[\w.@:\-]{1,200}$")
-AUDIT_ACTIONS = ("incident.read", "export.cases", "export.stats", "erasure.request")
+AUDIT_ACTIONS = (
+    "incident.read",
+    "export.cases",
+    "export.stats",
+    "export.audit",
+    "erasure.request",
+)
 AUDIT_ACTION_NL = {
     "incident.read": "casus gelezen",
     "export.cases": "casussen geëxporteerd",
     "export.stats": "statistiek geëxporteerd",
+    "export.audit": "audit geëxporteerd",
     "erasure.request": "wissen gevraagd",
 }
 PAGE = 50
@@ -131,7 +138,12 @@ class AuditFilters:
         )
 
     def api_params(self) -> list[tuple[str, str]]:
-        params = [
+        paging = [("cursor", self.cursor)] if self.cursor else []
+        return [*self.export_params(), *paging, ("limit", str(PAGE))]
+
+    def export_params(self) -> list[tuple[str, str]]:
+        """The filters alone, as `GET /v1/export/audit` takes them (no paging)."""
+        return [
             (name, value)
             for name, value in (
                 ("subject", self.subject),
@@ -139,11 +151,9 @@ class AuditFilters:
                 ("action", self.action),
                 ("from", self.from_),
                 ("to", self.to),
-                ("cursor", self.cursor),
             )
             if value
         ]
-        return [*params, ("limit", str(PAGE))]
 
     def query_string(self, *, cursor: str | None = None) -> str:
         pairs = [

@@ -64,3 +64,18 @@ def install(app: FastAPI, console: Console) -> None:
             action_text=AUDIT_ACTION_NL,
             nav="audit",
         )
+
+    @app.get("/audit.csv")
+    async def audit_csv(request: Request) -> Response:
+        """The registry's `GET /v1/export/audit` for these filters (all pages), as it
+        wrote it; the registry records the export in the audit log."""
+        session = await console.require(request, roles=COORDINATORS)
+        filters = AuditFilters.from_query(_query(request))
+        body, media_type = await oversight.audit_csv(
+            registry=console.registry, session=session, params=filters.export_params()
+        )
+        return Response(
+            body,
+            media_type=media_type,
+            headers={"Content-Disposition": 'attachment; filename="weerbaar-audit.csv"'},
+        )

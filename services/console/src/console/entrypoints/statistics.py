@@ -1,5 +1,5 @@
 """The statistics page (analysts, operators, coordinators): the registry's figures as
-server-side SVG charts with their tables, and downloads as CSV and SVG."""
+server-side SVG charts with their tables, and downloads as CSV, SVG and PNG."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
+from console.adapters.png import chart_png
 from console.domain import figures
 from console.domain.charts import SUPPRESSED
 from console.domain.labels import options
@@ -87,6 +88,19 @@ def install(app: FastAPI, console: Console) -> None:
             svg,
             media_type="image/svg+xml",
             headers={"Content-Disposition": f'attachment; filename="weerbaar-{name}.svg"'},
+        )
+
+    @app.get("/statistieken/{name}.png")
+    async def chart_as_png(request: Request, name: str) -> Response:
+        """The chart as PNG, drawn from the same geometry as its SVG (a suppressed cell
+        without a bar or a point there too)."""
+        if not NAME.match(name) or (name not in CHART_BY_NAME and name != "bevestiging"):
+            return HTMLResponse("", status_code=404)
+        _, _, shown = await views(request)
+        return Response(
+            chart_png(shown["charts"][name]),
+            media_type="image/png",
+            headers={"Content-Disposition": f'attachment; filename="weerbaar-{name}.png"'},
         )
 
     @app.get("/statistieken/{name}.csv")

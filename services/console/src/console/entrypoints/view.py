@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ def templates() -> Environment:
         amsterdam=AMSTERDAM,
         oncall_choices=oncall_choices,
         oncall_here=oncall_here,
+        call_link=call_link,
     )
     environment.filters.update(
         channel_label=lambda code: labels.label("channel", code),
@@ -77,3 +79,17 @@ def oncall_here(oncall: Any, pool: str | None = None) -> list[str]:
         for adviser, standing, code, name in _on_call(oncall)
         if pool is None or code == pool
     ]
+
+
+_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+
+
+def call_link(oncall: Any, adviser_id: str | None) -> str | None:
+    """`tel:` and the adviser's number from routing's `GET /v1/oncall` (its `advisers`,
+    staff data for operators and coordinators); None when it gives none."""
+    advisers = oncall.get("advisers") if isinstance(oncall, dict) else None
+    for adviser in advisers if isinstance(advisers, list) else []:
+        if isinstance(adviser, dict) and adviser.get("adviser_id") == adviser_id:
+            number = re.sub(r"[\s().-]", "", str(adviser.get("phone") or ""))
+            return f"tel:{number}" if _PHONE.match(number) else None
+    return None

@@ -15,9 +15,7 @@ from console.domain.statistics import CHARTS, StatsFilters
 from console.service.ports import RegistryApi as Registry
 from console.service.ports import RoutingApi as Routing
 
-OPEN = ("reported", "assigned", "acknowledged", "in_progress")
-QUEUE_LIMIT = 500
-TIMELINES_AT_MOST = 25
+QUEUE_LIMIT = 200
 READINGS_AT_MOST = 200
 
 
@@ -48,21 +46,15 @@ async def on_call(*, routing: Routing, session: Session, now: datetime, days: in
 async def queue_items(
     *, registry: Registry, session: Session, now: datetime
 ) -> list[queue.QueueItem]:
-    """The open cases that need a person. The list says most; the timeline is read only
-    for cases with nobody on them and for unacknowledged escalated ones (a failed page
-    escalates at once), at most `TIMELINES_AT_MOST` of them."""
-    page = await registry.incidents(
-        token=session.access_token,
-        params=[*(("status", s) for s in OPEN), ("limit", str(QUEUE_LIMIT))],
+    """The open cases that need a person: the registry's list, filtered once per reason
+    (at most `QUEUE_LIMIT` a reason). No record is read, so nothing is audited."""
+    pages = await asyncio.gather(
+        *(
+            registry.incidents(token=session.access_token, params=params)
+            for params in queue.queries(now=now, limit=QUEUE_LIMIT)
+        )
     )
-    items: list[dict[str, Any]] = page["items"]
-    wanted = [i["incident_id"] for i in items if queue.needs_timeline(i)][:TIMELINES_AT_MOST]
-    records = await asyncio.gather(
-        *(registry.incident(token=session.access_token, incident_id=i) for i in wanted),
-        return_exceptions=True,
-    )
-    timelines = {i: r for i, r in zip(wanted, records, strict=True) if isinstance(r, dict)}
-    return queue.queue(items, timelines, now=now)
+    return queue.queue((page["items"] for page in pages), now=now)
 
 
 async def queue_item(
@@ -75,7 +67,7 @@ async def queue_item(
         if problem.status == 404:
             return None
         raise
-    return queue.classify(record, record, now=now)
+    return queue.classify(record, now=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +116,10 @@ async def audit(
     *, registry: Registry, session: Session, params: list[tuple[str, str]]
 ) -> dict[str, Any]:
     return await registry.get("/v1/audit", token=session.access_token, params=params)
+
+
+async def audit_csv(
+    *, registry: Registry, session: Session, params: list[tuple[str, str]]
+) -> tuple[bytes, str]:
+    """The audit log as the registry exports it (which records the export itself)."""
+    return await registry.export_audit(token=session.access_token, params=params)

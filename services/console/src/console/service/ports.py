@@ -72,6 +72,8 @@ class RegistryApi(Protocol):
 
     async def export_stats(self, *, token: str, params: Params) -> tuple[bytes, str]: ...
 
+    async def export_audit(self, *, token: str, params: Params) -> tuple[bytes, str]: ...
+
 
 class RoutingApi(Protocol):
     """Who is on call, with the signed-in user's token."""

@@ -119,10 +119,14 @@ class IncidentRecord(Base):
     official_email: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
 
-    # Lists are newest first by (reported_at, incident_id); the selective filters get
-    # an index that keeps that order, the others filter along the time index. Status
-    # has none: it changes with nearly every event, and an index on it would be
-    # rewritten each time for a filter the time index serves well enough.
+    unroutable: Mapped[bool] = mapped_column(Boolean, default=False)
+    page_failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_advisers: Mapped[Any] = mapped_column(JSON, default=list)
+    last_activity_at: Mapped[datetime | None]  # these four: registry.domain.queue_facts
+
+    # Lists are newest first by (reported_at, incident_id); selective filters get an
+    # index in that order, the others filter along the time index. Status and the
+    # queue's facts have none: they change with nearly every event.
     __table_args__ = (
         Index("ix_incidents_reported_at_id", "reported_at", "incident_id"),
         Index("ix_incidents_org_reported", "organisation_code", "reported_at", "incident_id"),
@@ -206,8 +210,7 @@ class CaseFact(Base):
 
 
 class CaseAdviser(Base):
-    """Every adviser a case was ever assigned to (the timeline's `adviser.assigned`):
-    an adviser sees those cases, and only those."""
+    """Every adviser a case was ever assigned to: an adviser sees those cases only."""
 
     __tablename__ = "case_advisers"
 

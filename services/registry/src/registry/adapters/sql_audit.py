@@ -8,16 +8,17 @@ cannot be recorded is not answered."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Select, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import utcnow
 from registry.adapters.db import AuditRecord
-from registry.domain.filters import AuditQuery
+from registry.domain.filters import AuditFilters, AuditQuery
 from weerbaar_runtime.auth import Principal
 
 _AUDIT: Table = AuditRecord.__table__  # type: ignore[assignment]
@@ -60,22 +61,44 @@ class AuditLog:
 
     async def page(self, query: AuditQuery, *, after: int | None) -> AuditPage:
         """Entries newest first; `after` is the id the previous page ended with."""
-        stmt = select(_AUDIT)
-        if query.subject is not None:
-            stmt = stmt.where(_AUDIT.c.subject == query.subject)
-        if query.action:
-            stmt = stmt.where(_AUDIT.c.action.in_(query.action))
-        if query.incident_id is not None:
-            stmt = stmt.where(_AUDIT.c.incident_id == query.incident_id.lower())
-        if query.from_ is not None:
-            stmt = stmt.where(_AUDIT.c.at >= query.from_)
-        if query.to is not None:
-            stmt = stmt.where(_AUDIT.c.at < query.to)
-        if after is not None:
-            stmt = stmt.where(_AUDIT.c.id < after)
-        stmt = stmt.order_by(_AUDIT.c.id.desc()).limit(query.limit + 1)
-        async with self._engine.connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(stmt)]
+        rows = await self._rows(query, after=after, limit=query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         return AuditPage(rows, rows[-1]["id"] if more and rows else None)
+
+    async def stream(
+        self, filters: AuditFilters, *, chunk: int = 1000
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every matching entry, newest first, read a chunk at a time (for the export)."""
+        after: int | None = None
+        while True:
+            rows = await self._rows(filters, after=after, limit=chunk)
+            for row in rows:
+                yield row
+            if len(rows) < chunk:
+                return
+            after = rows[-1]["id"]
+
+    async def _rows(
+        self, filters: AuditFilters, *, after: int | None, limit: int
+    ) -> list[dict[str, Any]]:
+        stmt = _where(select(_AUDIT), filters)
+        if after is not None:
+            stmt = stmt.where(_AUDIT.c.id < after)
+        stmt = stmt.order_by(_AUDIT.c.id.desc()).limit(limit)
+        async with self._engine.connect() as conn:
+            return [dict(row._mapping) for row in await conn.execute(stmt)]
+
+
+def _where(stmt: Select[Any], filters: AuditFilters) -> Select[Any]:
+    if filters.subject is not None:
+        stmt = stmt.where(_AUDIT.c.subject == filters.subject)
+    if filters.action:
+        stmt = stmt.where(_AUDIT.c.action.in_(filters.action))
+    if filters.incident_id is not None:
+        stmt = stmt.where(_AUDIT.c.incident_id == filters.incident_id.lower())
+    if filters.from_ is not None:
+        stmt = stmt.where(_AUDIT.c.at >= filters.from_)
+    if filters.to is not None:
+        stmt = stmt.where(_AUDIT.c.at < filters.to)
+    return stmt

@@ -46,6 +46,10 @@ def conditions(
             continue
         if name == "related_to":
             found.append(related_to(str(value)))
+        elif name == "min_escalations":
+            found.append(model.escalations >= value)
+        elif name == "last_activity_before":
+            found.append(model.last_activity_at < value)
         elif name == "from_":
             found.append(getattr(model, at) >= value)
         elif name == "to":

@@ -59,6 +59,10 @@ def incident_row(state: IncidentState, *, version: int) -> dict[str, Any]:
         "escalations": state.escalations,
         "actions": state.actions,
         "erased_at": state.erased_at,
+        "unroutable": state.queue.unroutable,
+        "page_failed": state.queue.page_failed,
+        "failed_advisers": list(state.queue.failed_advisers),
+        "last_activity_at": state.queue.last_activity_at,
     }
     d = state.details
     if d is None:

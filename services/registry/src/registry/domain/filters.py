@@ -69,6 +69,22 @@ Moment = Annotated[
         json_schema_extra={"pattern": _MOMENT_PATTERN},
     ),
 ]
+
+
+def _strict(kind: str, pattern: str) -> BeforeValidator:
+    shape = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not shape.fullmatch(value):
+            raise ValueError(f"must be {kind}")
+        return value
+
+    return BeforeValidator(check)
+
+
+Flag = Annotated[bool, _strict("`true` or `false`", r"true|false")]
+"""A yes-or-no filter, written `true` or `false` (nothing else)."""
+Count = Annotated[int, _strict("a whole number in digits", r"[0-9]{1,3}")]
 ProvinceCode = Annotated[str, Field(pattern=r"^PV\d{2}$", examples=["PV27"])]
 
 Dimension = Literal[
@@ -132,6 +148,22 @@ class IncidentFilters(CaseFilters):
         default=None,
         description="Cases linked to this one either way: the follow-ups of it, and the "
         "case it follows",
+    )
+    unroutable: Flag | None = Field(
+        default=None, description="Routing could not place it: nobody assigned since"
+    )
+    page_failed: Flag | None = Field(
+        default=None,
+        description="The last adviser paged was reached on no channel (every one failed)",
+    )
+    min_escalations: Count | None = Field(
+        default=None, ge=1, le=100, description="Escalated at least this often", examples=[2]
+    )
+    last_activity_before: Moment | None = Field(
+        default=None,
+        description="Nobody did anything on it (report, acknowledgement, action, change, "
+        "close, reopen, hand assignment) since this moment",
+        examples=["2026-12-01T08:00:00+01:00"],
     )
 
 
@@ -197,21 +229,28 @@ def problems(query: BaseModel) -> list[dict[str, str]]:
     return found
 
 
-AuditAction = Literal["incident.read", "export.cases", "export.stats", "erasure.request"]
+AuditAction = Literal[
+    "incident.read", "export.cases", "export.stats", "export.audit", "erasure.request"
+]
 
 
-class AuditQuery(_Query):
-    """The audit log, newest first, a page at a time."""
+class AuditFilters(_Query):
+    """Which entries of the audit log: by caller, action, case and time."""
 
     subject: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
         default=None, description="The caller's subject (the token's `sub`)"
     )
-    action: list[AuditAction] = Field(default_factory=list, max_length=4)
+    action: list[AuditAction] = Field(default_factory=list, max_length=5)
     incident_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")] | None = None
     from_: Moment | None = Field(
         default=None, alias="from", description="At or after", examples=["2026-11-01"]
     )
     to: Moment | None = Field(default=None, description="Before", examples=["2026-12-01"])
+
+
+class AuditQuery(AuditFilters):
+    """The audit log, newest first, a page at a time."""
+
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = Field(
         default=None, pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the previous page"

@@ -8,7 +8,7 @@ A duplicate changes nothing; an event that arrives late lands in its place.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts.events import (
@@ -33,6 +33,7 @@ from registry.domain.details import (
     without_personal_data,
 )
 from registry.domain.memo import FoldMemo
+from registry.domain.queue_facts import TYPES, QueueFacts, Step, queue_facts
 from registry.domain.timeline import sort_key
 
 __all__ = ["PERSONAL_VALUES", "FoldMemo", "IncidentState", "fold"]
@@ -59,6 +60,8 @@ class IncidentState:
     escalations: int = 0
     actions: int = 0
     erased_at: datetime | None = None
+    queue: QueueFacts = field(default_factory=QueueFacts)
+    """What the coordinators' queue filters on."""
 
     @property
     def reported(self) -> bool:
@@ -82,7 +85,10 @@ def fold(
     acks_by_assignment: dict[str, datetime] = {}
     unnamed_acks: list[tuple[int, datetime]] = []  # (level current then, when)
     closed = False
+    steps: list[Step] = []
     for event in sorted(unique.values(), key=sort_key):
+        if event.type in TYPES:
+            steps.append(_step(event))
         if isinstance(event, IncidentReported):
             state.report = event
         elif isinstance(event, AdviserAssigned):
@@ -133,7 +139,20 @@ def fold(
             times.append(named)
         state.acknowledged_at = min(times) if times else None
     state.status = _status(state, closed=closed, assigned=current is not None)
+    state.queue = queue_facts(steps)
     return state
+
+
+def _step(event: Event) -> Step:
+    assignment = getattr(event, "assignment_id", None)
+    return Step(
+        type=event.type,
+        at=event.occurred_at,
+        event_id=str(event.event_id),
+        assignment_id=str(assignment) if assignment is not None else None,
+        adviser_id=getattr(event, "adviser_id", None),
+        purpose=getattr(event, "purpose", None),
+    )
 
 
 def _status(state: IncidentState, *, closed: bool, assigned: bool) -> Status:

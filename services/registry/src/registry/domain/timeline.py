@@ -54,6 +54,11 @@ TIMELINE_TYPES: dict[str, str] = {
 _RANK = {event_type: rank for rank, event_type in enumerate(TIMELINE_TYPES)}
 
 
+def rank(event_type: str) -> int:
+    """The lifecycle order of a type, which breaks ties of time."""
+    return _RANK.get(event_type, 99)
+
+
 def sort_key(event: Event) -> tuple[datetime, int, uuid.UUID]:
     """Events in the order they happened; the lifecycle order breaks exact ties, then
     the event id (UUIDs order as their text does)."""

@@ -40,7 +40,11 @@ class Exhausted:
 
 @dataclass(frozen=True, slots=True)
 class NoEscalation:
-    """Acknowledged, closed, exhausted or moved on by hand: nothing to do."""
+    """Acknowledged, closed, exhausted or moved on by hand: nothing to do. Or a failed
+    page after every adviser of the ring had one in a row: delivery itself is failing
+    (the mail server or the gateways down), and paging the next at once would only run
+    through every round of the chain, a dead letter each retry window; the deadline
+    escalates instead, and the coordinators' queue shows the case (page failed)."""
 
 
 EscalationDecision = Escalate | PublishAgain | Exhausted | NoEscalation
@@ -63,6 +67,9 @@ def decide(
         if escalated_from(state, assignment_id):
             return PublishAgain(state)
         return NoEscalation()
+    failed = state.failed_pages + (1 if reason == "notification_failed" else 0)
+    if reason == "notification_failed" and failed >= len(state.ring):
+        return NoEscalation()  # the ack timer still runs: the deadline moves it on
     if state.level + 1 > state.max_level:
         return Exhausted(state)
     level = state.level + 1
@@ -75,5 +82,6 @@ def decide(
             moved_from=state.assignment_id,
             moved_from_step=state.step,
             moved_reason=reason,
+            failed_pages=failed,
         )
     )

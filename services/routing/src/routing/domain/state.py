@@ -54,6 +54,12 @@ class IncidentRouting(BaseModel):
     acknowledged_at: datetime | None = None
     last_activity_at: datetime | None = None
     reminders: int = 0
+    failed_pages: int = Field(
+        default=0,
+        description="Escalations for a failed page since routing began, none delivered "
+        "between (a deadline does not reset it): at the size of the ring, every adviser's "
+        "page failed, and a failed page waits for the deadline instead",
+    )
     closed: bool = False
     exhausted: bool = False
 

@@ -39,9 +39,23 @@ class PoolOnCallOut(BaseModel):
     gaps: list[GapOut] = Field(description="Stretches of the next 14 days without a primary")
 
 
+class AdviserOut(BaseModel):
+    adviser_id: str
+    pool: Pool
+    phone: str | None = Field(
+        description="The number to call them on: their first SMS contact in the roster "
+        "(null: none). Staff data, for operators and coordinators",
+        examples=["+31600000001"],
+    )
+    active: bool
+
+
 class OnCallOut(BaseModel):
     at: datetime
     pools: list[PoolOnCallOut]
+    advisers: list[AdviserOut] = Field(
+        description="Every adviser of the roster with the number to call them on"
+    )
 
 
 class OnCallQuery(BaseModel):
@@ -115,7 +129,16 @@ def on_call_out(roster: Roster, at: datetime) -> OnCallOut:
                 gaps=[GapOut(from_=start, to=end) for start, end in found.gaps],
             )
         )
-    return OnCallOut(at=at, pools=pools)
+    advisers = [
+        AdviserOut(
+            adviser_id=a.id,
+            pool=a.pool,
+            phone=next((c.address for c in a.contacts if c.channel.value == "sms"), None),
+            active=a.active,
+        )
+        for a in roster.advisers
+    ]
+    return OnCallOut(at=at, pools=pools, advisers=advisers)
 
 
 def preview_out(roster: Roster, result: oncall.Preview, at: datetime) -> PreviewOut:
@@ -166,8 +189,9 @@ def build_router(router: Router, security: Security) -> APIRouter:
         principal: Reader, query: Annotated[OnCallQuery, Query()]
     ) -> OnCallOut:
         """Per pool: who is primary and backup now, until when, who comes next, and the
-        stretches of the next 14 days without a primary. `at` asks about another
-        moment. Operators and coordinators."""
+        stretches of the next 14 days without a primary; and every adviser with the
+        number to call them on. `at` asks about another moment. Operators and
+        coordinators."""
         return on_call_out(router.roster, query.at or now())
 
     @api.get("/oncall/preview", response_model=PreviewOut)

@@ -1,4 +1,5 @@
-"""CSV exports: statistics (aggregates, suppressed like the API) and cases (operators).
+"""CSV exports: statistics (aggregates, suppressed like the API), cases (operators) and
+the audit log (coordinators).
 
 A header row always; with `labels=nl` the headers and the coded values are the Dutch
 labels the console shows. Rows are produced one at a time, so a large export streams.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -169,3 +171,24 @@ async def cases_csv(
         row = {c: getattr(record, c, None) for c in CASE_COLUMNS}
         row["incident_types"] = record.types
         yield _line([value(c, row[c], labels) for c in CASE_COLUMNS])
+
+
+AUDIT_COLUMNS = ("id", "at", "subject", "role", "action", "incident_id", "detail", "client")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(raw: Any) -> str:
+    """A field a spreadsheet shows as text, never runs as a formula."""
+    if raw is None:
+        return ""
+    text = raw.isoformat() if isinstance(raw, datetime) else str(raw)
+    return f"'{text}" if text.startswith(_FORMULA) else text
+
+
+async def audit_csv(entries: AsyncIterator[dict[str, Any]]) -> AsyncIterator[str]:
+    """The audit log as CSV, newest first; `detail` as JSON."""
+    yield _line(list(AUDIT_COLUMNS))
+    async for entry in entries:
+        detail = entry.get("detail")
+        row = {**entry, "detail": json.dumps(detail, sort_keys=True) if detail else None}
+        yield _line([_text(row.get(c)) for c in AUDIT_COLUMNS])

@@ -59,6 +59,10 @@ def summary_fields(r: IncidentRecord, personal: dict[str, str | None] | None) ->
         "types": list(r.types or []),
         "assignment": assignment,
         "escalations": r.escalations or 0,
+        "unroutable": bool(r.unroutable),
+        "page_failed": bool(r.page_failed),
+        "failed_advisers": list(r.failed_advisers or []),
+        "last_activity_at": r.last_activity_at,
     }
 
 

@@ -47,6 +47,17 @@ class IncidentSummary(BaseModel):
     types: list[str]
     assignment: AssignmentOut | None
     escalations: int = Field(description="How often the case was escalated so far")
+    unroutable: bool = Field(description="Routing could not place it: nobody assigned since")
+    page_failed: bool = Field(
+        description="The last adviser paged was reached on no channel (every one failed)"
+    )
+    failed_advisers: list[str] = Field(
+        description="The advisers whose page failed on every channel, in order (at most 10)"
+    )
+    last_activity_at: datetime | None = Field(
+        description="When a person last did something on the case (report, acknowledgement, "
+        "action, change, close, reopen, hand assignment)"
+    )
 
 
 class RelatedOut(BaseModel):
@@ -178,7 +189,9 @@ class AuditEntry(BaseModel):
     at: datetime
     subject: str = Field(description="The caller's subject (the token's `sub`)")
     role: str
-    action: str = Field(description="incident.read, export.cases, export.stats or erasure.request")
+    action: str = Field(
+        description="incident.read, export.cases, export.stats, export.audit or erasure.request"
+    )
     incident_id: str | None
     detail: dict[str, Any] | None = Field(description="The export's filters, or the request")
     client: str | None = Field(description="The client's address")
