@@ -56,6 +56,10 @@ async def test_intake_makes_the_key_the_registry_reads_and_destroys_it(
         assert await registry.get(case) is None
         fresh, fresh_nc = await store_of(server, "registry")  # no cache: the server's answer
         assert await fresh.get(case) is None
+        # a reader tells "erased" (the purge marker) from "not there" (a store not whole)
+        assert await fresh.get(case, must_exist=True) is None
+        with pytest.raises(KeyStoreUnavailableError):
+            await fresh.get(uuid.uuid4(), must_exist=True)
         await fresh_nc.close()
     finally:
         await intake_nc.close()

@@ -18,7 +18,11 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from nats.errors import Error as NatsError
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
+from nats.js.errors import (
+    KeyNotFoundError,
+    KeyWrongLastSequenceError,
+    NotFoundError,
+)
 from nats.js.kv import KeyValue
 
 from contracts.events import Event
@@ -56,9 +60,10 @@ class KeyStore:
     async def _call(self, work: Callable[[], Awaitable[T]]) -> T:
         try:
             return await asyncio.wait_for(work(), self._timeout_s)
+        except (KeyNotFoundError, KeyWrongLastSequenceError):
+            raise
         except (NatsError, TimeoutError, OSError) as exc:
-            if isinstance(exc, KeyNotFoundError | NotFoundError | KeyWrongLastSequenceError):
-                raise
+            # unreachable, timed out, refused, or no bucket (BucketNotFoundError)
             raise KeyStoreUnavailableError(type(exc).__name__) from exc
 
     def _remember(self, key: CaseKey) -> CaseKey:
@@ -71,8 +76,14 @@ class KeyStore:
     def forget(self, incident_id: uuid.UUID | str) -> None:
         self._cache.pop(str(incident_id), None)
 
-    async def get(self, incident_id: uuid.UUID | str) -> CaseKey | None:
-        """The case's data key, or None when it has none (never made, or destroyed)."""
+    async def get(
+        self, incident_id: uuid.UUID | str, *, must_exist: bool = False
+    ) -> CaseKey | None:
+        """The case's data key; None when an erasure destroyed it (its purge marker is
+        there) or, unless `must_exist`, when it never had one. A reader of a sealed field
+        passes `must_exist`: a key that is neither there nor erased means the key store
+        is not whole (a bucket being restored), and opening must wait, not come out
+        empty."""
         name = str(incident_id)
         cached = self._cache.get(name)
         if cached is not None:
@@ -83,7 +94,11 @@ class KeyStore:
             kv = await self._bucket()
             try:
                 entry = await kv.get(name)
-            except KeyNotFoundError:  # also a deleted or purged key
+            except KeyNotFoundError as exc:
+                if exc.op is not None:  # its purge marker: destroyed by an erasure
+                    return None
+                if must_exist:
+                    raise KeyStoreUnavailableError(f"no data key for case {name}") from None
                 return None
             return entry.value or None
 
@@ -124,13 +139,15 @@ class KeyStore:
             kv = await self._bucket()
             try:
                 entry = await kv.get(name)
-            except KeyNotFoundError:
-                return False
-            js = kv._js
-            with contextlib.suppress(NotFoundError):
-                await js.delete_msg(KEYS_STREAM, entry.revision or 0)
+            except KeyNotFoundError:  # never made, or destroyed before
+                entry = None
+            if entry is not None:
+                js = kv._js  # the bucket's JetStream context
+                with contextlib.suppress(NotFoundError):
+                    await js.delete_msg(KEYS_STREAM, entry.revision or 0)
+            # the marker says "erased" to every later reader (and removes any revision)
             await kv.purge(name)
-            return True
+            return entry is not None
 
         found = await self._call(destroy)
         self.forget(name)
@@ -161,4 +178,4 @@ class CaseOpener:
     async def open(self, event: Event) -> Event:
         if not has_sealed(event):
             return event
-        return open_event(event, await self.keys.get(event.incident_id))
+        return open_event(event, await self.keys.get(event.incident_id, must_exist=True))
