@@ -46,9 +46,10 @@ async def test_rotation_rewraps_every_key_and_the_old_kek_can_go(
 
         store = KeyStore(bucket, old, cache=0)
         cases = [uuid.uuid4() for _ in range(40)]
+        plain = {case: reported(case) for case in cases}
         sealed: dict[uuid.UUID, IncidentReported] = {}
         for case in cases:
-            sealed[case] = seal_event(reported(case), await store.get_or_create(case))
+            sealed[case] = seal_event(plain[case], await store.get_or_create(case))
         erased = cases[0]
         await store.erase(erased)
 
@@ -66,7 +67,7 @@ async def test_rotation_rewraps_every_key_and_the_old_kek_can_go(
         for case in cases[1:]:
             key = await reader.get(case, must_exist=True)
             assert key is not None
-            assert open_event(sealed[case], key) == reported(case)
+            assert open_event(sealed[case], key) == plain[case]
         assert await reader.get(erased, must_exist=True) is None
         kept = await reader.get(cases[1])
         assert kept is not None
