@@ -204,4 +204,5 @@ async def test_an_erasure_shreds_the_case_key_and_a_rebuild_keeps_the_figures(
     blob = "".join(e.model_dump_json() for e in events)
     assert not [c for c in CANARIES if c in blob]
     # the statistics read no personal field: the same rows as the live registry's
-    assert rebuilt_rows["facts"] == live_rows["facts"]
+    assert rebuilt_rows["case_facts"] == live_rows["case_facts"]
+    assert rebuilt_rows["case_advisers"] == live_rows["case_advisers"]
