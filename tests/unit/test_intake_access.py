@@ -33,6 +33,7 @@ from intake.service.ports import PublishFailedError
 from tests.support.events import INCIDENT_ID, assigned, incident_body
 from tests.support.fakes import MemoryIdempotencyStore, RecordingPublisher
 from tests.support.intake import ID_KEY, SECRET, MemoryIncidentLookup, ack_token, registration_body
+from tests.support.sealing import PLAIN
 from weerbaar_runtime.http import ProblemError
 
 OPERATOR = Caller(actor="operator")
@@ -59,7 +60,11 @@ def lookup() -> MemoryIncidentLookup:
 @pytest.fixture
 def casework(publisher: RecordingPublisher, lookup: MemoryIncidentLookup) -> Casework:
     intake = Intake(
-        publisher=publisher, idempotency=MemoryIdempotencyStore(), ack_secret=SECRET, id_key=ID_KEY
+        publisher=publisher,
+        idempotency=MemoryIdempotencyStore(),
+        ack_secret=SECRET,
+        id_key=ID_KEY,
+        sealer=PLAIN,
     )
     return Casework(intake=intake, lookup=lookup)
 

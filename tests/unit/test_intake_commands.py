@@ -27,6 +27,7 @@ from tests.support.fakes import (
     RecordingPublisher,
 )
 from tests.support.intake import ID_KEY, SECRET, ack_token, registration_body
+from tests.support.sealing import PLAIN
 
 
 @pytest.fixture
@@ -41,7 +42,13 @@ def store() -> MemoryIdempotencyStore:
 
 @pytest.fixture
 def intake(publisher: RecordingPublisher, store: MemoryIdempotencyStore) -> Intake:
-    return Intake(publisher=publisher, idempotency=store, ack_secret=SECRET, id_key=ID_KEY)
+    return Intake(
+        publisher=publisher,
+        idempotency=store,
+        ack_secret=SECRET,
+        id_key=ID_KEY,
+        sealer=PLAIN,
+    )
 
 
 # --- report_incident --------------------------------------------------------------------
@@ -77,10 +84,18 @@ async def test_same_key_same_ids_across_instances() -> None:
     """The ids come from the stored seed, not from anything in the process."""
     store = MemoryIdempotencyStore()
     one = Intake(
-        publisher=RecordingPublisher(), idempotency=store, ack_secret=SECRET, id_key=ID_KEY
+        publisher=RecordingPublisher(),
+        idempotency=store,
+        ack_secret=SECRET,
+        id_key=ID_KEY,
+        sealer=PLAIN,
     )
     two = Intake(
-        publisher=RecordingPublisher(), idempotency=store, ack_secret=SECRET, id_key=ID_KEY
+        publisher=RecordingPublisher(),
+        idempotency=store,
+        ack_secret=SECRET,
+        id_key=ID_KEY,
+        sealer=PLAIN,
     )
     first = await one.report_incident(request=_report(), idempotency_key="key-1")
     again = await two.report_incident(request=_report(), idempotency_key="key-1")
@@ -116,6 +131,7 @@ async def test_a_conflict_from_the_store_propagates_and_nothing_is_published() -
         idempotency=ConflictingIdempotencyStore(),
         ack_secret=SECRET,
         id_key=ID_KEY,
+        sealer=PLAIN,
     )
     with pytest.raises(IdempotencyConflictError):
         await intake.report_incident(request=_report(), idempotency_key="key-1")
@@ -181,7 +197,11 @@ async def test_follow_up_commands_are_idempotent_per_incident(
 def acking() -> tuple[Intake, RecordingPublisher]:
     publisher = RecordingPublisher()
     return Intake(
-        publisher=publisher, idempotency=MemoryIdempotencyStore(), ack_secret=SECRET, id_key=ID_KEY
+        publisher=publisher,
+        idempotency=MemoryIdempotencyStore(),
+        ack_secret=SECRET,
+        id_key=ID_KEY,
+        sealer=PLAIN,
     ), publisher
 
 

@@ -3,6 +3,7 @@ anything is looked up; registration ids are keyed."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 import pytest
@@ -18,6 +19,7 @@ from intake.settings import DEV_REGISTRATION_ID_KEY, IntakeSettings
 from tests.support.events import INCIDENT_ID, assigned
 from tests.support.fakes import MemoryIdempotencyStore, RecordingPublisher
 from tests.support.intake import ID_KEY, SECRET, MemoryIncidentLookup, ack_token, registration_body
+from tests.support.sealing import PLAIN
 from weerbaar_runtime.auth import AuthSettings
 
 OPERATOR = Caller(actor="operator")
@@ -41,7 +43,11 @@ def lookup() -> MemoryIncidentLookup:
 @pytest.fixture
 def casework(publisher: RecordingPublisher, lookup: MemoryIncidentLookup) -> Casework:
     intake = Intake(
-        publisher=publisher, idempotency=MemoryIdempotencyStore(), ack_secret=SECRET, id_key=ID_KEY
+        publisher=publisher,
+        idempotency=MemoryIdempotencyStore(),
+        ack_secret=SECRET,
+        id_key=ID_KEY,
+        sealer=PLAIN,
     )
     return Casework(intake=intake, lookup=lookup)
 
@@ -147,6 +153,8 @@ def test_production_refuses_the_development_or_a_short_registration_id_key() -> 
         "environment": "production",
         "ack_token_secret": SecretStr(strong),
         "auth": AuthSettings(signing_key=SecretStr(strong)),
+        "case_keks": {"kek1": SecretStr(base64.b64encode(b"k" * 32).decode())},
+        "case_kek_id": "kek1",
     }
     with pytest.raises(ValidationError, match="development REGISTRATION_ID_KEY"):
         IntakeSettings(**common, registration_id_key=SecretStr(DEV_REGISTRATION_ID_KEY))  # type: ignore[arg-type]

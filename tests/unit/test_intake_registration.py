@@ -16,6 +16,7 @@ from intake.service.intake import Intake
 from intake.service.ports import IdempotencyConflictError
 from tests.support.fakes import MemoryIdempotencyStore, RecordingPublisher
 from tests.support.intake import ID_KEY, SECRET, contact_body, registration_body
+from tests.support.sealing import PLAIN
 
 
 @pytest.fixture
@@ -30,7 +31,13 @@ def store() -> MemoryIdempotencyStore:
 
 @pytest.fixture
 def intake(publisher: RecordingPublisher, store: MemoryIdempotencyStore) -> Intake:
-    return Intake(publisher=publisher, idempotency=store, ack_secret=SECRET, id_key=ID_KEY)
+    return Intake(
+        publisher=publisher,
+        idempotency=store,
+        ack_secret=SECRET,
+        id_key=ID_KEY,
+        sealer=PLAIN,
+    )
 
 
 # --- RegisterIncident -------------------------------------------------------------------
@@ -126,6 +133,7 @@ async def test_registration_id_derives_from_organisation_and_external_id() -> No
             idempotency=MemoryIdempotencyStore(),
             ack_secret=SECRET,
             id_key=ID_KEY,
+            sealer=PLAIN,
         )
         registration, _outreach = await intake.register(request=request)
         ids.append((registration.incident_id, registration.event_id))

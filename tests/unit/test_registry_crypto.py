@@ -84,6 +84,8 @@ def test_settings_refuse_unusable_keys(
 ) -> None:
     monkeypatch.setenv("ACK_TOKEN_SECRET", "a-production-ack-token-secret-of-32-bytes")
     monkeypatch.setenv("AUTH_SIGNING_KEY", "a-production-signing-key-of-32-bytes-or-more")
+    monkeypatch.setenv("CASE_KEKS", json.dumps({"kek1": key()}))
+    monkeypatch.setenv("CASE_KEK_ID", "kek1")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=message):

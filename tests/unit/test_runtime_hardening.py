@@ -3,6 +3,8 @@ rate-limited before authentication."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -20,6 +22,8 @@ PRODUCTION = {
     "AUTH_SIGNING_KEY": STRONG,
     "REGISTRATION_ID_KEY": STRONG,
     "WEBHOOK_SECRET": STRONG,
+    "CASE_KEKS": '{"kek1": "' + base64.b64encode(b"k" * 32).decode() + '"}',
+    "CASE_KEK_ID": "kek1",
     "SMTP_STARTTLS": "true",
 }
 

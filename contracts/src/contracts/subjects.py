@@ -27,6 +27,7 @@ CHANGED_PREFIX = "weerbaar.changed"
 """The registry's change feed on core NATS (not JetStream): `weerbaar.changed.<kind>.<id>`."""
 
 IDEMPOTENCY_BUCKET = "weerbaar_idempotency"
+KEYS_BUCKET = "weerbaar_keys"
 ROUTING_BUCKET = "weerbaar_routing"
 NOTIFY_BUCKET = "weerbaar_notify_delivered"
 CONSOLE_SESSIONS_BUCKET = "weerbaar_console_sessions"
@@ -96,6 +97,9 @@ class BucketSpec:
     description: str
     ttl_s: float = 0.0
     history: int = 1
+    erasable: bool = False
+    """A message may be deleted (securely erased) by its id: the key store's, so an
+    erasure leaves no copy of a destroyed key (other buckets deny it, as KV does)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +193,7 @@ TOPOLOGY = Topology(
             subjects=(ALL_EVENTS,),
             description="Every event of every incident and registration; kept for replay",
             # The history is the record: nothing may delete or purge it. Erasure shreds a
-            # key (the registry's keyring) and deletes no message.
+            # key (the case's data key in the key store) and deletes no message.
             deny_delete=True,
             deny_purge=True,
         ),
@@ -213,6 +217,12 @@ TOPOLOGY = Topology(
             name=IDEMPOTENCY_BUCKET,
             description="Idempotency-Key → request fingerprint and incident id",
             ttl_s=7 * 24 * 3600.0,
+        ),
+        BucketSpec(
+            name=KEYS_BUCKET,
+            description="Each case's data key, wrapped with a key-encryption key; an "
+            "erasure destroys it (docs/privacy.md)",
+            erasable=True,
         ),
         BucketSpec(name=ROUTING_BUCKET, description="Routing's state per incident"),
         BucketSpec(

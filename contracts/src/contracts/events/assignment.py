@@ -14,7 +14,8 @@ from contracts.events.base import (
     ContactPoint,
     Event,
     Identifier,
-    LongText,
+    SealedLongText,
+    SealedShortText,
     ShortText,
 )
 from contracts.organisations import OrganisationCode
@@ -146,7 +147,7 @@ class AssignmentRequested(Event):
     type: Literal["assignment.requested"] = "assignment.requested"
     request_id: uuid.UUID
     adviser_id: Identifier = Field(description="Who should take the case")
-    reason: ShortText | None = Field(default=None, description="Free text; personal data")
+    reason: SealedShortText | None = Field(default=None, description="Free text; personal data")
     requested_by: Literal["operator", "coordinator"]
     role: Role = Field(description="The official's office, for the conflict check")
     organisation_code: OrganisationCode
@@ -183,7 +184,7 @@ class AssignmentDeclined(Event):
     type: Literal["assignment.declined"] = "assignment.declined"
     assignment_id: uuid.UUID
     adviser_id: Identifier = Field(description="Who declined")
-    reason: LongText | None = Field(default=None, description="Free text; personal data")
+    reason: SealedLongText | None = Field(default=None, description="Free text; personal data")
     declined_by: Literal["adviser", "link", "operator", "coordinator"] = Field(
         description="adviser (signed in), link (the button on the acknowledge page), or an "
         "operator or coordinator on the adviser's behalf"

@@ -50,6 +50,22 @@ Phone = Annotated[
 ]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
+SEALED_PATTERN = r"^s1:[A-Za-z0-9+/]+={0,2}$"
+Sealed = Annotated[
+    str,
+    Field(
+        pattern=SEALED_PATTERN,
+        max_length=8192,
+        description="A personal field sealed with its case's data key (docs/privacy.md): "
+        "`s1:` and the base64 of a nonce and the AES-256-GCM ciphertext",
+        examples=["s1:3q2+7w=="],
+    ),
+]
+"""A personal field as it travels the bus: only the producer and the registry, which
+hold the case's data key, read it (`weerbaar_runtime.sealing`)."""
+SealedShortText = ShortText | Sealed
+SealedLongText = LongText | Sealed
+
 
 class Model(BaseModel):
     """Base of every contract model: unknown fields are refused, values are frozen."""
@@ -62,12 +78,12 @@ class Official(Model):
 
     role: Role = Field(description="The office the official holds", examples=["mayor"])
     organisation_code: OrganisationCode
-    name: ShortText | None = Field(
+    name: SealedShortText | None = Field(
         default=None, description="Personal data", examples=["A. de Vries"]
     )
-    phone: Phone | None = Field(default=None, description="Personal data")
-    email: EmailStr | None = Field(
-        default=None, max_length=254, description="Personal data", examples=["a@example.nl"]
+    phone: Phone | Sealed | None = Field(default=None, description="Personal data")
+    email: Annotated[EmailStr, Field(max_length=254)] | Sealed | None = Field(
+        default=None, description="Personal data", examples=["a@example.nl"]
     )
 
 
@@ -77,7 +93,7 @@ class IncidentFacts(Model):
     types: list[IncidentType] = Field(min_length=1, max_length=10, examples=[["threat"]])
     channels: list[Channel] = Field(default_factory=list, max_length=7)
     occurred_at: AwareDatetime | None = Field(default=None, description="When it happened")
-    description: LongText | None = Field(
+    description: SealedLongText | None = Field(
         default=None, description="Free text; personal data, never sent in a notification"
     )
 

@@ -15,10 +15,10 @@ from contracts.events.base import (
     Event,
     Identifier,
     IncidentFacts,
-    LongText,
     Model,
     Official,
     Police,
+    SealedLongText,
 )
 from contracts.organisations import OrganisationCode
 from contracts.vocabulary import (
@@ -79,7 +79,7 @@ class ActionRecorded(Event):
     type: Literal["action.recorded"] = "action.recorded"
     action_id: uuid.UUID
     kind: SupportNeed | Literal["contact", "other"] = Field(examples=["security"])
-    note: LongText | None = Field(default=None, description="Personal data")
+    note: SealedLongText | None = Field(default=None, description="Personal data")
     adviser_id: Identifier | None = None
 
 
@@ -88,7 +88,7 @@ class IncidentClosed(Event):
 
     TYPE: ClassVar[str] = "incident.closed"
     type: Literal["incident.closed"] = "incident.closed"
-    summary: LongText | None = Field(default=None, description="Personal data")
+    summary: SealedLongText | None = Field(default=None, description="Personal data")
     adviser_id: Identifier | None = None
 
 
@@ -97,7 +97,7 @@ class IncidentReopened(Event):
 
     TYPE: ClassVar[str] = "incident.reopened"
     type: Literal["incident.reopened"] = "incident.reopened"
-    reason: LongText | None = Field(default=None, description="Personal data")
+    reason: SealedLongText | None = Field(default=None, description="Personal data")
 
 
 class FactChanges(Model):

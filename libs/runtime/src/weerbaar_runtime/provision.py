@@ -17,8 +17,10 @@ import sys
 import nats
 from nats.errors import NoRespondersError
 from nats.js.api import (
+    DiscardPolicy,
     KeyValueConfig,
     StorageType,
+    StreamConfig,
 )
 from nats.js.client import JetStreamContext
 from nats.js.errors import (
@@ -79,17 +81,42 @@ async def _ensure_bucket(js: JetStreamContext, spec: BucketSpec, replicas: int) 
         await js.key_value(spec.name)
         return "exists"
     except BucketNotFoundError:
-        await js.create_key_value(
-            KeyValueConfig(
-                bucket=spec.name,
-                description=spec.description,
-                history=spec.history,
-                ttl=spec.ttl_s or None,
-                storage=StorageType.FILE,
-                replicas=replicas,
-            )
+        config = KeyValueConfig(
+            bucket=spec.name,
+            description=spec.description,
+            history=spec.history,
+            ttl=spec.ttl_s or None,
+            storage=StorageType.FILE,
+            replicas=replicas,
         )
+        if spec.erasable:
+            await js.add_stream(erasable_bucket_stream(config))
+        else:
+            await js.create_key_value(config)
         return "created"
+
+
+def erasable_bucket_stream(config: KeyValueConfig) -> StreamConfig:
+    """The stream of a KV bucket as nats-py makes it, but one whose messages may be
+    deleted by sequence (nats-py's buckets deny it): the key store's, so an erasure
+    can securely erase a key's message rather than only roll it up."""
+    return StreamConfig(
+        name=f"KV_{config.bucket}",
+        description=config.description,
+        subjects=[f"$KV.{config.bucket}.>"],
+        allow_direct=False,
+        allow_rollup_hdrs=True,
+        deny_delete=False,
+        deny_purge=False,
+        discard=DiscardPolicy.NEW,
+        duplicate_window=120.0,
+        max_age=config.ttl,
+        max_consumers=-1,
+        max_msgs=-1,
+        max_msgs_per_subject=config.history,
+        num_replicas=config.replicas,
+        storage=config.storage,
+    )
 
 
 async def provision(

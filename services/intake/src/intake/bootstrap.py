@@ -28,6 +28,7 @@ from intake.service.casework import Casework
 from intake.service.intake import Intake
 from intake.settings import IntakeSettings
 from weerbaar_runtime.bootstrap import Service, service_app
+from weerbaar_runtime.keystore import CaseSealer
 from weerbaar_runtime.nats import build_broker, document_publishers
 
 PUBLISHES: list[type[Event]] = [
@@ -68,6 +69,7 @@ def compose(
         idempotency=idempotency or idempotency_store(settings, broker),
         ack_secret=settings.ack_token_secret.get_secret_value().encode(),
         id_key=settings.registration_id_key.get_secret_value().encode(),
+        sealer=CaseSealer(settings.key_store(broker)),
     )
     return Api(
         casework=Casework(intake=intake, lookup=StreamIncidentLookup(broker, timeout_s=timeout_s)),

@@ -6,13 +6,13 @@ from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from weerbaar_runtime.case_keys import CaseKeySettings
 from weerbaar_runtime.secrets import require_strong
-from weerbaar_runtime.settings import ServiceSettings
 
 DEV_REGISTRATION_ID_KEY = "development-only-registration-id-key"
 
 
-class IntakeSettings(ServiceSettings):
+class IntakeSettings(CaseKeySettings):
     """Environment variables without prefix, as in the README's configuration table."""
 
     port: int = Field(default=8000, ge=1, le=65535, validation_alias="INTAKE_PORT")

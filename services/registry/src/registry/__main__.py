@@ -1,7 +1,8 @@
 """`weerbaar-registry [serve]` runs the registry; `weerbaar-registry rebuild` replays the
 events stream into an empty database; `weerbaar-registry migrate` upgrades the schema;
 `weerbaar-registry retention` runs the retention job once; `weerbaar-registry
-rotate-keys` re-seals every personal value under the current encryption key."""
+rotate-keys` re-wraps every case's data key under the current KEK and re-seals the
+database's values under the current encryption key."""
 
 from __future__ import annotations
 
@@ -76,10 +77,16 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("retention", help="publish the erasures that are due, once")
     rotate = commands.add_parser(
         "rotate-keys",
-        help="re-seal every personal value under REGISTRY_ENCRYPTION_KEY_ID "
-        "(keep the old keys configured until it is done)",
+        help="re-wrap every case's data key under CASE_KEK_ID (the key store), and "
+        "re-seal the database's values under REGISTRY_ENCRYPTION_KEY_ID (keep the old "
+        "keys configured until it is done)",
     )
     rotate.add_argument("--chunk", type=int, default=500, help="rows per transaction")
+    rotate.add_argument(
+        "--only",
+        choices=("key-store", "database"),
+        help="only the key store's data keys, or only the database's values",
+    )
     args = parser.parse_args(argv)
     if args.command not in (None, "serve"):
         url = use_make_run("registry")
@@ -108,10 +115,17 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "rotate-keys":
         from registry.adapters.crypto import SealError
         from registry.adapters.key_rotation import rotate_keys
+        from registry.entrypoints.rewrap import rewrap
+        from weerbaar_runtime.sealing import SealError as KeySealError
 
         try:
-            asyncio.run(rotate_keys(settings.database_url, settings.keyring(), chunk=args.chunk))
-        except SealError as exc:
+            if args.only != "database":
+                asyncio.run(rewrap(settings))
+            if args.only != "key-store":
+                asyncio.run(
+                    rotate_keys(settings.database_url, settings.keyring(), chunk=args.chunk)
+                )
+        except (SealError, KeySealError) as exc:
             print(
                 f"rotate-keys: {exc}; that chunk and the rest were left as they were",
                 file=sys.stderr,

@@ -26,7 +26,8 @@ from registry.service.retention import Retention
 from registry.settings import RegistrySettings
 from weerbaar_runtime.auth import Security
 from weerbaar_runtime.bootstrap import Service, service_app
-from weerbaar_runtime.consumer import subscribe
+from weerbaar_runtime.consumer import Handler, subscribe
+from weerbaar_runtime.keystore import CaseOpener, KeyStore
 from weerbaar_runtime.nats import build_broker, document_publishers, publish_event
 
 FETCH = 256
@@ -66,6 +67,20 @@ def document_change_feed(broker: NatsBroker) -> None:
         )
 
 
+def opening(keys: KeyStore, project: Handler) -> Handler:
+    """The registry's handler: an event's sealed fields opened with its case's data key
+    (empty when the key was destroyed) before it is projected; an erasure destroys the
+    case's key first. The key store not answering is a failure the consumer retries."""
+    opener = CaseOpener(keys)
+
+    async def handle(event: Event, attempt: int) -> None:
+        if isinstance(event, PersonalDataErased):
+            await keys.erase(event.incident_id)
+        await project(await opener.open(event), attempt)
+
+    return handle
+
+
 def build(settings: RegistrySettings) -> Registry:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database:
@@ -89,7 +104,14 @@ def build(settings: RegistrySettings) -> Registry:
         stats_key=settings.stats_secret(),
         on_commit=announce,
     )
-    subscribe(broker, REGISTRY_CONSUMER, projector.submit, batch_size=FETCH, in_flight=IN_FLIGHT)
+    keys = settings.key_store(broker)
+    subscribe(
+        broker,
+        REGISTRY_CONSUMER,
+        opening(keys, projector.submit),
+        batch_size=FETCH,
+        in_flight=IN_FLIGHT,
+    )
     document_publishers(broker, [PersonalDataErased])
     document_change_feed(broker)
     queries = Queries(engine, keyring)

@@ -7,7 +7,7 @@ from typing import Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from registry.adapters.crypto import DEV_KEY, DEV_KEY_ID, Keyring
-from weerbaar_runtime.settings import ServiceSettings
+from weerbaar_runtime.case_keys import CaseKeySettings
 
 DEV_STATS_KEY = "weerbaar-development-statistics-key-not-for-production"
 """The development secret of the statistics' record keys (refused in production)."""
@@ -25,7 +25,7 @@ def async_database_url(url: str) -> str:
     return url
 
 
-class RegistrySettings(ServiceSettings):
+class RegistrySettings(CaseKeySettings):
     port: int = Field(default=8001, ge=1, le=65535, validation_alias="REGISTRY_PORT")
     database_url: str = Field(
         default="sqlite+aiosqlite:///.data/registry.db", validation_alias="DATABASE_URL"

@@ -42,7 +42,12 @@ from intake.domain.commands import (
 from intake.domain.errors import InvalidLinkError, SupersededError
 from intake.domain.registration import registration_events
 from intake.domain.registration import registration_id as keyed_registration_id
-from intake.service.ports import EventPublisher, IdempotencyConflictError, IdempotencyStore
+from intake.service.ports import (
+    EventPublisher,
+    IdempotencyConflictError,
+    IdempotencyStore,
+    Sealer,
+)
 
 
 class RegistrationExistsError(IdempotencyConflictError):
@@ -61,12 +66,15 @@ class Intake:
     """Each command becomes one stored event whose id derives from the request, so a
     repeat is the same event. `ack_secret` verifies acknowledge links (the settings'
     `ACK_TOKEN_SECRET`), `id_key` keys the ids of registrations (`REGISTRATION_ID_KEY`);
-    the composition root passes both in."""
+    the composition root passes both in. Every personal field is sealed by `sealer`
+    with its case's data key before the event is published, and the caller gets the
+    event as it was asked for."""
 
     publisher: EventPublisher
     idempotency: IdempotencyStore
     ack_secret: bytes
     id_key: bytes
+    sealer: Sealer
 
     def claim(self, token: str) -> AckClaim:
         """What a signed acknowledge link names; InvalidLinkError when it is forged or
@@ -101,8 +109,7 @@ class Intake:
             family_targeted=request.family_targeted,
             related_incident_id=request.related_incident_id,
         )
-        await self.publisher.publish(event)
-        return event
+        return await self._stored(event)
 
     async def register(
         self, *, request: RegisterIncident, registration_id: uuid.UUID | None = None
@@ -121,9 +128,10 @@ class Intake:
             registration_id=registration_id or keyed_registration_id(request, key=self.id_key),
             now=utcnow(),
         )
-        await self.publisher.publish(registration)
-        if outreach is not None:
-            await self.publisher.publish(outreach)
+        # Both keys are stored before anything is published.
+        sealed = [await self.sealer.seal(e) for e in (registration, outreach) if e is not None]
+        for event in sealed:
+            await self.publisher.publish(event)
         return registration, outreach
 
     async def acknowledge(
@@ -272,7 +280,8 @@ class Intake:
         )
 
     async def _stored(self, event: Event) -> Event:
-        await self.publisher.publish(event)
+        """Publish the event with its personal fields sealed; the plain event back."""
+        await self.publisher.publish(await self.sealer.seal(event))
         return event
 
 

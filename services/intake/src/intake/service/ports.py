@@ -15,6 +15,7 @@ __all__ = [
     "IdempotencyStore",
     "IncidentLookup",
     "PublishFailedError",
+    "Sealer",
 ]
 
 
@@ -25,6 +26,14 @@ class IdempotencyConflictError(Exception):
 class EventPublisher(Protocol):
     async def publish(self, event: Event) -> None:
         """Store the event in JetStream; return only once it is stored."""
+        ...
+
+
+class Sealer(Protocol):
+    async def seal(self, event: Event) -> Event:
+        """The event with its personal fields sealed with its case's data key (made and
+        stored first when the case has none); raises PublishFailedError when the key
+        store does not answer, so nothing is published."""
         ...
 
 

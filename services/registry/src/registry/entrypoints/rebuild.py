@@ -3,7 +3,9 @@ database, stop-the-world (run it against a new database, or with the service sto
 
 It reads with an ephemeral ordered consumer (nothing durable is created or moved), up
 to the last message stored when it started, and writes through the same projection
-as the live consumer, so the result equals the live read model. A message that is
+as the live consumer, so the result equals the live read model: sealed fields are
+opened with their case's data key, and a case whose key an erasure destroyed has them
+empty. A message that is
 not a valid event is skipped, as the live consumer parks it instead of projecting it.
 """
 
@@ -11,20 +13,36 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 import nats
 from nats.js.api import DeliverPolicy
+from nats.js.client import JetStreamContext
+from nats.js.kv import KeyValue
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contracts.events import Event, parse_event
-from contracts.subjects import ALL_EVENTS, EVENTS_STREAM, inbox_prefix
+from contracts.events import Event, PersonalDataErased, parse_event
+from contracts.subjects import ALL_EVENTS, EVENTS_STREAM, KEYS_BUCKET, inbox_prefix
 from registry.adapters.db import TABLES, Base, EventRecord, make_engine
 from registry.adapters.migrate import upgrade
 from registry.adapters.projector import Projector
 from registry.settings import RegistrySettings
+from weerbaar_runtime.keystore import CaseOpener, KeyStore
+
+
+def _bound(js: JetStreamContext) -> Callable[[], Awaitable[KeyValue]]:
+    """The key store's bucket, bound on first use."""
+    bound: list[KeyValue] = []
+
+    async def bucket() -> KeyValue:
+        if not bound:
+            bound.append(await js.key_value(KEYS_BUCKET))
+        return bound[0]
+
+    return bucket
 
 
 class NotEmptyError(Exception):
@@ -84,6 +102,10 @@ async def _replay(
     projector = Projector(
         engine, batch_max=batch, keyring=settings.keyring(), stats_key=settings.stats_secret()
     )
+    keys = KeyStore(
+        _bound(nc.jetstream()), settings.kek_ring(), timeout_s=settings.key_store_timeout_s
+    )
+    opener = CaseOpener(keys)
     projected = skipped = 0
     started = time.monotonic()
     try:
@@ -105,9 +127,13 @@ async def _replay(
             msg = await sub.next_msg(timeout=idle_s)
             sequence = msg.metadata.sequence.stream
             try:
-                pending.append(parse_event(msg.data))
+                event = parse_event(msg.data)
             except ValidationError:
                 skipped += 1
+            else:
+                if isinstance(event, PersonalDataErased):
+                    await keys.erase(event.incident_id)
+                pending.append(await opener.open(event))
             if len(pending) >= batch or sequence >= last:
                 await projector.write(pending)
                 projected += len(pending)
