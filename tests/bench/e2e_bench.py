@@ -144,6 +144,41 @@ async def ramp(
     return best
 
 
+async def profile(system: System, mailbox: TimedMailbox, feeds: Feeds, monitor: int) -> None:
+    """BENCH_PROFILE=<dir>: py-spy flame graphs of every service during one step at
+    BENCH_PROFILE_RATE (default 150/s) for BENCH_DURATION_S, instead of the figures."""
+    folder = Path(os.environ["BENCH_PROFILE"])
+    folder.mkdir(parents=True, exist_ok=True)
+    rate = float(os.environ.get("BENCH_PROFILE_RATE", "150"))
+    duration = float(os.environ.get("BENCH_DURATION_S", "30"))
+    spies = []
+    for name in ("intake", "routing", "registry", "notify"):
+        process = system.services[name].process
+        assert process is not None
+        spies.append(
+            await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).parent / "py-spy"),
+                "record",
+                "--nonblocking",
+                "--rate",
+                "50",
+                "--duration",
+                str(int(duration)),
+                "--pid",
+                str(process.pid),
+                "--output",
+                str(folder / f"{name}.svg"),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+        )
+    step = await run_step(system, mailbox, feeds, rate, duration, monitor_port=monitor)
+    for spy in spies:
+        await spy.wait()
+    print(f"\nprofiled at {rate:g}/s into {folder}/:")
+    print_open_loop(rate, [step])
+
+
 async def bench(database_url: str | None, label: str, raw_publish: float) -> None:
     with tempfile.TemporaryDirectory(prefix="weerbaar-bench-e2e-") as tmp:
         workdir = Path(tmp)
@@ -162,6 +197,9 @@ async def bench(database_url: str | None, label: str, raw_publish: float) -> Non
             runs = int(os.environ.get("BENCH_RUNS", "3"))
             duration = float(os.environ.get("BENCH_DURATION_S", "30"))
             await run_step(system, mailbox, feeds, 20, 5, monitor_port=monitor)  # warm-up
+            if os.environ.get("BENCH_PROFILE"):
+                await profile(system, mailbox, feeds, monitor)
+                return
             for rate in floats("BENCH_RATES", "20,50,100"):
                 steps = []
                 for _ in range(runs):
@@ -207,17 +245,17 @@ async def main() -> int:
         f"end-to-end benchmark: {os.cpu_count()} cores, {cpu_model()}, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
     )
-    raw = [
-        await raw_jetstream(int(os.environ.get("BENCH_JETSTREAM_EVENTS", "20000")))
-        for _ in range(3)
-    ]
-    raw_publish = statistics.median(p for p, _ in raw)
-    print(
-        f"raw NATS JetStream, same machine, same run (median of 3): durable publish "
-        f"{raw_publish:,.0f} msg/s (256 in flight), pull-consume and ack "
-        f"{statistics.median(c for _, c in raw):,.0f} msg/s",
-        flush=True,
-    )
+    raw_publish = float("nan")
+    if not os.environ.get("BENCH_PROFILE"):
+        events = int(os.environ.get("BENCH_JETSTREAM_EVENTS", "20000"))
+        raw = [await raw_jetstream(events) for _ in range(3)]
+        raw_publish = statistics.median(p for p, _ in raw)
+        print(
+            f"raw NATS JetStream, same machine, same run (median of 3): durable publish "
+            f"{raw_publish:,.0f} msg/s (256 in flight), pull-consume and ack "
+            f"{statistics.median(c for _, c in raw):,.0f} msg/s",
+            flush=True,
+        )
     await bench(None, "SQLite", raw_publish)
     named = os.environ.get("BENCH_DATABASE_URL")
     if named:
