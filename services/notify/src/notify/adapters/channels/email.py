@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from email.message import EmailMessage
+from email import charset as charsets
+from email.header import Header
+from email.message import Message
 from email.utils import formatdate
 
 import aiosmtplib
@@ -18,6 +20,16 @@ from notify.service.ports import DeliveryError, OutgoingMessage, Receipt
 from notify.settings import NotifySettings
 
 PROVIDER = "smtp"
+
+_UTF8 = charsets.Charset("utf-8")
+_UTF8.body_encoding = charsets.QP  # readable in a raw mail, safe for any line
+
+
+def _header(value: str) -> str | Header:
+    """A header value on one line (no header can be smuggled in), RFC 2047 encoded when
+    it is not ASCII."""
+    value = " ".join(value.splitlines())
+    return value if value.isascii() else Header(value, "utf-8")
 
 
 def message_id(message: OutgoingMessage) -> str:
@@ -35,17 +47,20 @@ class EmailChannel:
             settings, size=settings.smtp_sessions, idle_s=settings.smtp_session_idle_s
         )
 
-    def build(self, message: OutgoingMessage) -> EmailMessage:
-        email = EmailMessage()
-        email["From"] = self._settings.mail_from
-        email["To"] = message.to
-        email["Subject"] = message.subject
+    def build(self, message: OutgoingMessage) -> Message:
+        """The mail, built with the plain (compat32) message API: the modern one parsed
+        every header it was given again and took a third of notify's CPU per page."""
+        email = Message()
+        email["From"] = _header(self._settings.mail_from)
+        email["To"] = _header(message.to)
+        email["Subject"] = _header(message.subject)
         email["Date"] = formatdate(localtime=False, usegmt=True)
         email["Message-ID"] = message_id(message)
-        email["X-Weerbaar-Notification-Id"] = message.idempotency_key
-        email["X-Weerbaar-Purpose"] = message.purpose
+        email["X-Weerbaar-Notification-Id"] = _header(message.idempotency_key)
+        email["X-Weerbaar-Purpose"] = _header(message.purpose)
         email["Auto-Submitted"] = "auto-generated"
-        email.set_content(message.text)
+        email["MIME-Version"] = "1.0"
+        email.set_payload(message.text, _UTF8)
         return email
 
     async def send(self, message: OutgoingMessage) -> Receipt:
@@ -108,7 +123,7 @@ class Sessions:
             self._quit_later(client)
         return None
 
-    async def send(self, mail: EmailMessage) -> None:
+    async def send(self, mail: Message) -> None:
         async with self._room:
             client = self._reusable()
             if client is not None:
