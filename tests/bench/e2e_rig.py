@@ -128,3 +128,42 @@ def spread(values: list[float]) -> tuple[float, float, float, float]:
         percentile(values, 0.99),
         max(values) if values else float("nan"),
     )
+
+
+async def raw_jetstream(count: int, in_flight: int = 64) -> tuple[float, float]:
+    """Raw JetStream on this machine, as the registry benchmark measures it (a bare
+    nats-server, `sync_interval: always`, event-sized messages to their subjects) but
+    with `in_flight` publishes outstanding and a generous timeout, so a loaded machine
+    gives a slow figure rather than none: (durable publishes/s, pull-consume and ack/s)."""
+    import asyncio
+    import tempfile
+    from pathlib import Path
+
+    from tests.support.servers import NatsServer
+
+    payload = b'{"type":"incident.reported","payload":"' + b"x" * 600 + b'"}'
+    with tempfile.TemporaryDirectory(prefix="weerbaar-bench-nats-") as tmp:
+        server = NatsServer(Path(tmp), permissions=False).start()
+        nc = await nats.connect(server.url)
+        try:
+            js = nc.jetstream(timeout=60)
+            await js.add_stream(name="BENCH", subjects=[f"{SUBJECT_PREFIX}.>"])
+            began = time.perf_counter()
+            for first in range(0, count, in_flight):
+                await asyncio.gather(
+                    *(
+                        js.publish(f"{SUBJECT_PREFIX}.bench.{n}", payload)
+                        for n in range(first, min(count, first + in_flight))
+                    )
+                )
+            published = count / (time.perf_counter() - began)
+            subscription = await js.pull_subscribe(f"{SUBJECT_PREFIX}.>", durable="bench")
+            began, consumed = time.perf_counter(), 0
+            while consumed < count:
+                fetched = await subscription.fetch(256, timeout=30)
+                await asyncio.gather(*(m.ack() for m in fetched))
+                consumed += len(fetched)
+            return published, consumed / (time.perf_counter() - began)
+        finally:
+            await nc.close()
+            server.stop()

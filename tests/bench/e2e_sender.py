@@ -74,22 +74,32 @@ class Sender:
             if pause > 0:
                 await asyncio.sleep(pause)
             status, incident, retry_after = 0, None, None
-            try:
-                if writer is None or writer.is_closing():
-                    reader, writer = await asyncio.open_connection(self.host, self.port)
-                assert reader is not None
-                writer.write(request(f"{self.host}:{self.port}", self.token))
-                status, headers, body = await asyncio.wait_for(read_response(reader), TIMEOUT_S)
+            data = request(f"{self.host}:{self.port}", self.token)
+            for fresh in (writer is None or writer.is_closing(), True):
+                try:
+                    if fresh:
+                        if writer is not None:
+                            writer.close()
+                        reader, writer = await asyncio.open_connection(self.host, self.port)
+                    assert reader is not None and writer is not None
+                    writer.write(data)
+                    status, headers, body = await asyncio.wait_for(read_response(reader), TIMEOUT_S)
+                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    # A kept-alive connection the server closed while idle: once more
+                    # on a new one (the same Idempotency-Key, so never a second case).
+                    if writer is not None:
+                        writer.close()
+                    writer = None
+                    if fresh or isinstance(exc, TimeoutError):
+                        break
+                    continue
                 if status == 202:
                     incident = json.loads(body)["incident_id"]
                 retry_after = headers.get("retry-after")
                 if headers.get("connection", "").lower() == "close":
                     writer.close()
                     writer = None
-            except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError):
-                if writer is not None:
-                    writer.close()
-                writer = None
+                break
             self.results.append([n, intended, time.time(), status, incident, retry_after])
         if writer is not None:
             writer.close()
