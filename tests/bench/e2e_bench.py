@@ -139,7 +139,7 @@ async def ramp(
             f"  {rate:5.0f}/s: 202 {step.accepted}/{step.sent}, shed {step.shed}, lost "
             f"{step.lost}, repeated {step.repeated_pages}; p99 ms "
             + ", ".join(f"{k} {v * 1000:.0f}" for k, v in p99.items())
-            + f"; busiest {busiest[1]} {busiest[0] * rate / 10:.0f} % of a core"
+            + f"; most CPU: {busiest[1]} {busiest[0]:.1f} ms an incident"
             + ("" if step.keeps_up() else "  <- falls behind"),
             flush=True,
         )
