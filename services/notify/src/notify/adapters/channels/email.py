@@ -25,11 +25,11 @@ _UTF8 = charsets.Charset("utf-8")
 _UTF8.body_encoding = charsets.QP  # readable in a raw mail, safe for any line
 
 
-def _header(value: str) -> str | Header:
+def _header(value: str) -> str:
     """A header value on one line (no header can be smuggled in), RFC 2047 encoded when
     it is not ASCII."""
     value = " ".join(value.splitlines())
-    return value if value.isascii() else Header(value, "utf-8")
+    return value if value.isascii() else Header(value, "utf-8").encode()
 
 
 def message_id(message: OutgoingMessage) -> str:
