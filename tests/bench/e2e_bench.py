@@ -41,7 +41,7 @@ from pathlib import Path
 from tests.bench.e2e_rig import Feeds, TimedMailbox, raw_jetstream
 from tests.bench.e2e_steps import STAGES, Step, run_step
 from tests.bench.registry_bench import cpu_model
-from tests.support.servers import ROOT, ServiceProcess, free_port
+from tests.support.servers import ROOT, NatsServer, ServiceProcess, free_port
 from tests.support.system import System
 
 ENV = {
@@ -193,11 +193,12 @@ async def bench(database_url: str | None, label: str, raw_publish: float) -> Non
         system = BenchSystem(
             workdir, ROOT / "deploy/config/roster.yaml", env_overrides=env, mailbox=mailbox
         )
-        await system.start()
-        feeds = await Feeds().start(system)
+        feeds = Feeds()
         second: ServiceProcess | None = None
-        try:
-            assert system.nats is not None and system.nats.monitor_port is not None
+        try:  # a start that fails half-way stops what it started too
+            await system.start()
+            await feeds.start(system)
+            assert isinstance(system.nats, NatsServer) and system.nats.monitor_port is not None
             monitor = system.nats.monitor_port
             print(f"\n=== {label} ===", flush=True)
             runs = int(os.environ.get("BENCH_RUNS", "3"))
