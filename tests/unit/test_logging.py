@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import structlog
 
-from weerbaar_runtime.logging import configure_logging, get_logger
+from weerbaar_runtime.logging import Throttle, configure_logging, get_logger
 
 SECRET = "Canary de Vries +31600000000"
 
@@ -59,3 +59,15 @@ def test_a_library_traceback_in_the_message_is_dropped(
     assert SECRET not in json.dumps(records)
     assert records[0]["event"] == "Exception in ASGI application"
     assert records[1]["error_type"] == "KeyError"
+
+
+def test_a_throttled_line_comes_once_an_interval_with_the_count_held_back() -> None:
+    now = [0.0]
+    throttle = Throttle(60.0, clock=lambda: now[0])
+    assert throttle("sms") == 0
+    assert throttle("sms") is None
+    assert throttle("sms") is None
+    assert throttle("webhook") == 0  # each key on its own
+    now[0] = 61.0
+    assert throttle("sms") == 2
+    assert throttle("sms") is None

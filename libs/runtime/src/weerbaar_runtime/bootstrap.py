@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
 
+from weerbaar_runtime.admission import AdmissionLimit
 from weerbaar_runtime.auth import Access, Security, secure
 from weerbaar_runtime.guards import BodyGuardMiddleware
 from weerbaar_runtime.http import (
@@ -59,6 +60,11 @@ class Service:
     """Awaited at shutdown after the broker stopped, in order."""
     max_body_bytes: int | None = None
     """Refuse larger or non-JSON request bodies before routing (413/415)."""
+    max_in_flight: int | None = None
+    """Write requests handled at once; one that waits `admission_wait_s` for room is
+    answered 503 with Retry-After `retry_after_s` (`weerbaar_runtime.admission`)."""
+    admission_wait_s: float = 0.5
+    retry_after_s: int = 2
 
 
 def service_app(settings: ServiceSettings, service: Service) -> FastAPI:
@@ -104,6 +110,14 @@ def service_app(settings: ServiceSettings, service: Service) -> FastAPI:
     install_problem_handlers(app)
     if service.max_body_bytes is not None:
         app.add_middleware(BodyGuardMiddleware, max_body_bytes=service.max_body_bytes)
+    if service.max_in_flight is not None:
+        app.add_middleware(
+            AdmissionLimit,
+            service=service.name,
+            max_in_flight=service.max_in_flight,
+            wait_s=service.admission_wait_s,
+            retry_after_s=service.retry_after_s,
+        )
 
     async def readiness() -> dict[str, bool]:
         checks = {"nats": started.is_set() and bool(broker.connection.is_connected)}

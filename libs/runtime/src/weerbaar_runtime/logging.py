@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import traceback
 from collections.abc import Iterable, MutableMapping
 from typing import Any, TextIO
@@ -61,6 +62,8 @@ ALLOWED_KEYS = frozenset(
         "provider",
         "purpose",
         "circuit",
+        # a throttled line: how many like it were held back since the last one
+        "held_back",
     }
 )
 REDACTED = "[redacted]"
@@ -154,3 +157,24 @@ def configure_logging(
 def get_logger(name: str) -> Any:
     """A structlog logger bound to a component name."""
     return structlog.get_logger(component=name)
+
+
+class Throttle:
+    """At most one log line per key per `interval_s`, for a condition that may hold for
+    every message (a channel nobody configured, a pool with nobody fully available):
+    `throttle(key)` is None while lines are held back, else how many were since the last
+    one (log it as `held_back`). The metrics still count every occurrence."""
+
+    def __init__(self, interval_s: float = 60.0, clock: Any = time.monotonic) -> None:
+        self._interval_s = interval_s
+        self._clock = clock
+        self._last: dict[Any, tuple[float, int]] = {}
+
+    def __call__(self, key: Any) -> int | None:
+        now = self._clock()
+        last = self._last.get(key)
+        if last is not None and now - last[0] < self._interval_s:
+            self._last[key] = (last[0], last[1] + 1)
+            return None
+        self._last[key] = (now, 0)
+        return 0 if last is None else last[1]

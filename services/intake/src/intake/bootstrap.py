@@ -98,6 +98,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                 for routes in (incidents, registrations, acknowledge, casework)
             ],
             max_body_bytes=settings.max_body_bytes,
+            max_in_flight=settings.max_in_flight,
+            admission_wait_s=settings.admission_wait_s,
+            retry_after_s=settings.retry_after_s,
             # bound before the service says it is ready, not by the first reports
             after_connect=[idempotency.bind],
         ),

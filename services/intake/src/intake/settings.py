@@ -38,6 +38,14 @@ class IntakeSettings(CaseKeySettings):
         default=64 * 1024, ge=1024, validation_alias="INTAKE_MAX_BODY_BYTES"
     )
     retry_after_s: int = Field(default=5, ge=1)
+    max_in_flight: int = Field(
+        default=64,
+        ge=1,
+        validation_alias="INTAKE_MAX_IN_FLIGHT",
+        description="Write requests handled at once; past it a request waits "
+        "INTAKE_ADMISSION_WAIT_S for room, then is answered 503 with Retry-After",
+    )
+    admission_wait_s: float = Field(default=0.5, ge=0, validation_alias="INTAKE_ADMISSION_WAIT_S")
     registration_id_key: SecretStr = Field(
         default=SecretStr(DEV_REGISTRATION_ID_KEY),
         validation_alias="REGISTRATION_ID_KEY",

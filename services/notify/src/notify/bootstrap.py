@@ -40,6 +40,7 @@ class Notify:
     http: httpx.AsyncClient
     notifier: Notifier
     circuits: Circuits
+    channels: list[Channel]
 
 
 class Circuits:
@@ -110,8 +111,9 @@ def build(settings: NotifySettings) -> Notify:
         await publish_event(broker, event, timeout_s=settings.publish_timeout_s)
 
     circuits = Circuits()
+    channels = build_channels(settings, http, circuits)
     notifier = Notifier(
-        channels=build_channels(settings, http, circuits),
+        channels=channels,
         delivered=KeyValueDeliveredLog(broker),
         publish=publish,
         links=Links(
@@ -132,7 +134,7 @@ def build(settings: NotifySettings) -> Notify:
     subscribe_notifier(
         broker, notifier, concurrency=settings.concurrency, max_attempts=settings.max_attempts
     )
-    return Notify(broker=broker, http=http, notifier=notifier, circuits=circuits)
+    return Notify(broker=broker, http=http, notifier=notifier, circuits=circuits, channels=channels)
 
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
@@ -152,6 +154,9 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
                     security,
                 )
             ],
-            on_stop=[notify.http.aclose],
+            on_stop=[
+                notify.http.aclose,
+                *(c.aclose for c in notify.channels if isinstance(c, EmailChannel)),
+            ],
         ),
     )

@@ -68,6 +68,10 @@ class NotifySettings(ServiceSettings):
     """Production sends mail only over TLS (STARTTLS or implicit) unless this says
     otherwise, e.g. for a relay on the same host."""
     smtp_timeout_s: float = Field(default=10.0, gt=0, validation_alias="SMTP_TIMEOUT_S")
+    smtp_sessions: int = Field(default=8, ge=1, le=64, validation_alias="SMTP_SESSIONS")
+    """SMTP sessions kept open and reused, each sending one mail at a time."""
+    smtp_session_idle_s: float = Field(default=30.0, gt=0, validation_alias="SMTP_SESSION_IDLE_S")
+    """A session idle this long is closed rather than reused."""
     mail_from: str = Field(
         default="Weerbaar <noreply@weerbaar.example>", validation_alias="MAIL_FROM"
     )

@@ -31,9 +31,12 @@ from notify.service.ports import Channel, DeliveredLog, DeliveryRecord, Publishe
 from notify.service.reports import failed_event, log_context, sent_event
 from notify.service.sending import Sender
 from weerbaar_runtime.consumer import Delivery, GiveUpError, RetryLaterError, current_delivery
-from weerbaar_runtime.logging import get_logger
+from weerbaar_runtime.logging import Throttle, get_logger
 
 _log = get_logger("notify")
+_unconfigured = Throttle(60.0)
+"""A roster naming a channel notify has no provider for (say SMS in the demo) would
+otherwise log for every page: once a minute per channel, with the count held back."""
 
 # Pauses between retries of a delivered-log write before the delivery counts as not
 # recorded (and so may be sent again, with the same id): over 7 s, the time the bucket
@@ -86,7 +89,13 @@ class Notifier:
             await self._give_up(dispatch, dispatch.notifications, attempt, {}, "NoUsableChannel")
         for skipped in dispatch.notifications:
             if skipped not in usable:
-                _log.warning("channel not configured, skipped", **log_context(dispatch, skipped))
+                held_back = _unconfigured(skipped.channel)
+                if held_back is not None:
+                    _log.warning(
+                        "channel not configured, skipped",
+                        **log_context(dispatch, skipped),
+                        held_back=held_back,
+                    )
 
         records = await asyncio.gather(*(self._delivered.get(n.notification_id) for n in usable))
         delivered: dict[uuid.UUID, DeliveryRecord] = {

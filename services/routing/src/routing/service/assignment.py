@@ -23,9 +23,12 @@ from routing.service.metrics import (
     TIME_TO_ACK,
     UNROUTABLE,
 )
-from weerbaar_runtime.logging import get_logger
+from weerbaar_runtime.logging import Throttle, get_logger
 
 _log = get_logger("routing")
+_relaxed = Throttle(60.0)
+"""Relaxed assignments (counted by `ASSIGNMENTS`' `relaxed` label) may be every case
+while a pool is busy: logged once a minute per pool and reason."""
 
 
 async def assign(*, ctx: Context, reported: IncidentReported) -> None:
@@ -46,12 +49,13 @@ async def assign(*, ctx: Context, reported: IncidentReported) -> None:
             await _unroutable(ctx=ctx, reported=reported)
             return
         state, choice = decided
-        if choice.relaxed:
+        if choice.relaxed and (held_back := _relaxed((choice.pool, choice.relaxed))) is not None:
             _log.warning(
                 "assignment relaxed: nobody fully available",
                 incident_id=str(reported.incident_id),
                 pool=choice.pool.value,
                 reason=choice.relaxed,
+                held_back=held_back,
             )
         recorded = await ctx.state.create(state)
         if recorded == state:
