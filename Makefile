@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST := $(UV) run --frozen pytest
 DATA ?= .data
 
-.PHONY: help setup run run-cluster chaos test lint unit integration e2e check-deploy schemas check-schemas bench bench-registry bench-timers bench-e2e vendor screenshots clean
+.PHONY: help setup run run-cluster chaos test lint unit integration e2e check-deploy schemas check-schemas bench bench-registry bench-timers bench-e2e bench-console vendor screenshots clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -48,13 +48,16 @@ e2e: setup  ## every service as a process, driven over HTTP
 test: lint  ## lint and the whole suite
 	$(PYTEST) tests
 
-bench: bench-registry bench-timers bench-e2e  ## every benchmark (figures beside raw NATS JetStream on this machine)
+bench: bench-registry bench-timers bench-e2e bench-console  ## every benchmark (figures beside raw NATS JetStream on this machine)
 
 bench-registry: setup  ## registry: ingest and statistics on 1M incidents, PostgreSQL and SQLite (BENCH_INCIDENTS=…)
 	$(UV) run --frozen python -m tests.bench.registry_bench
 
 bench-e2e: setup  ## the whole system under open-loop load: latency by stage at 20/50/100 incidents/s, the sustained maximum, CPU and JetStream writes per incident (BENCH_RUNS=…, BENCH_DURATION_S=…, BENCH_RATES=…)
 	$(UV) run --frozen python -m tests.bench.e2e_bench
+
+bench-console: setup  ## console: the statistics page over 1M incidents on PostgreSQL, beside the registry API's own time (BENCH_CONSOLE_DATABASE_URL=…)
+	$(UV) run --frozen python -m tests.bench.console_bench
 
 bench-timers: setup  ## routing: escalation lateness behind 10,000 pending deadlines (BENCH_TIMERS_PENDING=…)
 	$(UV) run --frozen python -m tests.bench.timers_bench
