@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from contracts.events import Event
 from registry.entrypoints.http.routes import build_router
@@ -18,6 +18,7 @@ from tests.support import auth
 from tests.support.registry import Registry, open_registry, recorded_events
 from tests.support.registry_stats import fixture
 from weerbaar_runtime.auth import AuthSettings, secure
+from weerbaar_runtime.guards import single_valued_query
 from weerbaar_runtime.http import install_problem_handlers
 from weerbaar_runtime.nats import PublishFailedError
 
@@ -53,7 +54,7 @@ async def open_api(url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Publisher
 
 def registry_app(registry: Registry, publish: Any) -> FastAPI:
     """The registry's routes as the service mounts them, on an app of their own."""
-    app = FastAPI()
+    app = FastAPI(dependencies=[Depends(single_valued_query)])  # as service_app does
     install_problem_handlers(app)
     security = secure(app, AuthSettings())
     app.include_router(

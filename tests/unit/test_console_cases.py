@@ -99,6 +99,7 @@ def test_who_is_on_call_comes_from_routings_own_answer() -> None:
                 gaps=[],
             )
         ],
+        advisers=[],
     ).model_dump(mode="json", by_alias=True)
     assert [code for code, _ in oncall_choices(answer)] == ["ngb-01", "ngb-02", "ngb-coord"]
     assert "achterwacht" in dict(oncall_choices(answer))["ngb-02"]

@@ -16,12 +16,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from faststream.nats import NatsBroker
 
 from weerbaar_runtime.admission import AdmissionLimit
 from weerbaar_runtime.auth import Access, Security, secure
-from weerbaar_runtime.guards import BodyGuardMiddleware
+from weerbaar_runtime.guards import BodyGuardMiddleware, single_valued_query
 from weerbaar_runtime.http import (
     install_operational_routes,
     install_problem_handlers,
@@ -106,6 +106,7 @@ def service_app(settings: ServiceSettings, service: Service) -> FastAPI:
         docs_url=None,  # no Swagger UI: it loads from a CDN; GET / says where the docs are
         # The schema is in docs/openapi/; production does not hand its map to callers.
         openapi_url=None if settings.environment == "production" else "/openapi.json",
+        dependencies=[Depends(single_valued_query)],
     )
     install_problem_handlers(app)
     if service.max_body_bytes is not None:

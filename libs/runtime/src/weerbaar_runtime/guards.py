@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 
 from weerbaar_runtime.http import problem_response
 
@@ -86,3 +90,47 @@ class _BodyTooLargeError(Exception):
 
 async def _empty_receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _repeatable(app: FastAPI) -> dict[tuple[str, str], frozenset[str]]:
+    """Per operation, the query parameters its schema declares as lists."""
+    found: dict[tuple[str, str], frozenset[str]] = {}
+    for path, operations in app.openapi().get("paths", {}).items():
+        for method, operation in operations.items():
+            names = set()
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                kinds = [schema, *schema.get("anyOf", [])]
+                if parameter.get("in") == "query" and any(k.get("type") == "array" for k in kinds):
+                    names.add(parameter["name"])
+            found[(method.upper(), path)] = frozenset(names)
+    return found
+
+
+async def single_valued_query(request: Request) -> None:
+    """A query parameter that is not a list, given more than once, is a 422: the
+    framework would silently keep only its last value."""
+    counts = Counter(name for name, _ in request.query_params.multi_items())
+    repeated = [name for name, count in counts.items() if count > 1]
+    if not repeated:
+        return
+    app = request.app
+    if not hasattr(app.state, "repeatable_query"):
+        app.state.repeatable_query = _repeatable(app)
+    values = {f"{{{k}}}": str(v) for k, v in request.path_params.items()}
+    lists: frozenset[str] = frozenset()
+    for (method, template), names in app.state.repeatable_query.items():
+        path = template
+        for placeholder, value in values.items():
+            path = path.replace(placeholder, value)
+        if method == request.method and path == request.url.path:
+            lists = names
+            break
+    wrong = [name for name in repeated if name not in lists]
+    if wrong:
+        raise RequestValidationError(
+            [
+                {"type": "value_error", "loc": ("query", name), "msg": "given more than once"}
+                for name in wrong
+            ]
+        )

@@ -84,7 +84,11 @@ def _strict(kind: str, pattern: str) -> BeforeValidator:
 
 Flag = Annotated[bool, _strict("`true` or `false`", r"true|false")]
 """A yes-or-no filter, written `true` or `false` (nothing else)."""
-Count = Annotated[int, _strict("a whole number in digits", r"[0-9]{1,3}")]
+EscalationCount = Annotated[
+    int, Field(ge=1, le=100), _strict("a whole number in digits", r"[0-9]{1,3}")
+]
+"""How often a case was escalated, at least 1 and at most 100 (the bounds in the type,
+so the OpenAPI document states them as `minimum` and `maximum`)."""
 ProvinceCode = Annotated[str, Field(pattern=r"^PV\d{2}$", examples=["PV27"])]
 
 Dimension = Literal[
@@ -124,7 +128,9 @@ class CaseFilters(_Query):
     police_status: list[PoliceStatus] = Field(default_factory=list, max_length=3)
     reason_not_reported: list[ReasonNotReported] = Field(default_factory=list, max_length=5)
     perpetrator_kind: list[PerpetratorKind] = Field(default_factory=list, max_length=5)
-    family_targeted: bool | None = None
+    family_targeted: Flag | None = Field(
+        default=None, description="The official's family was targeted too (`true` or `false`)"
+    )
     from_: Moment | None = Field(
         default=None,
         alias="from",
@@ -156,8 +162,8 @@ class IncidentFilters(CaseFilters):
         default=None,
         description="The last adviser paged was reached on no channel (every one failed)",
     )
-    min_escalations: Count | None = Field(
-        default=None, ge=1, le=100, description="Escalated at least this often", examples=[2]
+    min_escalations: EscalationCount | None = Field(
+        default=None, description="Escalated at least this often", examples=[2]
     )
     last_activity_before: Moment | None = Field(
         default=None,
