@@ -17,10 +17,8 @@ plain: none of it is personal.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -30,10 +28,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic_core import to_json
 
 from contracts.events import Event, parse_event
+from weerbaar_runtime.sealing import decode_key, path_tree
 
 PREFIX: Final = "v1"
 NONCE_BYTES: Final = 12
-KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 
 DEV_KEY_ID: Final = "dev"
 DEV_KEY: Final = base64.b64encode(b"weerbaar-dev-registry-key-0000!!").decode()
@@ -72,19 +70,6 @@ class UnknownKeyError(SealError):
 
 class TamperedError(SealError):
     pass
-
-
-def decode_key(key_id: str, encoded: str) -> bytes:
-    """A key from its configured base64 text: 32 bytes (AES-256)."""
-    if not KEY_ID.match(key_id):
-        raise ValueError(f"key id {key_id!r}: letters, digits, '.', '_' or '-', at most 32")
-    try:
-        raw = base64.b64decode(encoded.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError(f"key {key_id!r} is not base64") from None
-    if len(raw) != 32:
-        raise ValueError(f"key {key_id!r} must be 32 bytes (base64 of 32 random bytes)")
-    return raw
 
 
 @dataclass(frozen=True)
@@ -162,18 +147,7 @@ def incident_context(incident_id: str, column: str) -> str:
     return f"incidents/{incident_id}/{column}"
 
 
-def _path_tree(paths: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
-    """The paths as a tree: a leaf is None, the items of a list are under "*"."""
-    tree: dict[str, Any] = {}
-    for path in paths:
-        node = tree
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = None
-    return tree
-
-
-_PATH_TREES: Final = {kind: _path_tree(paths) for kind, paths in PERSONAL_PATHS.items()}
+_PATH_TREES: Final = {kind: path_tree(paths) for kind, paths in PERSONAL_PATHS.items()}
 
 
 def _apply(
