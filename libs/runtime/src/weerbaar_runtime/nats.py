@@ -103,6 +103,12 @@ about 3 s instead of nats-py's default 240 s (120 s pings, 2 outstanding), while
 kernel would keep the dead connection open and every request on it would time out."""
 
 
+SHUTDOWN_GRACE_S = 5.0
+"""How long a stopping service waits for its handlers in flight to finish (FastStream's
+`graceful_timeout`, 15 s unless told), and then for the connection to drain: a handler
+cut short is not acknowledged, so JetStream hands its message out again."""
+
+
 def build_broker(settings: ServiceSettings, *, service: str, **options: Any) -> NatsBroker:
     """A FastStream NATS broker: nothing connects until it is started.
 
@@ -132,6 +138,7 @@ def build_broker(settings: ServiceSettings, *, service: str, **options: Any) -> 
             BoundedNatsPrometheusMiddleware(registry=REGISTRY, app_name=f"weerbaar_{service}")
         ],
         logger=None,
+        graceful_timeout=SHUTDOWN_GRACE_S,
         **options,
     )
 
@@ -263,12 +270,21 @@ def deliver_promptly(broker: NatsBroker) -> None:
         subscription.fetch = fetch
 
 
-async def stop_quietly(broker: NatsBroker) -> None:
+async def stop_quietly(broker: NatsBroker, *, within_s: float = 2 * SHUTDOWN_GRACE_S) -> None:
     """Stop the broker on shutdown: in-flight messages are left unacknowledged (JetStream
-    redelivers them); a NATS that is already gone is no reason to fail the shutdown."""
+    redelivers them); a NATS that is already gone is no reason to fail the shutdown, nor
+    to hang it (a drain that waits for a server that will not answer is cut short)."""
     global _stopping
     _stopping = True
     try:
-        await broker.stop()
+        async with asyncio.timeout(within_s):
+            await broker.stop()
+    except TimeoutError:
+        _log.warning("broker stop cut short", after_s=within_s)
+        connection = broker._connection
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1):
+                    await connection.close()
     except Exception as exc:
         _log.warning("broker stopped uncleanly", error_type=type(exc).__name__)
