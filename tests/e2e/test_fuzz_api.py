@@ -29,6 +29,7 @@ from tests.support import auth
 from tests.support.escalation import report
 from tests.support.servers import ROOT
 from tests.support.system import System, ack_token, wait_for_incident
+from weerbaar_runtime.guards import declares_list
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 
@@ -123,10 +124,6 @@ def moment(value: str) -> datetime:
     return datetime.fromisoformat(value.replace(" ", "T"))
 
 
-def is_list(schema: dict[str, Any]) -> bool:
-    return any(k.get("type") == "array" for k in [schema, *schema.get("anyOf", [])])
-
-
 def same_on_the_wire(query: dict[str, Any] | None, scalars: set[str]) -> bool:
     """Whether a single-valued parameter was generated as a list of at most one item."""
     return any(
@@ -139,7 +136,7 @@ def runner(operation: Any, mode: GenerationMode, known: dict[str, str], examples
     """A seeded Hypothesis test of one operation in one mode, with every check; a
     positive case on one incident is sent to the real one of `known`."""
     declared = {parameter.name for parameter in operation.query}
-    scalars = {p.name for p in operation.query if not is_list(p.definition.get("schema", {}))}
+    scalars = {p.name for p in operation.query if not declares_list(p.definition.get("schema", {}))}
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @seed(SEED)

@@ -92,6 +92,11 @@ async def _empty_receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
+def declares_list(schema: dict[str, Any]) -> bool:
+    """Whether a parameter's schema takes a list (an array, or one among `anyOf`)."""
+    return any(k.get("type") == "array" for k in [schema, *schema.get("anyOf", [])])
+
+
 def _repeatable(app: FastAPI) -> dict[tuple[str, str], frozenset[str]]:
     """Per operation, the query parameters its schema declares as lists."""
     found: dict[tuple[str, str], frozenset[str]] = {}
@@ -99,9 +104,7 @@ def _repeatable(app: FastAPI) -> dict[tuple[str, str], frozenset[str]]:
         for method, operation in operations.items():
             names = set()
             for parameter in operation.get("parameters", []):
-                schema = parameter.get("schema", {})
-                kinds = [schema, *schema.get("anyOf", [])]
-                if parameter.get("in") == "query" and any(k.get("type") == "array" for k in kinds):
+                if parameter.get("in") == "query" and declares_list(parameter.get("schema", {})):
                     names.add(parameter["name"])
             found[(method.upper(), path)] = frozenset(names)
     return found
