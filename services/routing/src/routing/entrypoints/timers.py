@@ -7,10 +7,6 @@ fired twice, or handled by two routing processes, still moves a case on once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-
 from faststream.exceptions import SkipMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
@@ -24,7 +20,13 @@ from contracts.subjects import ROUTING_TIMERS_CONSUMER, TIMER_DUE_PREFIX, TIMER_
 from routing.domain.timers import Timer
 from routing.service.ports import Scheduler
 from routing.service.router import Router
-from weerbaar_runtime.consumer import backoff_s, delivery_attempt, export_limits, park
+from weerbaar_runtime.consumer import (
+    backoff_s,
+    delivery_attempt,
+    export_limits,
+    kept_in_progress,
+    park,
+)
 from weerbaar_runtime.logging import get_logger
 from weerbaar_runtime.nats import pull_inbox
 
@@ -48,27 +50,6 @@ IN_PROGRESS_EVERY_S = ROUTING_TIMERS_CONSUMER.ack_wait_s / 3
 """While a timer is handled, the server is told every second that it is still being
 worked on, so a slow fire (an election under way) is not handed to a second routing
 process; only a timer held by a process that died comes back after `ack_wait`."""
-
-
-@contextlib.asynccontextmanager
-async def working(
-    message: NatsMessage, *, every_s: float = IN_PROGRESS_EVERY_S
-) -> AsyncIterator[None]:
-    """Tell the server the timer is in progress until the block ends."""
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(every_s)
-            with contextlib.suppress(Exception):  # the ack or nack that follows decides
-                await message.in_progress()
-
-    beating = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        beating.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beating
 
 
 def retry_delay_s(attempt: int) -> float:
@@ -117,7 +98,7 @@ def subscribe_timers(broker: NatsBroker, router: Router, schedule: Scheduler) ->
             await message.nack(delay=remaining)
             return
         try:
-            async with working(message):
+            async with kept_in_progress(message, every_s=IN_PROGRESS_EVERY_S):
                 later = await router.fire(timer)
                 if later is not None:
                     await schedule(timer.model_copy(update={"due_at": later}))
