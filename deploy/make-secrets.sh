@@ -48,9 +48,6 @@ else
       echo "OIDC_CLIENT_ID="
       echo "OIDC_CLIENT_SECRET="
     fi
-    key="$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
-    echo "REGISTRY_ENCRYPTION_KEYS={\"k1\": \"$key\"}"
-    echo "REGISTRY_ENCRYPTION_KEY_ID=k1"
     kek="$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
     echo "CASE_KEKS={\"kek1\": \"$kek\"}"
     echo "CASE_KEK_ID=kek1"

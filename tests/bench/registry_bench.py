@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import platform
 import random
@@ -37,7 +38,7 @@ from pathlib import Path
 
 from contracts.events import Event
 from registry.__main__ import relax_full_collections
-from registry.adapters.crypto import Keyring
+from registry.adapters.case_keys import CaseKeys
 from registry.adapters.db import make_engine
 from registry.adapters.migrate import upgrade
 from registry.adapters.projector import Projector
@@ -45,6 +46,7 @@ from registry.bootstrap import FETCH, IN_FLIGHT  # the live subscriber's fetch a
 from registry.settings import DEV_STATS_KEY
 from tests.bench.registry_bench_events import SPAN, START, Organisations, incident_events
 from tests.bench.registry_bench_queries import time_queries
+from weerbaar_runtime.sealing import CaseKey, KekRing, has_sealed, personal_values, seal_event
 
 BENCH_PG_SETTINGS = {
     # durable like production: fsync and synchronous_commit stay on
@@ -78,12 +80,28 @@ def event_stream(count: int, *, seed: int = 42, window: int = 500) -> Iterator[l
         yield events
 
 
+def case_key(incident_id: object) -> CaseKey:
+    """The data key intake would have made for the case (derived here, so a million
+    cases need no million keys in memory)."""
+    return CaseKey(str(incident_id), hashlib.sha256(f"bench-key/{incident_id}".encode()).digest())
+
+
+def sealed_at_the_producer(events: list[Event]) -> list[Event]:
+    """The events as intake publishes them: every personal field sealed under its case's
+    data key."""
+    return [seal_event(e, case_key(e.incident_id)) if personal_values(e) else e for e in events]
+
+
 async def ingest(url: str, count: int, *, out: Callable[[str], None]) -> tuple[int, float]:
-    """Project every event; returns (events, seconds spent projecting)."""
+    """Project every event, sealed at the producer as intake does; returns (events,
+    seconds spent projecting)."""
     engine = make_engine(url, pool_size=5) if url.startswith("postgresql") else make_engine(url)
     await upgrade(engine)
     projector = Projector(
-        engine, batch_max=500, keyring=Keyring.development(), stats_key=DEV_STATS_KEY.encode()
+        engine,
+        batch_max=500,
+        keys=CaseKeys(KekRing.development()),
+        stats_key=DEV_STATS_KEY.encode(),
     )
     projector.start()
     total, spent = 0, 0.0
@@ -92,12 +110,15 @@ async def ingest(url: str, count: int, *, out: Callable[[str], None]) -> tuple[i
 
     async def handle(event: Event) -> None:
         try:
+            if has_sealed(event):  # as the live handler: the key store's key offered
+                projector.offer(case_key(event.incident_id))
             await projector.submit(event)
         finally:
             room.release()
 
     try:
-        for window in event_stream(count):
+        for plain in event_stream(count):
+            window = sealed_at_the_producer(plain)
             # as the live subscriber: the next fetch is taken while up to IN_FLIGHT
             # messages are being projected (the window's generation is not timed)
             began = time.perf_counter()

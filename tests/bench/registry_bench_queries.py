@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import text
 
-from registry.adapters.crypto import Keyring
+from registry.adapters.case_keys import CaseKeys
 from registry.adapters.db import make_engine
 from registry.adapters.sql_queries import Queries
 from registry.adapters.sql_statistics import Statistics
 from registry.domain.filters import IncidentFilters, StatsFilters, StatsQuery
+from weerbaar_runtime.sealing import KekRing
 
 
 def stats_queries() -> list[tuple[str, Callable[[Statistics, Queries], Awaitable[Any]]]]:
@@ -64,7 +65,7 @@ async def explain(engine: Any, name: str, run: Any) -> str:
 
     event.listen(engine.sync_engine, "before_cursor_execute", capture)
     try:
-        await run(Statistics(engine), Queries(engine, Keyring.development()))
+        await run(Statistics(engine), Queries(engine, CaseKeys(KekRing.development())))
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
     statement, params = seen[-1]
@@ -85,7 +86,7 @@ async def time_queries(url: str, runs: int) -> tuple[list[tuple[str, float]], li
         else:
             async with engine.begin() as conn:
                 await conn.execute(text("ANALYZE"))
-        statistics_, queries = Statistics(engine), Queries(engine, Keyring.development())
+        statistics_, queries = Statistics(engine), Queries(engine, CaseKeys(KekRing.development()))
         results = []
         for name, run in stats_queries():
             await run(statistics_, queries)

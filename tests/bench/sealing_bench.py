@@ -6,7 +6,8 @@ case's events as intake does (a report with name, phone, e-mail and description,
 action's note, a closing summary) and opens them as the registry does, in process
 (median of BENCH_RUNS runs, default 3). Part 2 starts a nats-server from the wheel,
 provisions it, stores BENCH_CASES wrapped data keys under one KEK, then times
-`rewrap_keys` under a second one. Not part of `make test`.
+`rewrap_keys` under a second one; part 3 does the same for the registry's `case_keys`
+table (SQLite). Not part of `make test`.
 """
 
 from __future__ import annotations
@@ -94,17 +95,50 @@ async def rotation(cases: int) -> float:
             server.stop()
 
 
+async def table_rotation(cases: int) -> float:
+    """The database's part of `rotate-keys`: BENCH_CASES rows of `case_keys`."""
+    from sqlalchemy import insert
+
+    from registry.adapters.case_keys import CaseKeys
+    from registry.adapters.db import CaseKeyRecord, make_engine
+    from registry.adapters.key_rotation import rotate
+    from registry.adapters.migrate import upgrade
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp}/registry.db")
+        try:
+            await upgrade(engine)
+            old = KekRing({"k1": os.urandom(32)}, "k1")
+            wrap = CaseKeys(old).wrap
+            rows = [
+                {"incident_id": str(i), "wrapped": wrap(CaseKey.new(i))}
+                for i in (uuid.uuid4() for _ in range(cases))
+            ]
+            async with engine.begin() as conn:
+                await conn.execute(insert(CaseKeyRecord), rows)
+            both = KekRing({**old.keys, "k2": os.urandom(32)}, "k2")
+            started = time.monotonic()
+            done = await rotate(engine, both, out=sys.stderr)
+            took = time.monotonic() - started
+            assert done.rewrapped == cases, done
+            return took
+        finally:
+            await engine.dispose()
+
+
 def main() -> None:
     runs = int(os.environ.get("BENCH_RUNS", "3"))
     cases = int(os.environ.get("BENCH_CASES", "100000"))
     sealing, opening = zip(*(per_incident_us(1000) for _ in range(runs)), strict=True)
     print(
         f"sealing at the producer: {statistics.median(sealing):.0f} µs per incident "
-        f"(report, action, closing); opening in the registry: "
+        f"(report, action, closing); opening in the registry (a case read): "
         f"{statistics.median(opening):.0f} µs per incident (median of {runs})"
     )
     took = asyncio.run(rotation(cases))
     print(f"rotate-keys (key store): {cases:,} data keys re-wrapped in {took:.1f}s")
+    took = asyncio.run(table_rotation(cases))
+    print(f"rotate-keys (database): {cases:,} data keys re-wrapped in {took:.1f}s")
 
 
 if __name__ == "__main__":

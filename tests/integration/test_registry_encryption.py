@@ -1,7 +1,8 @@
 """Personal data at rest, on SQLite and PostgreSQL: no canary in the raw storage (the
-SQLite file's bytes, every PostgreSQL row as text), and key rotation: with a new
-current key everything still opens, `rotate-keys` re-seals it, and after removing the
-old key the rotated data still opens."""
+SQLite file's bytes, every PostgreSQL row as text), every value sealed under its
+case's data key, and KEK rotation: with a new current KEK everything still opens,
+`rotate-keys` re-wraps the data keys without rewriting an event or a row, and after
+removing the old KEK everything still opens."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import ContactPoint, Event
 from contracts.vocabulary import NotificationChannel
-from registry.adapters.crypto import Keyring, UnknownKeyError
 from registry.adapters.db import Base
 from registry.adapters.key_rotation import rotate
 from tests.support.casework_events import action, closed, registration_received, reopened
@@ -32,6 +32,7 @@ from tests.support.events import (
     reported,
 )
 from tests.support.registry import open_registry, snapshot
+from weerbaar_runtime.sealing import KekRing, SealError
 
 CANARY_NOTE = "Canary notitie over de woningscan"
 CANARY_SUMMARY = "Canary samenvatting van de afsluiting"
@@ -47,8 +48,9 @@ CANARIES = (
     CANARY_SUMMARY,
     CANARY_REASON,
     CANARY_REGISTRATION,
-    CANARY_CONTACT,
 )
+"""The case's personal data (an adviser's contact address is staff data, stored as it
+came, as on the bus)."""
 
 
 def canary_events() -> list[Event]:
@@ -96,61 +98,78 @@ def found(storage: bytes) -> list[str]:
     return [c for c in CANARIES if c.encode() in storage]
 
 
+async def sealed_rows(engine: AsyncEngine) -> list[tuple[str, ...]]:
+    """The events' payloads and the incidents' personal columns, as stored."""
+    async with engine.connect() as conn:
+        events = (await conn.execute(text("SELECT event_id, payload FROM events"))).all()
+        incidents = (
+            await conn.execute(
+                text(
+                    "SELECT incident_id, official_name, official_phone, official_email, "
+                    "description FROM incidents"
+                )
+            )
+        ).all()
+    return sorted(tuple(str(v) for v in row) for row in [*events, *incidents])
+
+
 async def test_no_personal_data_in_the_raw_storage(registry_database_url: str) -> None:
     async with open_registry(registry_database_url) as registry:
         await registry.projector.write(canary_events())
-        record = await registry.queries.incident(canary_events()[0].incident_id)
-        assert record is not None
-        assert registry.queries.personal(record[0])["official_name"] == CANARY_NAME
-        opened = "".join(e.model_dump_json() for e in record[1])
+        found_case = await registry.queries.incident(canary_events()[0].incident_id)
+        assert found_case is not None
+        _, events, personal = found_case
+        assert personal["official_name"] == CANARY_NAME
+        opened = "".join(e.model_dump_json() for e in events)
         assert CANARY_NOTE in opened and CANARY_CONTACT in opened and CANARY_REASON in opened
         storage = await raw_storage(registry.engine, registry_database_url)
     assert len(storage) > 1000
     assert found(storage) == []
-    assert storage.count(b"v1:dev:") == 13  # 9 in the events, 4 in the incident
+    assert storage.count(b"s1:") == 12  # 8 in the events, 4 in the incident
+    assert b"v1:" not in storage
 
 
-async def test_rotation_keeps_everything_readable_and_frees_the_old_key(
+async def test_rotation_rewraps_the_keys_and_frees_the_old_kek(
     registry_database_url: str,
 ) -> None:
-    old = Keyring.from_config({"k1": key()}, "k1")
-    k2 = key()
-    both = Keyring.from_config({"k1": base64.b64encode(old.keys["k1"]).decode(), "k2": k2}, "k2")
-    new_only = Keyring.from_config({"k2": k2}, "k2")
+    k1, k2 = key(), key()
+    old = KekRing.from_config({"k1": k1}, "k1")
+    both = KekRing.from_config({"k1": k1, "k2": k2}, "k2")
+    new_only = KekRing.from_config({"k2": k2}, "k2")
     events = canary_events()
     async with open_registry(registry_database_url, old) as registry:
         await registry.projector.write(events)
         before = await snapshot(registry.engine, old)
+        sealed_before = await sealed_rows(registry.engine)
     async with open_registry(registry_database_url, both) as registry:
-        # the new key is current, the old one still configured: all still opens
+        # the new KEK is current, the old one still configured: all still opens
         assert await snapshot(registry.engine, both) == before
         out = io.StringIO()
-        done = await rotate(registry.engine, both, chunk=3, out=out)
+        done = await rotate(registry.engine, both, chunk=1, out=out)
         lines = out.getvalue().splitlines()
-        assert lines[0] == "rotate-keys: re-sealing under key 'k2'"
-        assert any(line.startswith("rotate-keys: events 3/") for line in lines)
-        assert lines[-1].startswith("rotate-keys: done, events: ")
-        assert done["events"].resealed == 6  # each holds a personal value
-        assert done["incidents"].resealed == 1
-        assert (await rotate(registry.engine, both, out=io.StringIO()))["events"].resealed == 0
+        assert lines[0] == "rotate-keys: re-wrapping the database's 1 data keys under KEK 'k2'"
+        assert lines[-1].startswith("rotate-keys: database done, 1 of 1 data keys re-wrapped")
+        assert done.rewrapped == 1  # the case's (the registration is of the same case)
+        assert (await rotate(registry.engine, both, out=io.StringIO())).rewrapped == 0
+        # no event and no row was rewritten: only the wrapped keys
+        assert await sealed_rows(registry.engine) == sealed_before
         storage = await raw_storage(registry.engine, registry_database_url)
-    assert b"v1:k1:" not in storage and b"v1:k2:" in storage
+    unquoted = storage.replace(b'""', b'"')  # PostgreSQL's row text doubles quotes
+    assert b'"kek": "k1"' not in unquoted and b'"kek": "k2"' in unquoted
     assert found(storage) == []
+    async with open_registry(registry_database_url, old) as registry:
+        with pytest.raises(SealError):  # the keys are wrapped with the new KEK now
+            await snapshot(registry.engine, old)
     async with open_registry(registry_database_url, new_only) as registry:
-        # the old key removed: the rotated data opens with the new one alone
+        # the old KEK removed: everything opens with the new one alone
         assert await snapshot(registry.engine, new_only) == before
-        record = await registry.queries.incident(events[0].incident_id)
-        assert record is not None
-        personal = registry.queries.personal(record[0])
-        assert personal["official_phone"] == CANARY_PHONE
+        found_case = await registry.queries.incident(events[0].incident_id)
+        assert found_case is not None and found_case[2]["official_phone"] == CANARY_PHONE
         # and the service goes on writing and erasing with it
         from registry.domain.erasure import erasure
 
         await registry.projector.write(
             [erasure(events[0].incident_id, requested_by="op-1", reason="request", now=T0)]
         )
-        record = await registry.queries.incident(events[0].incident_id)
-        assert record is not None and registry.queries.personal(record[0])["description"] is None
-    async with open_registry(registry_database_url, old) as registry:
-        with pytest.raises(UnknownKeyError):
-            await snapshot(registry.engine, old)
+        found_case = await registry.queries.incident(events[0].incident_id)
+        assert found_case is not None and found_case[2]["description"] is None

@@ -42,6 +42,7 @@ async def test_migrating_twice_changes_nothing(registry_database_url: str) -> No
             "registrations": [],
             "case_facts": [],
             "case_advisers": [],
+            "case_keys": [],
         }
 
 

@@ -177,7 +177,7 @@ async def test_erasure_leaves_the_statistics_as_they_were(registry: Any) -> None
         [erasure(i, requested_by="registry-retention", reason="retention") for i in ids]
     )
     for incident_id in ids:
-        record, _ = await registry.queries.incident(incident_id)
+        record, _, _ = await registry.queries.incident(incident_id)
         assert record.erased_at is not None and record.official_name is None
     after = [await registry.statistics.cells(StatsFilters(), g) for g in groupings]
     assert after == before

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from contracts.events import Event, IncidentClosed
-from weerbaar_runtime import consumer
+from weerbaar_runtime import consumer, in_place
 from weerbaar_runtime.nats import PublishFailedError
 
 
@@ -46,7 +46,7 @@ def event() -> Event:
 
 
 async def test_a_failed_publish_is_tried_again_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(consumer, "IN_PROGRESS_EVERY_S", 0.01)
+    monkeypatch.setattr(in_place, "IN_PROGRESS_EVERY_S", 0.01)
     calls: list[int] = []
 
     async def handler(_event: Event, attempt: int) -> None:
@@ -63,7 +63,7 @@ async def test_a_failed_publish_is_tried_again_in_place(monkeypatch: pytest.Monk
 async def test_in_place_gives_way_to_redelivery_after_its_window(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(consumer, "RETRY_IN_PLACE_S", 0.3)
+    monkeypatch.setattr(in_place, "RETRY_IN_PLACE_S", 0.3)
     calls = 0
 
     async def handler(_event: Event, _attempt: int) -> None:

@@ -1,100 +1,99 @@
-"""Sealing personal values: round trips, keys named in the value, contexts bound,
-and settings that refuse what would not work (or the development key in production)."""
+"""Personal data at rest, one scheme with the bus: the registry seals what arrived in
+the clear under the case's data key, keeps what arrived sealed as it is, opens both
+with the same key, and binds every value to its case, event and field."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
+import uuid
 
 import pytest
-from pydantic import ValidationError
 
+from registry.adapters.case_keys import CaseKeys
 from registry.adapters.crypto import (
-    DEV_KEY,
-    Keyring,
-    TamperedError,
-    UnknownKeyError,
+    at_rest,
+    at_rest_state,
     has_personal_data,
-    open_event,
-    reseal_payload,
-    seal_event,
+    open_columns,
+    open_payload,
 )
 from registry.domain.scrub import scrub
-from registry.settings import RegistrySettings
 from tests.support.events import CANARY_DESCRIPTION, CANARY_NAME, assigned, reported
+from weerbaar_runtime.sealing import CaseKey, KekRing, SealError, seal_event
 
 
-def key() -> str:
-    return base64.b64encode(os.urandom(32)).decode()
-
-
-def test_a_sealed_value_names_its_key_and_opens_only_in_its_context() -> None:
-    ring = Keyring.from_config({"k1": key()}, "k1")
-    sealed = ring.seal(CANARY_NAME, "incidents/1/official_name")
-    assert sealed is not None and sealed.startswith("v1:k1:") and CANARY_NAME not in sealed
-    assert sealed != ring.seal(CANARY_NAME, "incidents/1/official_name")  # a fresh nonce
-    assert ring.open(sealed, "incidents/1/official_name") == CANARY_NAME
-    with pytest.raises(TamperedError):
-        ring.open(sealed, "incidents/2/official_name")  # copied into another row
-    assert ring.seal(None, "x") is None and ring.open(None, "x") is None
-    with pytest.raises(UnknownKeyError):
-        Keyring.from_config({"k2": key()}, "k2").open(sealed, "incidents/1/official_name")
-
-
-def test_event_payloads_seal_their_personal_fields_only() -> None:
-    ring = Keyring.development()
+def test_what_arrives_in_the_clear_is_sealed_under_the_case_key() -> None:
     event = reported()
-    payload = seal_event(event, ring)
+    key = CaseKey.new(event.incident_id)
+    assert at_rest_state(event) == (False, True)
+    stored, payload = at_rest(event, key)
     assert CANARY_NAME not in payload and CANARY_DESCRIPTION not in payload
     data = json.loads(payload)
-    assert data["official"]["role"] == "mayor" and data["incident"]["types"]
-    assert open_event(payload, ring) == event
-    assert has_personal_data(payload) and not has_personal_data(seal_event(scrub(event), ring))
-    page = seal_event(assigned(), ring)
-    assert "@ngb.example" not in page and json.loads(page)["adviser_id"]
+    assert data["official"]["name"].startswith("s1:") and data["official"]["role"] == "mayor"
+    assert at_rest_state(stored) == (True, False)
+    assert open_payload(payload, key) == event
+    assert has_personal_data(payload) and not has_personal_data(at_rest(scrub(event), key)[1])
+    with pytest.raises(SealError):
+        at_rest(event, None)  # never stored in the clear
 
 
-def test_resealing_moves_values_to_the_current_key_and_seals_plain_ones() -> None:
-    k1 = key()
-    old = Keyring.from_config({"k1": k1}, "k1")
-    new = Keyring.from_config({"k1": k1, "k2": key()}, "k2")
-    payload = seal_event(reported(), old)
-    moved = reseal_payload(payload, new)
-    assert moved is not None and "v1:k1:" not in moved and "v1:k2:" in moved
-    assert reseal_payload(moved, new) is None
-    assert open_event(moved, new) == reported()
-    plain = reported().model_dump_json()  # stored before encryption came
-    sealed = reseal_payload(plain, new)
-    assert sealed is not None and CANARY_NAME not in sealed
-    assert open_event(sealed, new) == reported()
+def test_what_arrives_sealed_is_stored_as_it_came() -> None:
+    event = reported()
+    key = CaseKey.new(event.incident_id)
+    sealed = seal_event(event, key)  # as intake publishes it
+    stored, payload = at_rest(sealed, key)
+    assert stored is sealed and payload == sealed.model_dump_json()
+    assert open_payload(payload, key) == event
+    # without the key (an erasure destroyed it) the values are empty, never ciphertext
+    opened = open_payload(payload, None)
+    assert opened.official.name is None and opened.incident.description is None
 
 
-@pytest.mark.parametrize(
-    ("env", "message"),
-    [
-        ({"ENVIRONMENT": "production"}, "development encryption key"),
-        ({"REGISTRY_ENCRYPTION_KEYS": '{"k1": "dG9vIHNob3J0"}'}, "32 bytes"),
-        ({"REGISTRY_ENCRYPTION_KEYS": json.dumps({"k1": DEV_KEY})}, "current key id"),
-        ({"REGISTRY_ENCRYPTION_KEYS": json.dumps({"a:b": DEV_KEY})}, "key id"),
-    ],
-)
-def test_settings_refuse_unusable_keys(
-    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
-) -> None:
-    monkeypatch.setenv("ACK_TOKEN_SECRET", "a-production-ack-token-secret-of-32-bytes")
-    monkeypatch.setenv("AUTH_SIGNING_KEY", "a-production-signing-key-of-32-bytes-or-more")
-    monkeypatch.setenv("CASE_KEKS", json.dumps({"kek1": key()}))
-    monkeypatch.setenv("CASE_KEK_ID", "kek1")
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(ValidationError, match=message):
-        RegistrySettings()
+def test_the_advisers_addresses_are_staff_data_stored_as_they_came() -> None:
+    page = assigned()
+    assert at_rest_state(page) == (False, False)
+    stored, payload = at_rest(page, None)
+    assert stored is page and "@ngb.example" in payload
 
 
-def test_settings_take_keys_by_id(monkeypatch: pytest.MonkeyPatch) -> None:
-    k1, k2 = key(), key()
-    monkeypatch.setenv("REGISTRY_ENCRYPTION_KEYS", json.dumps({"k1": k1, "k2": k2}))
-    monkeypatch.setenv("REGISTRY_ENCRYPTION_KEY_ID", "k2")
-    ring = RegistrySettings().keyring()
-    assert ring.current == "k2" and set(ring.keys) == {"k1", "k2"}
+def test_a_value_opens_only_in_its_own_case_and_field() -> None:
+    event = reported()
+    key = CaseKey.new(event.incident_id)
+    _, payload = at_rest(event, key)
+    other = CaseKey.new(uuid.uuid4())
+    with pytest.raises(SealError):
+        open_payload(payload, other)
+    data = json.loads(payload)
+    data["official"]["phone"] = data["official"]["name"]  # copied into another field
+    with pytest.raises(SealError):
+        open_payload(json.dumps(data), key)
+
+
+def test_the_incident_columns_open_as_values_of_the_report() -> None:
+    event = reported()
+    key = CaseKey.new(event.incident_id)
+    stored, _ = at_rest(event, key)
+    assert stored.official.name is not None
+    columns = {
+        "official_name": stored.official.name,
+        "official_phone": stored.official.phone,
+        "official_email": stored.official.email,
+        "description": stored.incident.description,
+    }
+    case = str(event.incident_id)
+    opened = open_columns(case, columns, [str(event.event_id)], key)
+    assert opened["official_name"] == CANARY_NAME
+    assert open_columns(case, columns, [str(event.event_id)], None)["official_name"] is None
+    with pytest.raises(SealError):
+        open_columns(case, columns, [str(uuid.uuid4())], key)
+
+
+def test_the_table_keeps_keys_wrapped_and_unwraps_them_with_any_configured_kek() -> None:
+    old = KekRing.from_config({"k1": "a" * 43 + "="}, "k1")
+    keys = CaseKeys(old)
+    key = CaseKey.new(uuid.uuid4())
+    wrapped = keys.wrap(key)
+    assert key.raw.hex() not in wrapped and json.loads(wrapped)["kek"] == "k1"
+    assert keys.unwrap(key.incident_id, wrapped).raw == key.raw
+    with pytest.raises(SealError):
+        CaseKeys(KekRing.development()).unwrap(key.incident_id, wrapped)

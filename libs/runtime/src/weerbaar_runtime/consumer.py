@@ -8,11 +8,8 @@ never blocks the consumer and is never lost.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import random
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,8 +25,9 @@ from pydantic import ValidationError
 
 from contracts.events import AnyEvent, Event, parse_event
 from contracts.subjects import ALL_EVENTS, DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, ConsumerSpec
+from weerbaar_runtime.in_place import retrying_in_place
 from weerbaar_runtime.logging import get_logger
-from weerbaar_runtime.nats import PublishFailedError, pull_inbox
+from weerbaar_runtime.nats import pull_inbox
 
 _log = get_logger("consumer")
 
@@ -101,39 +99,6 @@ def backoff_s(attempt: int, *, base: float = 0.5, cap: float = 60.0) -> float:
     return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
 
 
-RETRY_IN_PLACE_S = 10.0
-"""A handler that failed because JetStream did not store what it published (an
-election under way, a member killed) is tried again in place, its message kept and
-reported in progress, for up to 10 s before the message is handed back. A delayed
-negative acknowledgement sent to a consumer leader that has just died is lost, and the
-message would then come back only after the consumer's `ack_wait` (30 s): longer than
-an escalation may be late. An election takes a few seconds; a longer outage is left to
-the redelivery as before."""
-IN_PLACE_BACKOFF_CAP_S = 2.0
-IN_PROGRESS_EVERY_S = 1.0
-
-
-@contextlib.asynccontextmanager
-async def kept_in_progress(
-    msg: NatsMessage, *, every_s: float = IN_PROGRESS_EVERY_S
-) -> AsyncIterator[None]:
-    """Tell the server the message is still being worked on until the block ends."""
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(every_s)
-            with contextlib.suppress(Exception):  # the ack or nack that follows decides
-                await msg.in_progress()
-
-    beating = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        beating.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beating
-
-
 def delivery_attempt(msg: NatsMessage) -> int:
     """How many times JetStream has delivered this message, this time included."""
     try:
@@ -180,7 +145,7 @@ async def settle(
     attempt = delivery_attempt(msg)
     token = _DELIVERY.set(Delivery(attempt=attempt, stored_at=_stored_at(msg)))
     try:
-        await _handle(msg, event, handler, attempt, consumer=consumer)
+        await retrying_in_place(msg, event, handler, attempt, consumer=consumer)
     except Exception as exc:
         log_context: dict[str, Any] = {
             "consumer": consumer,
@@ -211,36 +176,6 @@ async def settle(
         _DELIVERY.reset(token)
     PROCESSED.labels(consumer, "handled").inc()
     await msg.ack()
-
-
-async def _handle(
-    msg: NatsMessage, event: Event, handler: Handler, attempt: int, *, consumer: str
-) -> None:
-    """Run the handler; while it fails only because JetStream did not store what it
-    published, try again in place (`RETRY_IN_PLACE_S`)."""
-    until = time.monotonic() + RETRY_IN_PLACE_S
-    tries = 0
-    while True:
-        try:
-            await handler(event, attempt)
-            return
-        except PublishFailedError as exc:
-            tries += 1
-            delay = backoff_s(tries, cap=IN_PLACE_BACKOFF_CAP_S)
-            if time.monotonic() + delay > until:
-                raise
-            _log.warning(
-                "publish failed, trying again in place",
-                consumer=consumer,
-                event_type=event.type,
-                event_id=str(event.event_id),
-                error=str(exc) or type(exc).__name__,
-                delay_s=round(delay, 2),
-                tries=tries,
-            )
-            PROCESSED.labels(consumer, "retried_in_place").inc()
-            async with kept_in_progress(msg):
-                await asyncio.sleep(delay)
 
 
 async def park(

@@ -2,7 +2,7 @@
 `weerbaar_keys` (key: the case's id), which outlives every service.
 
 Intake creates a case's key before it publishes the case's first sealed field, and
-reads it for the follow-ups it seals; the registry reads it to open fields and
+reads it for the follow-ups it seals; the registry reads it to keep beside its copy and
 destroys it on an erasure (the message securely erased, then a purge marker); routing
 and notify have no access (deploy/nats/accounts.conf). Unwrapped keys are cached in
 memory, bounded; an erasure drops the case's key from the cache too.
@@ -28,7 +28,7 @@ from nats.js.kv import KeyValue
 from contracts.events import Event
 from contracts.subjects import KEYS_BUCKET
 from weerbaar_runtime.nats import PublishFailedError
-from weerbaar_runtime.sealing import CaseKey, KekRing, has_sealed, open_event, personal_values
+from weerbaar_runtime.sealing import CaseKey, KekRing, personal_values
 from weerbaar_runtime.sealing import seal_event as seal_with
 
 KEYS_STREAM = f"KV_{KEYS_BUCKET}"
@@ -166,16 +166,3 @@ class CaseSealer:
             return event
         key = await self.keys.get_or_create(event.incident_id)
         return seal_with(event, key)
-
-
-class CaseOpener:
-    """Opens an event's sealed fields with its case's key (empty when the key was
-    destroyed): the registry's side."""
-
-    def __init__(self, keys: KeyStore) -> None:
-        self.keys = keys
-
-    async def open(self, event: Event) -> Event:
-        if not has_sealed(event):
-            return event
-        return open_event(event, await self.keys.get(event.incident_id, must_exist=True))

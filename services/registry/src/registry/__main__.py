@@ -1,8 +1,8 @@
 """`weerbaar-registry [serve]` runs the registry; `weerbaar-registry rebuild` replays the
 events stream into an empty database; `weerbaar-registry migrate` upgrades the schema;
 `weerbaar-registry retention` runs the retention job once; `weerbaar-registry
-rotate-keys` re-wraps every case's data key under the current KEK and re-seals the
-database's values under the current encryption key."""
+rotate-keys` re-wraps every case's data key under the current KEK, in the key store
+and in the database."""
 
 from __future__ import annotations
 
@@ -77,15 +77,15 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("retention", help="publish the erasures that are due, once")
     rotate = commands.add_parser(
         "rotate-keys",
-        help="re-wrap every case's data key under CASE_KEK_ID (the key store), and "
-        "re-seal the database's values under REGISTRY_ENCRYPTION_KEY_ID (keep the old "
-        "keys configured until it is done)",
+        help="re-wrap every case's data key under CASE_KEK_ID, in the key store and in "
+        "the database (keep the old KEK configured until it is done); no sealed value "
+        "is rewritten",
     )
-    rotate.add_argument("--chunk", type=int, default=500, help="rows per transaction")
+    rotate.add_argument("--chunk", type=int, default=1000, help="keys per transaction")
     rotate.add_argument(
         "--only",
         choices=("key-store", "database"),
-        help="only the key store's data keys, or only the database's values",
+        help="only the key store's data keys, or only the database's",
     )
     args = parser.parse_args(argv)
     if args.command not in (None, "serve"):
@@ -113,19 +113,18 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "retention":
         asyncio.run(_retention(settings))
     elif args.command == "rotate-keys":
-        from registry.adapters.crypto import SealError
         from registry.adapters.key_rotation import rotate_keys
         from registry.entrypoints.rewrap import rewrap
-        from weerbaar_runtime.sealing import SealError as KeySealError
+        from weerbaar_runtime.sealing import SealError
 
         try:
             if args.only != "database":
                 asyncio.run(rewrap(settings))
             if args.only != "key-store":
                 asyncio.run(
-                    rotate_keys(settings.database_url, settings.keyring(), chunk=args.chunk)
+                    rotate_keys(settings.database_url, settings.kek_ring(), chunk=args.chunk)
                 )
-        except (SealError, KeySealError) as exc:
+        except SealError as exc:
             print(
                 f"rotate-keys: {exc}; that chunk and the rest were left as they were",
                 file=sys.stderr,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contracts.events import Event, PersonalDataErased
 from contracts.feed import RecordChanged
 from contracts.subjects import REGISTRY_CONSUMER, changed_subject
+from registry.adapters.case_keys import CaseKeys, key_to_keep
 from registry.adapters.db import make_engine
 from registry.adapters.migrate import upgrade
 from registry.adapters.projector import Projector
@@ -27,7 +28,7 @@ from registry.settings import RegistrySettings
 from weerbaar_runtime.auth import Security
 from weerbaar_runtime.bootstrap import Service, service_app
 from weerbaar_runtime.consumer import Handler, subscribe
-from weerbaar_runtime.keystore import CaseOpener, KeyStore
+from weerbaar_runtime.keystore import KeyStore
 from weerbaar_runtime.nats import build_broker, document_publishers, publish_event
 
 FETCH = 256
@@ -67,16 +68,20 @@ def document_change_feed(broker: NatsBroker) -> None:
         )
 
 
-def opening(keys: KeyStore, project: Handler) -> Handler:
-    """The registry's handler: an event's sealed fields opened with its case's data key
-    (empty when the key was destroyed) before it is projected; an erasure destroys the
-    case's key first. The key store not answering is a failure the consumer retries."""
-    opener = CaseOpener(keys)
+def keeping_keys(keys: KeyStore, projector: Projector) -> Handler:
+    """The registry's handler: the case's data key from the key store offered to the
+    projector with an event that needs it (to keep it beside the case, or to seal what
+    arrived in the clear); an erasure destroys the case's key in the key store first.
+    The key store not answering is a failure the consumer retries."""
 
     async def handle(event: Event, attempt: int) -> None:
         if isinstance(event, PersonalDataErased):
             await keys.erase(event.incident_id)
-        await project(await opener.open(event), attempt)
+        else:
+            key = await key_to_keep(keys, event)
+            if key is not None:
+                projector.offer(key)
+        await projector.submit(event, attempt)
 
     return handle
 
@@ -86,7 +91,7 @@ def build(settings: RegistrySettings) -> Registry:
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
-    keyring = settings.keyring()
+    case_keys = CaseKeys(settings.kek_ring(), cache=settings.key_cache)
     broker = build_broker(settings, service="registry")
 
     async def announce(changes: list[RecordChanged]) -> None:
@@ -100,7 +105,7 @@ def build(settings: RegistrySettings) -> Registry:
     projector = Projector(
         engine,
         batch_max=settings.batch_max,
-        keyring=keyring,
+        keys=case_keys,
         stats_key=settings.stats_secret(),
         on_commit=announce,
     )
@@ -108,13 +113,13 @@ def build(settings: RegistrySettings) -> Registry:
     subscribe(
         broker,
         REGISTRY_CONSUMER,
-        opening(keys, projector.submit),
+        keeping_keys(keys, projector),
         batch_size=FETCH,
         in_flight=IN_FLIGHT,
     )
     document_publishers(broker, [PersonalDataErased])
     document_change_feed(broker)
-    queries = Queries(engine, keyring)
+    queries = Queries(engine, case_keys)
 
     async def publish(event: Event) -> None:
         await publish_event(broker, event)

@@ -6,7 +6,6 @@ from typing import Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from registry.adapters.crypto import DEV_KEY, DEV_KEY_ID, Keyring
 from weerbaar_runtime.case_keys import CaseKeySettings
 
 DEV_STATS_KEY = "weerbaar-development-statistics-key-not-for-production"
@@ -46,17 +45,6 @@ class RegistrySettings(CaseKeySettings):
         description="How often the retention job runs; 0 turns it off",
     )
 
-    encryption_keys: dict[str, SecretStr] = Field(
-        default_factory=lambda: {DEV_KEY_ID: SecretStr(DEV_KEY)},
-        validation_alias="REGISTRY_ENCRYPTION_KEYS",
-        description="Personal data keys, JSON: key id → base64 of 32 random bytes",
-    )
-    encryption_key_id: str = Field(
-        default=DEV_KEY_ID,
-        validation_alias="REGISTRY_ENCRYPTION_KEY_ID",
-        description="The key that seals new values (one of REGISTRY_ENCRYPTION_KEYS)",
-    )
-
     stats_key: SecretStr = Field(
         default=SecretStr(DEV_STATS_KEY),
         min_length=32,
@@ -67,15 +55,7 @@ class RegistrySettings(CaseKeySettings):
     )
 
     @model_validator(mode="after")
-    def _usable_keys(self) -> Self:
-        self.keyring()  # every key 32 bytes of base64, the current one among them
-        if self.environment == "production" and any(
-            key.get_secret_value().strip() == DEV_KEY for key in self.encryption_keys.values()
-        ):
-            raise ValueError(
-                "production refuses the development encryption key: set "
-                "REGISTRY_ENCRYPTION_KEYS and REGISTRY_ENCRYPTION_KEY_ID"
-            )
+    def _usable_stats_key(self) -> Self:
         if self.environment == "production" and self.stats_key.get_secret_value() == (
             DEV_STATS_KEY
         ):
@@ -85,13 +65,6 @@ class RegistrySettings(CaseKeySettings):
     def stats_secret(self) -> bytes:
         """The secret of the statistics' record keys."""
         return self.stats_key.get_secret_value().encode()
-
-    def keyring(self) -> Keyring:
-        """The keys that seal and open personal data."""
-        return Keyring.from_config(
-            {kid: key.get_secret_value() for kid, key in self.encryption_keys.items()},
-            self.encryption_key_id,
-        )
 
     @field_validator("database_url")
     @classmethod

@@ -7,8 +7,6 @@ test compares the two.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,12 +20,12 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    event,
 )
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from registry.adapters.engine import make_engine, snapshot_read
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -218,6 +216,17 @@ class CaseAdviser(Base):
     incident_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
+class CaseKeyRecord(Base):
+    """A case's data key, wrapped with a key-encryption key (the key store's form,
+    `{"kek": …, "key": …}`): what opens the case's sealed values. An erasure deletes
+    the row; rotating a KEK re-wraps it without touching a sealed value."""
+
+    __tablename__ = "case_keys"
+
+    incident_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    wrapped: Mapped[str] = mapped_column(Text)
+
+
 class AuditRecord(Base):
     """Who read which case, or exported what, when and from where. Append-only: the
     code has no path that changes or deletes a row, and a trigger refuses it. It is
@@ -241,47 +250,7 @@ class AuditRecord(Base):
     )
 
 
-def make_engine(url: str, **options: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL and a busy timeout."""
-    engine = create_async_engine(url, pool_pre_ping=True, **options)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages, not 2 MiB
-            cursor.close()
-
-    return engine
-
-
-@asynccontextmanager
-async def snapshot_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A read-only transaction whose statements all see the database as of one moment,
-    so a record read with its events cannot straddle a commit of the projector.
-
-    PostgreSQL's default (read committed) gives each statement its own snapshot:
-    repeatable read gives the transaction one. SQLite's driver opens no transaction
-    for reads at all; an explicit BEGIN does, and in WAL mode it is a snapshot."""
-    async with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            connection = await connection.execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True
-            )
-            async with connection.begin():
-                yield connection
-            return
-        await connection.exec_driver_sql("BEGIN")
-        try:
-            yield connection
-        finally:
-            await connection.rollback()
-
-
-TABLES = ("events", "incidents", "registrations", "case_facts", "case_advisers")
+TABLES = ("events", "incidents", "registrations", "case_facts", "case_advisers", "case_keys")
 """Every table of the read model, in the order a comparison or a reset walks them
 (not the audit log, which a rebuild keeps)."""
 
@@ -291,6 +260,7 @@ __all__ = [
     "Base",
     "CaseAdviser",
     "CaseFact",
+    "CaseKeyRecord",
     "Engine",
     "EventRecord",
     "IncidentRecord",

@@ -1,5 +1,7 @@
 """The projector: writes events in group commits and refreshes every incident,
-registration and statistics row they touch, sealing the personal values."""
+registration and statistics row they touch. Events are stored as they arrived, sealed
+under their case's data key; what arrived in the clear is sealed with that key first,
+and the key is kept (wrapped) in `case_keys`."""
 
 from __future__ import annotations
 
@@ -9,15 +11,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contracts.events import AdviserAssigned, Event, RegistrationReceived
+from contracts.events import AdviserAssigned, Event, RegistrationReceived, parse_event
 from contracts.feed import RecordChanged
-from registry.adapters.crypto import (
-    INCIDENT_COLUMNS,
-    Keyring,
-    incident_context,
-    open_event,
-    seal_event,
-)
+from registry.adapters.case_keys import CaseKeys
+from registry.adapters.crypto import at_rest, at_rest_state
 from registry.adapters.group_commit import GroupCommit, OnCommit
 from registry.adapters.sql_rows import fact_row, incident_row, registration_row
 from registry.adapters.sql_writes import Writes, transaction
@@ -26,6 +23,7 @@ from registry.domain.disclosure import record_key
 from registry.domain.fold import fold
 from registry.domain.memo import FoldMemo
 from registry.domain.scrub import is_erased, scrub
+from weerbaar_runtime.sealing import CaseKey
 
 
 class Projector:
@@ -33,14 +31,16 @@ class Projector:
     transaction starts goes into it, and each caller returns only after its event is
     committed. PostgreSQL gets two lanes by default, SQLite one.
 
-    It keeps what refreshing a case again would otherwise recompute: parsed events,
-    the last sealing of each case's personal values, and the fold's memo."""
+    It keeps what refreshing a case again would otherwise recompute: parsed events and
+    the fold's memo. The consumer offers the key store's data key of a case whose event
+    it submits (`offer`); the projector keeps it with the case, or makes one of its own
+    for a case the key store has none for and whose event arrived in the clear."""
 
     def __init__(
         self,
         engine: AsyncEngine,
         *,
-        keyring: Keyring,
+        keys: CaseKeys,
         stats_key: bytes,
         batch_max: int = 500,
         parsed_cache: int = 20000,
@@ -48,7 +48,8 @@ class Projector:
         on_commit: OnCommit | None = None,
     ) -> None:
         self.engine = engine
-        self._keyring = keyring
+        self._keys = keys
+        self._offered: dict[str, CaseKey] = {}
         self._stats_key = stats_key  # the record keys of the statistics
         if lanes is None:
             lanes = 2 if engine.dialect.name == "postgresql" else 1
@@ -59,11 +60,6 @@ class Projector:
         # re-reads all its events, and parsing them again would cost more than the SQL.
         self._parsed: OrderedDict[str, tuple[str, Event]] = OrderedDict()
         self._parsed_max = parsed_cache
-        # The sealed personal values last written for a case, by their plain text:
-        # sealing costs more than the rest of the row, and they seldom change.
-        self._sealed: OrderedDict[str, tuple[tuple[Any, ...], tuple[str | None, ...]]] = (
-            OrderedDict()
-        )
         self._memo = FoldMemo()
 
     def start(self) -> None:
@@ -71,6 +67,10 @@ class Projector:
 
     async def stop(self) -> None:
         await self._commits.stop()
+
+    def offer(self, key: CaseKey) -> None:
+        """The key store's data key of a case an event is about to be submitted for."""
+        self._offered[key.incident_id] = key
 
     async def submit(self, event: Event, attempt: int = 1) -> None:
         """Project one event; returns once it is committed."""
@@ -81,7 +81,7 @@ class Projector:
         if cached is not None and cached[0] == payload:
             self._parsed.move_to_end(event_id)
             return cached[1]
-        event = open_event(payload, self._keyring)
+        event = parse_event(payload)
         self._remember(event_id, payload, event)
         return event
 
@@ -91,47 +91,73 @@ class Projector:
         while len(self._parsed) > self._parsed_max:
             self._parsed.popitem(last=False)
 
-    def _seal_row(self, case_id: str, values: dict[str, Any]) -> tuple[str | None, ...]:
-        """The case's personal values sealed (the last sealing again when they are the
-        same: the upsert never compares them, so they are written only with a change
-        elsewhere in the row)."""
-        plain = tuple(values[column] for column in INCIDENT_COLUMNS)
-        cached = self._sealed.get(case_id)
-        if cached is not None and cached[0] == plain:
-            self._sealed.move_to_end(case_id)
-            return cached[1]
-        sealed = tuple(
-            self._keyring.seal(value, incident_context(case_id, column))
-            for column, value in zip(INCIDENT_COLUMNS, plain, strict=True)
-        )
-        self._sealed[case_id] = (plain, sealed)
-        while len(self._sealed) > self._parsed_max:
-            self._sealed.popitem(last=False)
-        return sealed
-
     async def write(self, events: Sequence[Event]) -> list[RecordChanged]:
         """Store the events (once each) and refresh every incident, registration and
         statistics row they touch, in one transaction; what changed, for the feed."""
         unique = {str(e.event_id): e for e in events}
-        payloads = {event_id: seal_event(e, self._keyring) for event_id, e in unique.items()}
-        async with transaction(self.engine) as writes:
-            await writes.run(
-                "events",
-                [
-                    {
-                        "event_id": event_id,
-                        "incident_id": str(e.incident_id),
-                        "type": e.type,
-                        "occurred_at": e.occurred_at,
-                        "stream_sequence": None,
-                        "payload": payloads[event_id],
-                    }
+        states = {event_id: at_rest_state(e) for event_id, e in unique.items()}
+        case_ids = {str(e.incident_id) for e in unique.values()}
+        # the cases whose key is needed: to seal a value, or to keep the offered key
+        keyed = {
+            str(e.incident_id)
+            for event_id, e in unique.items()
+            if states[event_id][1] or str(e.incident_id) in self._offered
+        }
+        plain_cases = {str(e.incident_id) for i, e in unique.items() if states[i][1]}
+        try:
+            async with transaction(self.engine) as writes:
+                keys, new_keys = await self._case_keys(writes, keyed, plain_cases)
+                stored: dict[str, tuple[Event, str]] = {
+                    event_id: at_rest(e, keys.get(str(e.incident_id)), plain=states[event_id][1])
                     for event_id, e in unique.items()
-                ],
-            )
-            return await self._refresh(
-                writes, {str(e.incident_id) for e in unique.values()}, unique, payloads
-            )
+                }
+                await writes.run(
+                    "events",
+                    [
+                        {
+                            "event_id": event_id,
+                            "incident_id": str(e.incident_id),
+                            "type": e.type,
+                            "occurred_at": e.occurred_at,
+                            "stream_sequence": None,
+                            "payload": stored[event_id][1],
+                        }
+                        for event_id, e in unique.items()
+                    ],
+                )
+                if new_keys:
+                    await writes.run("keys", new_keys)
+                return await self._refresh(
+                    writes,
+                    case_ids,
+                    {event_id: at_rest_[0] for event_id, at_rest_ in stored.items()},
+                    {event_id: at_rest_[1] for event_id, at_rest_ in stored.items()},
+                )
+        finally:
+            for case_id in case_ids:
+                self._offered.pop(case_id, None)
+
+    async def _case_keys(
+        self, writes: Writes, keyed: set[str], plain_cases: set[str]
+    ) -> tuple[dict[str, CaseKey], list[dict[str, Any]]]:
+        """The data keys of the cases (the stored one, else the offered one, else a new
+        one for a case with values to seal), and the rows of those not stored yet."""
+        if not keyed:
+            return {}, []
+        stored = await writes.case_keys(keyed)
+        keys: dict[str, CaseKey] = {}
+        new: list[dict[str, Any]] = []
+        for case_id in keyed:
+            if case_id in stored:
+                keys[case_id] = self._keys.unwrap(case_id, stored[case_id])
+                continue
+            key = self._offered.get(case_id)
+            if key is None and case_id in plain_cases:
+                key = CaseKey.new(case_id)
+            if key is not None:
+                keys[case_id] = key
+                new.append({"incident_id": case_id, "wrapped": self._keys.wrap(key)})
+        return keys, new
 
     async def _refresh(
         self,
@@ -155,6 +181,7 @@ class Projector:
         registrations: list[dict[str, Any]] = []
         facts: list[dict[str, Any]] = []
         scrubbed: list[dict[str, Any]] = []
+        erased: list[dict[str, str]] = []
         advisers: list[dict[str, str]] = []
         for case_id, case_events in by_case.items():
             if is_erased(case_events):
@@ -168,9 +195,10 @@ class Projector:
                     clean = scrub(as_stored)
                     if clean != as_stored:  # the stored copy still holds personal data
                         scrubbed.append(
-                            {"b_event_id": event_id, "b_payload": seal_event(clean, self._keyring)}
+                            {"b_event_id": event_id, "b_payload": clean.model_dump_json()}
                         )
                 case_events = [scrub(e) for e in case_events]
+                erased.append({"b_incident_id": case_id})
             advisers.extend(
                 {"adviser_id": e.adviser_id, "incident_id": case_id}
                 for e in case_events
@@ -185,7 +213,6 @@ class Projector:
                 state = fold(case_id, incident_events, memo=self._memo)
                 reported = state.reported
                 values = incident_row(state, version=len({e.event_id for e in incident_events}))
-                values.update(zip(INCIDENT_COLUMNS, self._seal_row(case_id, values), strict=True))
                 incidents.append(values)
                 if reported:
                     facts.append(
@@ -217,6 +244,8 @@ class Projector:
                 self._remember(event_id, payloads[event_id], event)
         if scrubbed:
             await writes.run("scrub", scrubbed)
+        if erased:  # the case's data key goes with its personal data
+            await writes.run("forget_keys", erased)
         if incidents:
             await writes.run("incidents", incidents)
         if registrations:

@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from contracts.events import Event
-from registry.adapters.crypto import INCIDENT_COLUMNS, Keyring, incident_context, open_event
+from registry.adapters.case_keys import CaseKeys
+from registry.adapters.crypto import INCIDENT_COLUMNS, open_columns, open_payload
 from registry.adapters.db import (
     CaseAdviser,
+    CaseKeyRecord,
     EventRecord,
     IncidentRecord,
     RegistrationRecord,
@@ -23,6 +25,7 @@ from registry.adapters.db import (
 )
 from registry.domain.facts import CHANNEL_BITS, TYPE_BITS, encode, to_mask
 from registry.domain.filters import CaseFilters
+from weerbaar_runtime.sealing import CaseKey
 
 T = TypeVar("T")
 
@@ -110,23 +113,25 @@ def _page(
 class Queries:
     """Reading the projection."""
 
-    def __init__(self, engine: AsyncEngine, keyring: Keyring) -> None:
+    def __init__(self, engine: AsyncEngine, keys: CaseKeys) -> None:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._keyring = keyring
+        self._keys = keys
 
-    def personal(self, record: IncidentRecord) -> dict[str, str | None]:
-        """The incident's personal values, opened (for an authorised caller only)."""
-        return {
-            column: self._keyring.open(
-                getattr(record, column), incident_context(record.incident_id, column)
-            )
-            for column in INCIDENT_COLUMNS
-        }
+    async def _key(self, session: AsyncSession, incident_id: str) -> CaseKey | None:
+        """The case's data key (None once an erasure deleted it)."""
+        wrapped = await session.scalar(
+            select(CaseKeyRecord.wrapped).where(CaseKeyRecord.incident_id == incident_id)
+        )
+        return None if wrapped is None else self._keys.unwrap(incident_id, wrapped)
 
-    async def incident(self, incident_id: uuid.UUID) -> tuple[IncidentRecord, list[Event]] | None:
-        # the record and its events from one snapshot: never an erasure in the timeline
-        # beside personal data the record no longer holds, or the reverse
+    async def incident(
+        self, incident_id: uuid.UUID
+    ) -> tuple[IncidentRecord, list[Event], dict[str, str | None]] | None:
+        """The record, its events and its personal values, opened (for an authorised
+        caller only)."""
+        # the record, its events and its key from one snapshot: never an erasure in the
+        # timeline beside personal data the record no longer holds, or the reverse
         async with (
             snapshot_read(self._engine) as connection,
             AsyncSession(bind=connection, expire_on_commit=False) as session,
@@ -134,12 +139,18 @@ class Queries:
             record = await session.get(IncidentRecord, str(incident_id))
             if record is None or not record.reported:
                 return None
-            payloads = (
+            rows = (
                 await session.execute(
-                    select(EventRecord.payload).where(EventRecord.incident_id == str(incident_id))
+                    select(EventRecord.event_id, EventRecord.type, EventRecord.payload).where(
+                        EventRecord.incident_id == str(incident_id)
+                    )
                 )
-            ).scalars()
-            return record, [open_event(p, self._keyring) for p in payloads]
+            ).all()
+            key = await self._key(session, str(incident_id))
+        events = [open_payload(payload, key) for _, _, payload in rows]
+        reports = [event_id for event_id, kind, _ in rows if kind == "incident.reported"]
+        values = {column: getattr(record, column) for column in INCIDENT_COLUMNS}
+        return record, events, open_columns(record.incident_id, values, reports, key)
 
     async def incidents(
         self,
@@ -199,7 +210,9 @@ class Queries:
         """One stored event."""
         async with self._sessions() as session:
             record = await session.get(EventRecord, str(event_id))
-            return open_event(record.payload, self._keyring) if record is not None else None
+            if record is None:
+                return None
+            return open_payload(record.payload, await self._key(session, record.incident_id))
 
     async def registration(self, registration_id: uuid.UUID) -> RegistrationRecord | None:
         async with self._sessions() as session:

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Table, bindparam, or_, select, update
+from sqlalchemy import JSON, Table, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -20,6 +20,7 @@ from registry.adapters.crypto import INCIDENT_COLUMNS
 from registry.adapters.db import (
     CaseAdviser,
     CaseFact,
+    CaseKeyRecord,
     EventRecord,
     IncidentRecord,
     RegistrationRecord,
@@ -30,6 +31,7 @@ _INCIDENTS: Table = IncidentRecord.__table__  # type: ignore[assignment]
 _REGISTRATIONS: Table = RegistrationRecord.__table__  # type: ignore[assignment]
 _FACTS: Table = CaseFact.__table__  # type: ignore[assignment]
 _ADVISERS: Table = CaseAdviser.__table__  # type: ignore[assignment]
+_KEYS: Table = CaseKeyRecord.__table__  # type: ignore[assignment]
 
 
 @functools.cache
@@ -43,9 +45,9 @@ def _statements(dialect_name: str) -> dict[str, Any]:
         columns = [c for c in table.columns if c.name != key]
         # A refresh that changes nothing (most notifications) writes nothing: no new
         # row version, no WAL. JSON has no equality on PostgreSQL; those columns
-        # only change together with compared ones (the masks, `reported`). Sealed
-        # personal values differ each time they are sealed (a fresh nonce); they
-        # change only with `reported` (the report) or `erased_at` (an erasure).
+        # only change together with compared ones (the masks, `reported`). The
+        # personal values (the report's sealed ones) change only with `reported`
+        # (the report) or `erased_at` (an erasure).
         changed = [
             c.is_distinct_from(stmt.excluded[c.name])
             for c in columns
@@ -67,6 +69,8 @@ def _statements(dialect_name: str) -> dict[str, Any]:
         "advisers": dialect.insert(_ADVISERS).on_conflict_do_nothing(
             index_elements=["adviser_id", "incident_id"]
         ),
+        "keys": dialect.insert(_KEYS).on_conflict_do_nothing(index_elements=["incident_id"]),
+        "forget_keys": delete(_KEYS).where(_KEYS.c.incident_id == bindparam("b_incident_id")),
         "scrub": update(_EVENTS)
         .where(_EVENTS.c.event_id == bindparam("b_event_id"))
         .values(payload=bindparam("b_payload")),
@@ -80,6 +84,10 @@ class Writes(Protocol):
 
     async def case_events(self, case_ids: set[str]) -> Sequence[tuple[str, str, str]]:
         """(event_id, incident_id, payload) of every stored event of the cases."""
+        ...
+
+    async def case_keys(self, case_ids: set[str]) -> dict[str, str]:
+        """The stored (wrapped) data keys of the cases that have one."""
         ...
 
 
@@ -100,6 +108,12 @@ class _CoreWrites:
             )
         )
         return [tuple(row) for row in result.all()]
+
+    async def case_keys(self, case_ids: set[str]) -> dict[str, str]:
+        result = await self._connection.execute(
+            select(_KEYS.c.incident_id, _KEYS.c.wrapped).where(_KEYS.c.incident_id.in_(case_ids))
+        )
+        return {row[0]: row[1] for row in result.all()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +159,7 @@ def _asyncpg_statements() -> dict[str, _Prepared]:
 _CASE_EVENTS_PG = (
     "SELECT event_id, incident_id, payload FROM events WHERE incident_id = ANY($1::varchar[])"
 )
+_CASE_KEYS_PG = "SELECT incident_id, wrapped FROM case_keys WHERE incident_id = ANY($1::varchar[])"
 
 
 class _AsyncpgWrites:
@@ -163,6 +178,10 @@ class _AsyncpgWrites:
     async def case_events(self, case_ids: set[str]) -> Sequence[tuple[str, str, str]]:
         records = await self._driver.fetch(_CASE_EVENTS_PG, list(case_ids))
         return [(r[0], r[1], r[2]) for r in records]
+
+    async def case_keys(self, case_ids: set[str]) -> dict[str, str]:
+        records = await self._driver.fetch(_CASE_KEYS_PG, list(case_ids))
+        return {r[0]: r[1] for r in records}
 
 
 def uses_asyncpg(engine: AsyncEngine) -> bool:

@@ -3,9 +3,9 @@ database, stop-the-world (run it against a new database, or with the service sto
 
 It reads with an ephemeral ordered consumer (nothing durable is created or moved), up
 to the last message stored when it started, and writes through the same projection
-as the live consumer, so the result equals the live read model: sealed fields are
-opened with their case's data key, and a case whose key an erasure destroyed has them
-empty. A message that is
+as the live consumer, so the result equals the live read model: each case's data key
+is taken from the key store and kept beside it, and a case whose key an erasure
+destroyed has its sealed fields without a key (and scrubbed). A message that is
 not a valid event is skipped, as the live consumer parks it instead of projecting it.
 """
 
@@ -26,11 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import Event, PersonalDataErased, parse_event
 from contracts.subjects import ALL_EVENTS, EVENTS_STREAM, KEYS_BUCKET, inbox_prefix
+from registry.adapters.case_keys import CaseKeys, key_to_keep
 from registry.adapters.db import TABLES, Base, EventRecord, make_engine
 from registry.adapters.migrate import upgrade
 from registry.adapters.projector import Projector
 from registry.settings import RegistrySettings
-from weerbaar_runtime.keystore import CaseOpener, KeyStore
+from weerbaar_runtime.keystore import KeyStore
 
 
 def _bound(js: JetStreamContext) -> Callable[[], Awaitable[KeyValue]]:
@@ -100,12 +101,14 @@ async def _replay(
         options.update(user=settings.nats_user, password=settings.nats_password.get_secret_value())
     nc = await nats.connect(settings.nats_servers(), **options)
     projector = Projector(
-        engine, batch_max=batch, keyring=settings.keyring(), stats_key=settings.stats_secret()
+        engine,
+        batch_max=batch,
+        keys=CaseKeys(settings.kek_ring(), cache=settings.key_cache),
+        stats_key=settings.stats_secret(),
     )
     keys = KeyStore(
         _bound(nc.jetstream()), settings.kek_ring(), timeout_s=settings.key_store_timeout_s
     )
-    opener = CaseOpener(keys)
     projected = skipped = 0
     started = time.monotonic()
     try:
@@ -133,7 +136,11 @@ async def _replay(
             else:
                 if isinstance(event, PersonalDataErased):
                     await keys.erase(event.incident_id)
-                pending.append(await opener.open(event))
+                else:
+                    key = await key_to_keep(keys, event)
+                    if key is not None:
+                        projector.offer(key)
+                pending.append(event)
             if len(pending) >= batch or sequence >= last:
                 await projector.write(pending)
                 projected += len(pending)

@@ -17,7 +17,11 @@ Publish = Callable[[Event], Awaitable[None]]
 class CaseLookup(Protocol):
     """Reading cases and events from the read model."""
 
-    async def incident(self, incident_id: uuid.UUID) -> tuple[Any, list[Event]] | None: ...
+    async def incident(
+        self, incident_id: uuid.UUID
+    ) -> tuple[Any, list[Event], dict[str, str | None]] | None:
+        """The record, its events and its personal values (opened)."""
+        ...
 
     async def event(self, event_id: uuid.UUID) -> Event | None: ...
 

@@ -43,14 +43,14 @@ def incidents_router(*, queries: Queries, audit: AuditLog, security: Security) -
         found = await queries.incident(incident_id)
         if found is None:
             raise not_found("incident", incident_id)
-        record, events = found
+        record, events, personal = found
         if not may_read_case(principal, events):
             raise out_of_bounds(principal, "incident", incident_id)
         await audit.record(
             principal, "incident.read", incident_id=str(incident_id), client=client(request)
         )
         related = await queries.related(record, adviser=adviser_scope(principal))
-        return detail(record, events, queries.personal(record), related)
+        return detail(record, events, personal, related)
 
     @router.get("/incidents", response_model=IncidentPage, tags=["incidents"])
     async def list_incidents(

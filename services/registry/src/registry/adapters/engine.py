@@ -1,0 +1,50 @@
+"""The registry's database engine, and the consistent reads it offers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+def make_engine(url: str, **options: Any) -> AsyncEngine:
+    """An async engine; SQLite gets WAL and a busy timeout."""
+    engine = create_async_engine(url, pool_pre_ping=True, **options)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages, not 2 MiB
+            cursor.close()
+
+    return engine
+
+
+@asynccontextmanager
+async def snapshot_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read-only transaction whose statements all see the database as of one moment,
+    so a record read with its events cannot straddle a commit of the projector.
+
+    PostgreSQL's default (read committed) gives each statement its own snapshot:
+    repeatable read gives the transaction one. SQLite's driver opens no transaction
+    for reads at all; an explicit BEGIN does, and in WAL mode it is a snapshot."""
+    async with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection = await connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+            async with connection.begin():
+                yield connection
+            return
+        await connection.exec_driver_sql("BEGIN")
+        try:
+            yield connection
+        finally:
+            await connection.rollback()
