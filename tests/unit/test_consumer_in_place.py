@@ -89,3 +89,35 @@ async def test_other_failures_are_handed_back_at_once() -> None:
     await consumer.settle(SimpleNamespace(), msg, event(), handler, consumer="test")
     assert calls == 1
     assert msg.settled == ["nack"]
+
+
+async def test_a_store_that_is_down_never_parks_a_message() -> None:
+    async def handler(_event: Event, _attempt: int) -> None:
+        raise consumer.UnavailableError("OperationalError")
+
+    msg: Any = Message()
+    msg.raw_message.metadata.num_delivered = 50  # far past max_attempts
+    await consumer.settle(SimpleNamespace(), msg, event(), handler, consumer="test")
+    assert msg.settled == ["nack"]
+
+
+def test_the_database_not_answering_is_told_from_a_bad_statement() -> None:
+    import sqlite3
+
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+    from registry.adapters.engine import database_unavailable
+
+    locked = OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+    assert database_unavailable(locked)
+    assert database_unavailable(ConnectionRefusedError())
+    assert database_unavailable(asyncpg.exceptions.AdminShutdownError("shutting down"))
+    assert database_unavailable(asyncpg.exceptions.ConnectionDoesNotExistError("gone"))
+    # SQLAlchemy's asyncpg adapter wraps the driver's error, raised from it
+    adapted = RuntimeError("adapted")
+    adapted.__cause__ = asyncpg.exceptions.CannotConnectNowError("the system is starting up")
+    assert database_unavailable(DBAPIError("connect", {}, adapted))
+    duplicate = IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint"))
+    assert not database_unavailable(duplicate)
+    assert not database_unavailable(ValueError("a bug"))

@@ -60,6 +60,22 @@ class RetryLaterError(Exception):
         self.error_type = error_type
 
 
+class UnavailableError(Exception):
+    """Raised by a handler whose own store did not answer (its database down or
+    locked): the message is handed back and tried again for as long as that lasts,
+    never parked for it; such failures do not count towards `max_attempts`, since no
+    message is at fault."""
+
+    def __init__(self, error_type: str) -> None:
+        super().__init__(error_type)
+        self.error_type = error_type
+
+
+UNAVAILABLE_BACKOFF_CAP_S = 5.0
+"""While a store is down, each message is tried again within 5 s: the first after its
+return projects with no more wait than that."""
+
+
 class GiveUpError(Exception):
     """Raised by a handler that has done all it can (and reported it): park the message
     as a dead letter now, whatever the attempt."""
@@ -154,20 +170,26 @@ async def settle(
             "incident_id": str(event.incident_id),
             "attempt": attempt,
         }
-        if isinstance(exc, GiveUpError) or attempt >= max_attempts:
+        unavailable = isinstance(exc, UnavailableError)
+        if isinstance(exc, GiveUpError) or (attempt >= max_attempts and not unavailable):
             error_type = exc.error_type if isinstance(exc, GiveUpError) else type(exc).__name__
             _log.error("giving up on message", exc_info=exc, **log_context)
             await park(broker, msg, consumer=consumer, reason="failed", error_type=error_type)
             return
-        delay = exc.delay_s if isinstance(exc, RetryLaterError) else backoff_s(attempt)
+        if isinstance(exc, RetryLaterError):
+            delay = exc.delay_s
+        elif unavailable:
+            delay = backoff_s(attempt, cap=UNAVAILABLE_BACKOFF_CAP_S)
+        else:
+            delay = backoff_s(attempt)
         # A handler that asked to retry later has said why itself: no frames needed.
-        retry_later = isinstance(exc, RetryLaterError)
+        said = exc.error_type if isinstance(exc, RetryLaterError | UnavailableError) else None
         _log.warning(
             "handler failed, will retry",
-            exc_info=None if retry_later else exc,
+            exc_info=None if said else exc,
             delay_s=round(delay, 2),
             **log_context,
-            **({"error_type": exc.error_type} if isinstance(exc, RetryLaterError) else {}),
+            **({"error_type": said} if said else {}),
         )
         PROCESSED.labels(consumer, "retried").inc()
         await msg.nack(delay=delay)

@@ -6,7 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 
@@ -48,3 +51,31 @@ async def snapshot_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
             yield connection
         finally:
             await connection.rollback()
+
+
+_ASYNCPG_UNAVAILABLE = (
+    asyncpg.exceptions.PostgresConnectionError,  # class 08: connection failures
+    asyncpg.exceptions.OperatorInterventionError,  # class 57: shutting down, starting
+    asyncpg.exceptions.InterfaceError,  # the connection is gone
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a failure is the database not answering (down, restarting, locked, the
+    connection lost or refused) rather than anything about the statement: the error,
+    or any error it was raised from (SQLAlchemy wraps the driver's, which wraps the
+    socket's)."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, (OSError, TimeoutError, PoolTimeoutError, *_ASYNCPG_UNAVAILABLE)):
+            return True
+        if isinstance(link, DBAPIError):
+            if link.connection_invalidated or isinstance(link, OperationalError | InterfaceError):
+                return True
+            orig = link.orig
+            link = orig if isinstance(orig, BaseException) else link.__cause__
+            continue
+        link = link.__cause__ or link.__context__
+    return False

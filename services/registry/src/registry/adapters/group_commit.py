@@ -16,6 +16,8 @@ from prometheus_client import Counter, Histogram
 
 from contracts.events import Event
 from contracts.feed import RecordChanged
+from registry.adapters.engine import database_unavailable
+from weerbaar_runtime.consumer import UnavailableError
 from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("registry")
@@ -105,7 +107,19 @@ class GroupCommit:
     async def _commit(self, batch: list[Pending]) -> None:
         try:
             changes = await self._write([p.event for p in batch])
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc):
+                # the database, not an event, is at fault: every caller tries again
+                # while it is down, and no event is parked for it
+                _log.warning(
+                    "projection waits for the database",
+                    error_type=type(exc).__name__,
+                    events=len(batch),
+                )
+                for item in batch:
+                    if not item.done.done():
+                        item.done.set_exception(UnavailableError(type(exc).__name__))
+                return
             if len(batch) == 1:
                 _log.warning(
                     "projection failed", exc_info=True, event_id=str(batch[0].event.event_id)
