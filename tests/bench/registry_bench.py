@@ -39,6 +39,7 @@ from pathlib import Path
 from contracts.events import Event
 from registry.__main__ import relax_full_collections
 from registry.adapters.case_keys import CaseKeys
+from registry.adapters.crypto import at_rest_state
 from registry.adapters.db import make_engine
 from registry.adapters.migrate import upgrade
 from registry.adapters.projector import Projector
@@ -46,7 +47,7 @@ from registry.bootstrap import FETCH, IN_FLIGHT  # the live subscriber's fetch a
 from registry.settings import DEV_STATS_KEY
 from tests.bench.registry_bench_events import SPAN, START, Organisations, incident_events
 from tests.bench.registry_bench_queries import time_queries
-from weerbaar_runtime.sealing import CaseKey, KekRing, has_sealed, personal_values, seal_event
+from weerbaar_runtime.sealing import CaseKey, KekRing, personal_values, seal_event
 
 BENCH_PG_SETTINGS = {
     # durable like production: fsync and synchronous_commit stay on
@@ -110,7 +111,7 @@ async def ingest(url: str, count: int, *, out: Callable[[str], None]) -> tuple[i
 
     async def handle(event: Event) -> None:
         try:
-            if has_sealed(event):  # as the live handler: the key store's key offered
+            if at_rest_state(event)[0]:  # as the live handler: the key store's key offered
                 projector.offer(case_key(event.incident_id))
             await projector.submit(event)
         finally:

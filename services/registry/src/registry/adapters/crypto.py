@@ -34,6 +34,8 @@ from weerbaar_runtime.sealing import (
 
 AT_REST_PATHS: Final = CASE_PERSONAL_PATHS
 """The fields sealed at rest: the case's personal fields, as on the bus."""
+if any("*" in path for paths in AT_REST_PATHS.values() for path in paths):
+    raise RuntimeError("at_rest_state reads plain attributes: a list path needs walking")
 
 INCIDENT_COLUMNS: Final = ("official_name", "official_phone", "official_email", "description")
 """The personal columns of `incidents`: the report's sealed values."""
@@ -61,20 +63,23 @@ def _walk(data: dict[str, Any], change: Any) -> bool:
 
 def at_rest_state(event: Event) -> tuple[bool, bool]:
     """Whether the event holds sealed personal values, and whether it holds any in the
-    clear (to be sealed at rest)."""
-    if event.type not in _TREES:
+    clear (to be sealed at rest). Read from the model's attributes: no dump."""
+    paths = AT_REST_PATHS.get(event.type)
+    if not paths:
         return False, False
     sealed = plain = False
-
-    def look(value: Any, _context: str) -> Any:
-        nonlocal sealed, plain
+    for path in paths:
+        value: Any = event
+        for part in path:
+            value = getattr(value, part, None)
+            if value is None:
+                break
+        if value is None:
+            continue
         if is_sealed(value):
             sealed = True
-        elif value is not None:
+        else:
             plain = True
-        return value
-
-    _walk(event.model_dump(mode="json"), look)
     return sealed, plain
 
 
