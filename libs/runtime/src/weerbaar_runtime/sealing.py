@@ -193,7 +193,9 @@ class KekRing:
         return CaseKey(incident_id, key)
 
 
-def _transform(data: dict[str, Any], change: Change) -> bool:
+def transform(data: dict[str, Any], change: Change) -> bool:
+    """Apply `change(value, context)` to every personal field of an event's dumped
+    form (its context: case, event, type and path); whether any value changed."""
     tree = _TREES.get(str(data.get("type")))
     if tree is None:
         return False
@@ -212,7 +214,7 @@ def personal_values(event: Event) -> bool:
         found = found or value is not None
         return value
 
-    _transform(event.model_dump(mode="json"), look)
+    transform(event.model_dump(mode="json"), look)
     return found
 
 
@@ -223,7 +225,7 @@ def seal_event(event: E, key: CaseKey) -> E:
         return value if value is None or is_sealed(value) else key.seal(str(value), context)
 
     data = event.model_dump(mode="json")
-    if not _transform(data, seal):
+    if not transform(data, seal):
         return event
     return type(event).model_validate(data)
 
@@ -238,7 +240,7 @@ def open_event(event: E, key: CaseKey | None) -> E:
         return None if key is None else key.open(value, context)
 
     data = event.model_dump(mode="json")
-    if not _transform(data, open_):
+    if not transform(data, open_):
         return event
     return type(event).model_validate(data)
 
@@ -254,5 +256,5 @@ def has_sealed(event: Event) -> bool:
         found = found or is_sealed(value)
         return value
 
-    _transform(event.model_dump(mode="json"), look)
+    transform(event.model_dump(mode="json"), look)
     return found

@@ -27,9 +27,8 @@ from weerbaar_runtime.sealing import (
     CASE_PERSONAL_PATHS,
     CaseKey,
     SealError,
-    apply_paths,
     is_sealed,
-    path_tree,
+    transform,
 )
 
 AT_REST_PATHS: Final = CASE_PERSONAL_PATHS
@@ -46,19 +45,6 @@ COLUMN_PATHS: Final = {
     "official_email": "official/email",
     "description": "incident/description",
 }
-
-_TREES: Final = {kind: path_tree(paths) for kind, paths in AT_REST_PATHS.items()}
-
-
-def _prefix(data: Mapping[str, Any]) -> str:
-    return f"{data.get('incident_id')}/{data.get('event_id')}/{data.get('type')}/"
-
-
-def _walk(data: dict[str, Any], change: Any) -> bool:
-    tree = _TREES.get(str(data.get("type")))
-    if tree is None:
-        return False
-    return apply_paths(data, tree, _prefix(data), change)
 
 
 def at_rest_state(event: Event) -> tuple[bool, bool]:
@@ -96,7 +82,7 @@ def at_rest(event: Event, key: CaseKey | None, *, plain: bool | None = None) -> 
         return value if value is None or is_sealed(value) else key.seal(str(value), context)
 
     data = event.model_dump(mode="json")
-    _walk(data, seal)
+    transform(data, seal)
     return parse_event(data), to_json(data).decode()
 
 
@@ -112,7 +98,7 @@ def open_payload(payload: str, key: CaseKey | None) -> Event:
             return value
         return None if key is None else key.open(value, context)
 
-    _walk(data, open_)
+    transform(data, open_)
     return parse_event(data)
 
 
@@ -149,7 +135,6 @@ def open_columns(
 def has_personal_data(payload: str) -> bool:
     """Whether a stored payload still holds a personal value (scrubbed ones do not)."""
     data = json.loads(payload)
-    tree = path_tree(CASE_PERSONAL_PATHS.get(str(data.get("type")), ()))
     found = False
 
     def look(value: Any, _context: str) -> Any:
@@ -157,7 +142,7 @@ def has_personal_data(payload: str) -> bool:
         found = found or value is not None
         return value
 
-    apply_paths(data, tree, _prefix(data), look)
+    transform(data, look)
     return found
 
 
