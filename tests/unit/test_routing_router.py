@@ -5,13 +5,17 @@ from __future__ import annotations
 from contracts.events import (
     AdviserAssigned,
     AssignmentEscalated,
+    Event,
     IncidentUnroutable,
     derive_id,
 )
 from contracts.vocabulary import Pool, Source, Urgency
 from routing.domain.roster import Roster
+from routing.service.router import Router
+from routing.settings import RoutingSettings
 from tests.support.casework_events import closed
 from tests.support.events import INCIDENT_ID, acknowledged, notification_failed, reported
+from tests.support.fakes import MemoryStateStore, RecordingPublisher, RecordingScheduler
 from tests.support.routing_helpers import always, of_type, router_with, staffed_roster
 
 
@@ -25,6 +29,30 @@ async def test_assigns_and_schedules_the_deadline() -> None:
     assert timer.kind == "ack"
     assert timer.due_at == assigned.ack_deadline
     assert (assigned.ack_deadline - assigned.occurred_at).total_seconds() == 900
+
+
+async def test_the_deadline_is_stored_before_any_assignment_is_announced() -> None:
+    # A routing process killed once the page is announced but before the report is
+    # acknowledged: the report comes back only after the consumer's ack_wait (30 s), so
+    # the deadline must already be stored when anyone can see the assignment.
+    scheduler, seen = RecordingScheduler(), []
+
+    class Announcer(RecordingPublisher):
+        async def __call__(self, event: Event) -> None:
+            if isinstance(event, AdviserAssigned):
+                seen.append(len(scheduler.timers))
+            await super().__call__(event)
+
+    router = Router(
+        roster=staffed_roster(),
+        settings=RoutingSettings(ESCALATION_ROUNDS=1),
+        state=MemoryStateStore(),
+        publish=Announcer(),
+        schedule=scheduler,
+    )
+    await router.handle(reported(), attempt=1)
+    await router.fire(scheduler.timers[-1])  # the escalation announces the backup
+    assert seen == [1, 2]
 
 
 async def test_redelivered_report_publishes_the_identical_assignment() -> None:

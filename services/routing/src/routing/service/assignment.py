@@ -67,9 +67,12 @@ async def assign(*, ctx: Context, reported: IncidentReported) -> None:
                 choice.relaxed or "no",
             ).inc()
         state = recorded
-    # Same ids on a redelivery: dropped by JetStream and by every consumer.
-    await ctx.publish(events.assigned(state, causation=reported.event_id))
+    # The deadline is stored before the page is announced: whoever sees the assignment
+    # can count on its escalation, even if routing dies before the report is acknowledged
+    # (the report would come back only after the consumer's ack_wait). Same ids on a
+    # redelivery: dropped by JetStream and by every consumer.
     await ctx.schedule(ack_timer(state))
+    await ctx.publish(events.assigned(state, causation=reported.event_id))
 
 
 async def _unroutable(*, ctx: Context, reported: IncidentReported) -> None:
@@ -115,8 +118,8 @@ async def update_details(*, ctx: Context, event: IncidentDetailsUpdated) -> None
     deadline_s = ctx.settings.ack_deadline_s(urgency)
     due = shortened_deadline(state, deadline_s) if event.urgency else None
     if due is not None:
-        await ctx.publish(events.deadline_shortened(event, state, urgency=urgency, due=due))
         await ctx.schedule(ack_timer(state, due_at=due))
+        await ctx.publish(events.deadline_shortened(event, state, urgency=urgency, due=due))
     types = list(event.types) if event.types is not None else state.incident_types
 
     def update(current: IncidentRouting) -> IncidentRouting | None:

@@ -74,9 +74,9 @@ async def publish_escalation(*, ctx: Context, moved: IncidentRouting) -> None:
     notice = events.escalated(moved)
     if notice is None:
         return
+    await ctx.schedule(ack_timer(moved))  # stored before it is announced, as in assign
     await ctx.publish(notice)
     await ctx.publish(events.assigned(moved, causation=None))
-    await ctx.schedule(ack_timer(moved))
 
 
 async def _exhausted(*, ctx: Context, state: IncidentRouting) -> None:

@@ -78,8 +78,8 @@ async def _publish(*, ctx: Context, event: AssignmentRequested, moved: IncidentR
     notice = events.reassigned(event, moved)
     if notice is not None:
         await ctx.publish(notice)
+    await ctx.schedule(ack_timer(moved))  # stored before it is announced, as in assign
     await ctx.publish(events.assigned_by_hand(event, moved))
-    await ctx.schedule(ack_timer(moved))
 
 
 async def _reject(
