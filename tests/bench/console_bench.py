@@ -1,11 +1,13 @@
 """Console benchmark: the statistics page over a registry of BENCH_INCIDENTS incidents.
 
 `make bench-console` (or `uv run python -m tests.bench.console_bench`). The page asks
-the registry for every chart's figures at once and draws them as SVG; this times the
-whole page as an analyst's browser gets it (sign-in cookie, HTML with every chart),
-and beside it the registry's own answers to the same calls, one after another and
-all at once as the page makes them. Median of BENCH_RUNS (default 5) after a warm-up,
-without filters and with one province and one year.
+the registry for every chart's figures in one call (`GET /v1/stats/sets`, beside the
+acknowledgement times) and draws them as SVG; this times the whole page as an
+analyst's browser gets it (sign-in cookie, HTML with every chart), and beside it the
+registry's own answers to the same calls, one after another and all at once as the
+page makes them, and the same figures asked one grouping per call. Median of
+BENCH_RUNS (default 5) after a warm-up, without filters and with one province and one
+year.
 
 The registry's database: BENCH_CONSOLE_DATABASE_URL (a database the registry
 benchmark loaded and kept: `BENCH_DATABASE_URL=… BENCH_KEEP=1 BENCH_DATABASES=
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import platform
 import statistics
@@ -31,7 +34,8 @@ from pathlib import Path
 
 import httpx
 
-from console.domain.statistics import CHARTS, StatsFilters
+from console.domain.statistics import StatsFilters
+from console.service.oversight import stats_sets
 from tests.bench.registry_bench import cpu_model, database, ingest, raw_jetstream
 from tests.support.auth import ANALYST
 from tests.support.servers import ROOT
@@ -78,11 +82,18 @@ async def sign_in(client: httpx.AsyncClient) -> None:
 
 def api_calls(params: list[tuple[str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
     """The calls the statistics page makes (console.service.oversight.statistics)."""
-    groupings = sorted({chart.group_by for chart in CHARTS})
     return [
-        ("/v1/stats", params),
+        ("/v1/stats/sets", [*params, *(("set", s) for s in stats_sets())]),
         ("/v1/stats/acknowledgement", params),
+    ]
+
+
+def separate_calls(params: list[tuple[str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The same figures with one `GET /v1/stats` per grouping, for comparison."""
+    groupings = [[] if s == "total" else s.split(",") for s in stats_sets()]
+    return [
         *(("/v1/stats", [*params, *(("group_by", g) for g in grouping)]) for grouping in groupings),
+        ("/v1/stats/acknowledgement", params),
     ]
 
 
@@ -107,6 +118,7 @@ async def measure(system: System, runs: int) -> list[str]:
         for label, query in FILTERS.items():
             filters = StatsFilters.from_query({k: [v] for k, v in query.items()})
             calls = api_calls(filters.api_params())
+            separate = separate_calls(filters.api_params())
 
             async def page(query: dict[str, str] = query) -> None:
                 answer = await browser.get("/statistieken", params=query)
@@ -127,9 +139,13 @@ async def measure(system: System, runs: int) -> list[str]:
                 ("statistics page (HTML, every chart)", await median_ms(runs, page)),
                 (f"registry API, the {len(calls)} calls at once", await median_ms(runs, at_once)),
                 ("registry API, one after another", await median_ms(runs, one_by_one)),
+                (
+                    f"the {len(separate)} calls of one grouping each, at once",
+                    await median_ms(runs, functools.partial(at_once, separate)),
+                ),
             ]
             lines.append(f"  {label}:")
-            lines.extend(f"    {name:<40} {ms:8.1f} ms" for name, ms in timed)
+            lines.extend(f"    {name:<48} {ms:8.1f} ms" for name, ms in timed)
     return lines
 
 

@@ -71,6 +71,13 @@ class FakeRegistry:
         if path == "/v1/stats":
             group = tuple(v for k, v in params if k == "group_by")
             return {"group_by": list(group), "suppressed_below": 5, "cells": STATS[group]}
+        if path == "/v1/stats/sets":
+            groups = [tuple(v.split(",")) if v != "total" else () for k, v in params if k == "set"]
+            return {
+                "sets": [
+                    {"group_by": list(g), "suppressed_below": 5, "cells": STATS[g]} for g in groups
+                ]
+            }
         if path == "/v1/stats/acknowledgement":
             return ACKNOWLEDGEMENT
         return {"items": [], "next_cursor": None}

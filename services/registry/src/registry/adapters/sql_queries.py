@@ -34,7 +34,7 @@ _COLUMN_OF = {"incident_type": "types_mask", "channel": "channels_mask"}
 _MASKS = {"incident_type": TYPE_BITS, "channel": CHANNEL_BITS}
 # filter field → dimension of `case_facts`, whose columns hold encoded numbers
 _CODED = {"organisation_code": "organisation", "province_code": "province"}
-_NOT_FILTERS = frozenset({"sort", "limit", "cursor", "group_by", "labels"})
+_NOT_FILTERS = frozenset({"sort", "limit", "cursor", "group_by", "sets", "labels"})
 
 
 def conditions(

@@ -8,6 +8,7 @@ only."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import defaultdict
 from typing import Any
@@ -55,6 +56,60 @@ def _order(value: Any) -> tuple[int, Any]:
     return (1, "") if value is None else (0, str(value))
 
 
+Row = tuple[Any, ...]
+
+
+def family(grouping: list[Dimension]) -> str:
+    """Which scan serves a grouping in `Statistics.many`: months apart (as many values
+    as the period has months), incident types and channels apart (a mask expands into
+    several cells, so it is summed down before it is expanded), the rest together (a
+    few thousand groups: roles, provinces, police status and the like have a handful
+    of values each)."""
+    if "month" in grouping:
+        return "month"
+    if any(d in _EXPAND for d in grouping):
+        return "masks"
+    return "coded"
+
+
+def _summed(rows: list[Row], positions: list[int], *, width: int) -> list[Row]:
+    """The rows (`width` dimension codes, then sums) summed down to the dimensions at
+    these positions."""
+    totals: dict[Row, list[int]] = {}
+    for row in rows:
+        key = tuple(row[i] for i in positions)
+        values = row[width:]
+        cell = totals.get(key)
+        if cell is None:
+            totals[key] = [int(v or 0) for v in values]
+        else:
+            for i, v in enumerate(values):
+                cell[i] += int(v or 0)
+    return [(*key, *values) for key, values in totals.items()]
+
+
+def _cells(group_by: list[Dimension], rows: list[Row]) -> list[Cell]:
+    """Rows (dimension codes, then sums) as cells: masks expanded, codes decoded."""
+    totals: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 2 * len(MEASURES))
+    width = len(group_by)
+    for row in rows:
+        keys, values = row[:width], row[width:]
+        if not values[0]:
+            continue
+        choices = [
+            _EXPAND[d](k) if d in _EXPAND else [decode(d, k)]
+            for d, k in zip(group_by, keys, strict=True)
+        ]
+        for key in itertools.product(*choices):
+            cell = totals[key]
+            for i, v in enumerate(values):
+                cell[i] += int(v or 0)
+    return [
+        Cell.of(key, sums_)
+        for key, sums_ in sorted(totals.items(), key=lambda item: tuple(_order(k) for k in item[0]))
+    ]
+
+
 class Statistics:
     """Monitor figures from `case_facts`, which holds no personal data."""
 
@@ -63,6 +118,37 @@ class Statistics:
 
     async def cells(self, filters: StatsFilters, group_by: list[Dimension]) -> list[Cell]:
         """Every non-empty cell of the grouping, sorted by its dimension values."""
+        return _cells(group_by, await self._sums(filters, group_by))
+
+    async def many(
+        self, filters: StatsFilters, groupings: list[list[Dimension]]
+    ) -> list[list[Cell]]:
+        """The cells of each grouping, as `cells` gives them, from one scan per family
+        of groupings (`family`) grouped by all its dimensions and summed down here:
+        every figure of a cell, the cell-key sums included, is a sum over its cases,
+        so the result is the same to the last digit and to the perturbation."""
+        families: dict[str, list[Dimension]] = {}
+        for grouping in groupings:
+            union = families.setdefault(family(grouping), [])
+            union += [d for d in grouping if d not in union]
+        scans = dict(
+            zip(
+                families,
+                await asyncio.gather(*(self._sums(filters, u) for u in families.values())),
+                strict=True,
+            )
+        )
+        result = []
+        for grouping in groupings:
+            union = families[family(grouping)]
+            positions = [union.index(d) for d in grouping]
+            result.append(
+                _cells(grouping, _summed(scans[family(grouping)], positions, width=len(union)))
+            )
+        return result
+
+    async def _sums(self, filters: StatsFilters, group_by: list[Dimension]) -> list[Row]:
+        """(dimension codes…, count, measure sums…, cell-key sums…) per group."""
         columns = [getattr(CaseFact, COLUMN_OF[d]) for d in group_by]
         sums = [func.sum(getattr(CaseFact, m)) for m in MEASURES[1:]]
         key_sums = [func.sum(CaseFact.cell_key)]
@@ -73,27 +159,7 @@ class Statistics:
             .group_by(*columns)
         )
         async with self._sessions() as session:
-            rows = (await session.execute(query)).all()
-        totals: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 2 * len(MEASURES))
-        width = len(group_by)
-        for row in rows:
-            keys, values = row[:width], row[width:]
-            if not values[0]:
-                continue
-            choices = [
-                _EXPAND[d](k) if d in _EXPAND else [decode(d, k)]
-                for d, k in zip(group_by, keys, strict=True)
-            ]
-            for key in itertools.product(*choices):
-                cell = totals[key]
-                for i, v in enumerate(values):
-                    cell[i] += int(v or 0)
-        return [
-            Cell.of(key, sums_)
-            for key, sums_ in sorted(
-                totals.items(), key=lambda item: tuple(_order(k) for k in item[0])
-            )
-        ]
+            return [tuple(row) for row in (await session.execute(query)).all()]
 
     async def acknowledgement(
         self, filters: StatsFilters, *, suppressed: bool

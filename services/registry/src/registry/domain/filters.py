@@ -214,6 +214,30 @@ class StatsQuery(StatsFilters):
     )
 
 
+_DIMENSION_PATTERN: Final = "|".join(DIMENSIONS)
+TOTAL: Final = "total"
+
+
+class StatsSetsQuery(StatsFilters):
+    sets: list[
+        Annotated[
+            str, Field(pattern=rf"^({TOTAL}|({_DIMENSION_PATTERN})(,({_DIMENSION_PATTERN}))?)$")
+        ]
+    ] = Field(
+        alias="set",
+        min_length=1,
+        max_length=16,
+        description="A grouping of `GET /v1/stats`, repeated for each wanted: one "
+        "dimension, two joined by a comma (`source,month`), or `total` for the overall "
+        "figures",
+        examples=[["total", "month", "source,month"]],
+    )
+
+    def groupings(self) -> list[list[Dimension]]:
+        """Each set as the dimensions it groups by (none for `total`)."""
+        return [[] if s == TOTAL else s.split(",") for s in self.sets]  # type: ignore[misc]
+
+
 class StatsExportQuery(StatsQuery):
     labels: Labels = Field(default="codes", description="`nl`: Dutch headers and values")
 
@@ -232,6 +256,9 @@ def problems(query: BaseModel) -> list[dict[str, str]]:
     group_by = getattr(query, "group_by", [])
     if len(set(group_by)) != len(group_by):
         found.append({"field": "group_by", "message": "a dimension may appear only once"})
+    for grouping in query.groupings() if isinstance(query, StatsSetsQuery) else []:
+        if len(set(grouping)) != len(grouping):
+            found.append({"field": "set", "message": "a dimension may appear only once"})
     return found
 
 

@@ -158,6 +158,10 @@ class StatsOut(BaseModel):
     )
 
 
+class StatsSetsOut(BaseModel):
+    sets: list[StatsOut] = Field(description="One per `set` asked, in the same order")
+
+
 class AcknowledgementOut(BaseModel):
     suppressed_below: int | None
     max_perturbation: int = Field(default=0, description="As in the statistics: 0 is exact")

@@ -1,4 +1,5 @@
-"""`GET /v1/stats` and `GET /v1/stats/acknowledgement`: the monitor's figures."""
+"""`GET /v1/stats`, `GET /v1/stats/sets` and `GET /v1/stats/acknowledgement`: the
+monitor's figures."""
 
 from typing import Annotated
 
@@ -7,9 +8,9 @@ from fastapi import APIRouter, Depends, Query
 from registry.adapters.sql_statistics import Statistics
 from registry.domain.disclosure import MAX_PERTURBATION
 from registry.domain.facts import SMALL_CELL
-from registry.domain.filters import StatsFilters, StatsQuery
+from registry.domain.filters import StatsFilters, StatsQuery, StatsSetsQuery
 from registry.entrypoints.http.problems import check
-from registry.entrypoints.http.schemas import AcknowledgementOut, StatsOut
+from registry.entrypoints.http.schemas import AcknowledgementOut, StatsOut, StatsSetsOut
 from registry.service.access import STATISTICS_READERS, caller_sees_aggregates_only
 from weerbaar_runtime.auth import Principal, Security
 
@@ -43,6 +44,31 @@ def statistics_router(*, statistics: Statistics, security: Security) -> APIRoute
             suppressed_below=SMALL_CELL if suppressed else None,
             max_perturbation=MAX_PERTURBATION if suppressed else 0,
             cells=[c.public(list(query.group_by), suppressed=suppressed) for c in cells],
+        )
+
+    @router.get("/stats/sets", response_model=StatsSetsOut, tags=["statistics"])
+    async def stats_sets(
+        principal: StatisticsReader, query: Annotated[StatsSetsQuery, Query()]
+    ) -> StatsSetsOut:
+        """Several groupings of `GET /v1/stats` for the same filters in one call (a
+        dashboard's charts): each set exactly as `GET /v1/stats` with that `group_by`
+        answers it, perturbation and suppression included, in the order asked. The
+        registry reads the cases once per family of sets (months; incident types and
+        channels; the other dimensions) rather than once per set."""
+        suppressed = caller_sees_aggregates_only(principal)
+        check(query, aggregate_only=suppressed)
+        groupings = query.groupings()
+        answers = await statistics.many(query, groupings)
+        return StatsSetsOut(
+            sets=[
+                StatsOut(
+                    group_by=list(grouping),
+                    suppressed_below=SMALL_CELL if suppressed else None,
+                    max_perturbation=MAX_PERTURBATION if suppressed else 0,
+                    cells=[c.public(list(grouping), suppressed=suppressed) for c in cells],
+                )
+                for grouping, cells in zip(groupings, answers, strict=True)
+            ]
         )
 
     @router.get("/stats/acknowledgement", response_model=AcknowledgementOut, tags=["statistics"])
