@@ -203,7 +203,7 @@ class CaseFact(Base):
         Index("ix_case_facts_reported_at", "reported_at"),
         Index("ix_case_facts_organisation", "organisation"),
         # acknowledgement times by pool: read in order from the index, no sort
-        Index("ix_case_facts_pool_ack", "pool", "ack_seconds"),
+        Index("ix_case_facts_pool_ack", "pool", "ack_seconds", "cell_key"),
     )
 
 
