@@ -61,10 +61,10 @@ Row = tuple[Any, ...]
 
 def family(grouping: list[Dimension]) -> str:
     """Which scan serves a grouping in `Statistics.many`: months apart (as many values
-    as the period has months), incident types and channels apart (a mask expands into
-    several cells, so it is summed down before it is expanded), the rest together (a
-    few thousand groups: roles, provinces, police status and the like have a handful
-    of values each)."""
+    as the period has months), incident types and channels apart (thousands of mask
+    pairs, which any other dimension would multiply), the rest together (about ten
+    thousand groups over a million cases: roles, provinces, police status and the like
+    have a handful of values each)."""
     if "month" in grouping:
         return "month"
     if any(d in _EXPAND for d in grouping):
@@ -72,38 +72,27 @@ def family(grouping: list[Dimension]) -> str:
     return "coded"
 
 
-def _summed(rows: list[Row], positions: list[int], *, width: int) -> list[Row]:
-    """The rows (`width` dimension codes, then sums) summed down to the dimensions at
-    these positions."""
-    totals: dict[Row, list[int]] = {}
+def _cells(
+    group_by: list[Dimension], rows: list[Row], *, positions: list[int], width: int
+) -> list[Cell]:
+    """Rows (`width` dimension codes, then sums) as the cells of the dimensions at
+    these positions: the rows that agree on them summed (column by column, before a
+    code is decoded or a mask expanded), masks expanded, codes decoded."""
+    groups: dict[Row, list[Row]] = defaultdict(list)
     for row in rows:
-        key = tuple(row[i] for i in positions)
-        values = row[width:]
-        cell = totals.get(key)
-        if cell is None:
-            totals[key] = [int(v or 0) for v in values]
-        else:
-            for i, v in enumerate(values):
-                cell[i] += int(v or 0)
-    return [(*key, *values) for key, values in totals.items()]
-
-
-def _cells(group_by: list[Dimension], rows: list[Row]) -> list[Cell]:
-    """Rows (dimension codes, then sums) as cells: masks expanded, codes decoded."""
-    totals: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 2 * len(MEASURES))
-    width = len(group_by)
-    for row in rows:
-        keys, values = row[:width], row[width:]
-        if not values[0]:
-            continue
+        if row[width]:  # no cases (the overall figures of an empty selection): no cell
+            groups[tuple(row[i] for i in positions)].append(row[width:])
+    totals: dict[Row, list[int]] = defaultdict(lambda: [0] * 2 * len(MEASURES))
+    for codes, members in groups.items():
+        values = [int(sum(column)) for column in zip(*members, strict=True)]
         choices = [
-            _EXPAND[d](k) if d in _EXPAND else [decode(d, k)]
-            for d, k in zip(group_by, keys, strict=True)
+            _EXPAND[d](code) if d in _EXPAND else [decode(d, code)]
+            for d, code in zip(group_by, codes, strict=True)
         ]
         for key in itertools.product(*choices):
             cell = totals[key]
             for i, v in enumerate(values):
-                cell[i] += int(v or 0)
+                cell[i] += v
     return [
         Cell.of(key, sums_)
         for key, sums_ in sorted(totals.items(), key=lambda item: tuple(_order(k) for k in item[0]))
@@ -118,33 +107,28 @@ class Statistics:
 
     async def cells(self, filters: StatsFilters, group_by: list[Dimension]) -> list[Cell]:
         """Every non-empty cell of the grouping, sorted by its dimension values."""
-        return _cells(group_by, await self._sums(filters, group_by))
+        rows = await self._sums(filters, group_by)
+        return _cells(group_by, rows, positions=list(range(len(group_by))), width=len(group_by))
 
     async def many(
         self, filters: StatsFilters, groupings: list[list[Dimension]]
     ) -> list[list[Cell]]:
         """The cells of each grouping, as `cells` gives them, from one scan per family
-        of groupings (`family`) grouped by all its dimensions and summed down here:
+        of groupings (`family`) grouped by all its dimensions and summed down by `_cells`:
         every figure of a cell, the cell-key sums included, is a sum over its cases,
         so the result is the same to the last digit and to the perturbation."""
         families: dict[str, list[Dimension]] = {}
         for grouping in groupings:
             union = families.setdefault(family(grouping), [])
             union += [d for d in grouping if d not in union]
-        scans = dict(
-            zip(
-                families,
-                await asyncio.gather(*(self._sums(filters, u) for u in families.values())),
-                strict=True,
-            )
-        )
+        scans = await asyncio.gather(*(self._sums(filters, u) for u in families.values()))
+        rows_of = dict(zip(families, scans, strict=True))
         result = []
         for grouping in groupings:
-            union = families[family(grouping)]
+            kind = family(grouping)
+            union, rows = families[kind], rows_of[kind]
             positions = [union.index(d) for d in grouping]
-            result.append(
-                _cells(grouping, _summed(scans[family(grouping)], positions, width=len(union)))
-            )
+            result.append(_cells(grouping, rows, positions=positions, width=len(union)))
         return result
 
     async def _sums(self, filters: StatsFilters, group_by: list[Dimension]) -> list[Row]:

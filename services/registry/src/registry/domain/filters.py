@@ -253,12 +253,12 @@ def problems(query: BaseModel) -> list[dict[str, str]]:
     start, end = getattr(query, "from_", None), getattr(query, "to", None)
     if start is not None and end is not None and end <= start:
         found.append({"field": "to", "message": "must be later than `from`"})
-    group_by = getattr(query, "group_by", [])
-    if len(set(group_by)) != len(group_by):
-        found.append({"field": "group_by", "message": "a dimension may appear only once"})
-    for grouping in query.groupings() if isinstance(query, StatsSetsQuery) else []:
+    groupings = [("group_by", getattr(query, "group_by", []))]
+    if isinstance(query, StatsSetsQuery):
+        groupings += [("set", grouping) for grouping in query.groupings()]
+    for field, grouping in groupings:
         if len(set(grouping)) != len(grouping):
-            found.append({"field": "set", "message": "a dimension may appear only once"})
+            found.append({"field": field, "message": "a dimension may appear only once"})
     return found
 
 

@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from registry.adapters.sql_statistics import Statistics
+from registry.domain.cells import Cell
 from registry.domain.disclosure import MAX_PERTURBATION
 from registry.domain.facts import SMALL_CELL
-from registry.domain.filters import StatsFilters, StatsQuery, StatsSetsQuery
+from registry.domain.filters import Dimension, StatsFilters, StatsQuery, StatsSetsQuery
 from registry.entrypoints.http.problems import check
 from registry.entrypoints.http.schemas import AcknowledgementOut, StatsOut, StatsSetsOut
 from registry.service.access import STATISTICS_READERS, caller_sees_aggregates_only
@@ -18,6 +19,16 @@ from weerbaar_runtime.auth import Principal, Security
 def statistics_reader(security: Security) -> object:
     """The dependency of every statistics route (the exports' too)."""
     return Depends(security.allow(*STATISTICS_READERS, what="read statistics"))
+
+
+def _out(group_by: list[Dimension], cells: list[Cell], *, suppressed: bool) -> StatsOut:
+    """One grouping's answer, as `GET /v1/stats` and each set of `/v1/stats/sets` give it."""
+    return StatsOut(
+        group_by=list(group_by),
+        suppressed_below=SMALL_CELL if suppressed else None,
+        max_perturbation=MAX_PERTURBATION if suppressed else 0,
+        cells=[c.public(list(group_by), suppressed=suppressed) for c in cells],
+    )
 
 
 def statistics_router(*, statistics: Statistics, security: Security) -> APIRouter:
@@ -38,13 +49,8 @@ def statistics_router(*, statistics: Statistics, security: Security) -> APIRoute
         see the cases, get exact counts."""
         suppressed = caller_sees_aggregates_only(principal)
         check(query, aggregate_only=suppressed)
-        cells = await statistics.cells(query, list(query.group_by))
-        return StatsOut(
-            group_by=list(query.group_by),
-            suppressed_below=SMALL_CELL if suppressed else None,
-            max_perturbation=MAX_PERTURBATION if suppressed else 0,
-            cells=[c.public(list(query.group_by), suppressed=suppressed) for c in cells],
-        )
+        group_by = list(query.group_by)
+        return _out(group_by, await statistics.cells(query, group_by), suppressed=suppressed)
 
     @router.get("/stats/sets", response_model=StatsSetsOut, tags=["statistics"])
     async def stats_sets(
@@ -61,12 +67,7 @@ def statistics_router(*, statistics: Statistics, security: Security) -> APIRoute
         answers = await statistics.many(query, groupings)
         return StatsSetsOut(
             sets=[
-                StatsOut(
-                    group_by=list(grouping),
-                    suppressed_below=SMALL_CELL if suppressed else None,
-                    max_perturbation=MAX_PERTURBATION if suppressed else 0,
-                    cells=[c.public(list(grouping), suppressed=suppressed) for c in cells],
-                )
+                _out(grouping, cells, suppressed=suppressed)
                 for grouping, cells in zip(groupings, answers, strict=True)
             ]
         )
