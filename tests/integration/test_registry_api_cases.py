@@ -3,22 +3,14 @@ validation, the timeline and the registrations."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from contracts.events import RegistrationReceived
 from tests.support.registry import recorded_events
-from tests.support.registry_api import Publisher, all_pages, open_api, reported_ids
+from tests.support.registry_api import all_pages, reported_ids
 from tests.support.registry_stats import fixture
-
-
-@pytest.fixture
-async def api(registry_database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Publisher]]:
-    async with open_api(registry_database_url) as opened:
-        yield opened
 
 
 async def test_pages_walk_every_incident_once_in_order(api: Any) -> None:

@@ -3,22 +3,14 @@ audit log."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from contracts.events import IncidentReported
 from tests.support import auth
-from tests.support.registry_api import Publisher, open_api, reported_ids
+from tests.support.registry_api import reported_ids
 from tests.support.registry_stats import fixture
-
-
-@pytest.fixture
-async def api(registry_database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Publisher]]:
-    async with open_api(registry_database_url) as opened:
-        yield opened
 
 
 async def test_erasure_request_is_accepted_recorded_and_scrubs(api: Any) -> None:

@@ -5,22 +5,12 @@ and reading it is audited."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-import pytest
-
 from tests.support import auth
-from tests.support.registry_api import Publisher, all_pages, open_api
+from tests.support.registry_api import all_pages
 
 PERSONAL = ("name", "phone", "email", "description")
-
-
-@pytest.fixture
-async def api(registry_database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Publisher]]:
-    async with open_api(registry_database_url) as opened:
-        yield opened
 
 
 async def test_a_list_of_every_case_names_nobody(api: Any) -> None:

@@ -3,20 +3,12 @@ suppression and the CSV exports."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.support import auth
-from tests.support.registry_api import Publisher, open_api, reported_ids, rows
-
-
-@pytest.fixture
-async def api(registry_database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Publisher]]:
-    async with open_api(registry_database_url) as opened:
-        yield opened
+from tests.support.registry_api import reported_ids, rows
 
 
 async def test_stats_suppress_small_cells(api: Any) -> None:

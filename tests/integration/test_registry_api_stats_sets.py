@@ -3,15 +3,12 @@ digit (and to the perturbation) as `GET /v1/stats` with that `group_by`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from registry.domain.filters import DIMENSIONS
 from tests.support import auth
-from tests.support.registry_api import Publisher, open_api
 
 # the console's statistics page, then every dimension alone and pairs across families
 SETS = [
@@ -32,12 +29,6 @@ SETS = [
     "organisation,police_status",
     "family_targeted,urgency",
 ]
-
-
-@pytest.fixture
-async def api(registry_database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Publisher]]:
-    async with open_api(registry_database_url) as opened:
-        yield opened
 
 
 @pytest.mark.parametrize("who", ["analyst", "coordinator"])

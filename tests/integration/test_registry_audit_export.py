@@ -4,21 +4,13 @@ filters, for coordinators only, and the export recorded in the log itself."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.support import auth
-from tests.support.registry_api import Publisher, open_api, reported_ids, rows
+from tests.support.registry_api import reported_ids, rows
 from weerbaar_runtime.auth import Access
-
-
-@pytest.fixture
-async def api(registry_database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Publisher]]:
-    async with open_api(registry_database_url) as opened:
-        yield opened
 
 
 async def test_a_coordinator_exports_the_audit_and_the_export_is_audited(api: Any) -> None:

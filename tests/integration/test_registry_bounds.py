@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,7 +14,6 @@ import jwt
 import pytest
 
 from tests.support import auth
-from tests.support.registry_api import Publisher, open_api
 from weerbaar_runtime.auth import DEV_SIGNING_KEY
 
 ENDPOINTS = [
@@ -38,12 +36,6 @@ EDGES = [
     "1700000000",
     "2026-13-01",
 ]
-
-
-@pytest.fixture
-async def api(registry_database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Publisher]]:
-    async with open_api(registry_database_url) as opened:
-        yield opened
 
 
 def problem(response: httpx.Response, status: int) -> None:

@@ -6,12 +6,10 @@ the minute of a call cannot be found."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from alembic import command
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,18 +19,11 @@ from registry.domain.disclosure import record_key
 from tests.support import auth
 from tests.support.disclosure_attack import Attacker, exact_count, random_filters, target_of
 from tests.support.registry import STATS_KEY, open_registry
-from tests.support.registry_api import Publisher, open_api
 from tests.support.registry_stats import fixture
 
 SMALL = "GM0599"  # Rotterdam: 2 aldermen, both aangifte, one at 2026-10-31 23:30 UTC
 LARGE = "GM0363"  # Amsterdam: 7 mayors
 OTHER = "GM0344"  # Utrecht: 5 councillors and 3 registrations
-
-
-@pytest.fixture
-async def api(registry_database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Publisher]]:
-    async with open_api(registry_database_url) as opened:
-        yield opened
 
 
 def analyst(client: httpx.AsyncClient) -> Attacker:
