@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
+from weerbaar_runtime.closing import close_for_good, end_task
 from weerbaar_runtime.nats import LazyBucket
 
 
@@ -33,3 +35,45 @@ async def test_a_lazy_bucket_binds_once_on_first_use_and_retries_a_failed_bind()
     assert first is again
     assert first == {"bucket": "weerbaar-test"}
     assert broker.calls == [("weerbaar-test", False), ("weerbaar-test", False)]
+
+
+class Reconnecting:
+    """A client whose reconnect task loses the first cancellation, as nats-py's does on
+    Python 3.11 when `wait_for` guards a connection attempt that was refused at once,
+    and then goes on retrying; its `close()` never gets an answer."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self._reconnection_task = asyncio.create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        lost = False
+        while True:
+            try:
+                self.attempts += 1
+                await asyncio.sleep(0.01)
+            except asyncio.CancelledError:
+                if lost:
+                    raise
+                lost = True
+                asyncio.current_task().uncancel()  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        await asyncio.sleep(3600)
+
+
+async def test_a_connection_still_reconnecting_is_closed_for_good() -> None:
+    client = Reconnecting()
+    await asyncio.sleep(0.05)
+    assert await close_for_good(client) is True
+    assert client._reconnection_task.done()
+    attempts = client.attempts
+    await asyncio.sleep(0.05)
+    assert client.attempts == attempts  # no more retries after the close
+
+
+async def test_ending_a_task_that_is_already_done_or_missing_is_a_no_op() -> None:
+    done = asyncio.create_task(asyncio.sleep(0))
+    await done
+    assert await end_task(done) is True
+    assert await end_task(None) is True

@@ -22,6 +22,7 @@ from prometheus_client import REGISTRY
 
 from contracts.events import Event
 from contracts.subjects import EVENTS_STREAM, event_filter, inbox_prefix
+from weerbaar_runtime.closing import close_for_good
 from weerbaar_runtime.logging import get_logger
 from weerbaar_runtime.settings import ServiceSettings
 
@@ -273,7 +274,8 @@ def deliver_promptly(broker: NatsBroker) -> None:
 async def stop_quietly(broker: NatsBroker, *, within_s: float = 2 * SHUTDOWN_GRACE_S) -> None:
     """Stop the broker on shutdown: in-flight messages are left unacknowledged (JetStream
     redelivers them); a NATS that is already gone is no reason to fail the shutdown, nor
-    to hang it (a drain that waits for a server that will not answer is cut short)."""
+    to hang it (a drain that waits for a server that will not answer is cut short, and a
+    connection still reconnecting is closed for good, see `weerbaar_runtime.closing`)."""
     global _stopping
     _stopping = True
     try:
@@ -281,10 +283,8 @@ async def stop_quietly(broker: NatsBroker, *, within_s: float = 2 * SHUTDOWN_GRA
             await broker.stop()
     except TimeoutError:
         _log.warning("broker stop cut short", after_s=within_s)
-        connection = broker._connection
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(1):
-                    await connection.close()
     except Exception as exc:
         _log.warning("broker stopped uncleanly", error_type=type(exc).__name__)
+    connection = broker._connection
+    if connection is not None and not await close_for_good(connection):
+        _log.warning("nats reconnect task did not end")
