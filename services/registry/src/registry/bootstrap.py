@@ -22,6 +22,7 @@ from registry.adapters.projector import Projector
 from registry.adapters.sql_audit import AuditLog
 from registry.adapters.sql_queries import Queries
 from registry.adapters.sql_statistics import Statistics
+from registry.adapters.sql_summary import keep_summary
 from registry.entrypoints.http.routes import build_router
 from registry.service.retention import Retention
 from registry.settings import RegistrySettings
@@ -133,7 +134,7 @@ def build(settings: RegistrySettings) -> Registry:
         broker,
         projector,
         queries,
-        Statistics(engine),
+        Statistics(engine, summary=settings.stats_summary_interval_s > 0),
         retention,
         AuditLog(engine),
     )
@@ -157,6 +158,10 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         if settings.retention_interval_s > 0:
             await registry.retention.run_forever(interval_s=settings.retention_interval_s)
 
+    async def summarise() -> None:
+        if settings.stats_summary_interval_s > 0:
+            await keep_summary(engine, interval_s=settings.stats_summary_interval_s)
+
     def routes(security: Security) -> APIRouter:
         return build_router(
             registry.queries,
@@ -179,6 +184,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             routers=[routes],
             checks={"database": database},
             before_start=[migrate_and_project],
+            background=[summarise],
             background_after_connect=[retention],
             on_stop=[projector.stop, engine.dispose],
             max_body_bytes=65536,

@@ -38,6 +38,13 @@ class RegistrySettings(CaseKeySettings):
         validation_alias="REGISTRY_RETENTION_DAYS",
         description="Personal data of a case closed this long ago is erased (5 years)",
     )
+    stats_summary_interval_s: float = Field(
+        default=10.0,
+        ge=0,
+        validation_alias="REGISTRY_STATS_SUMMARY_INTERVAL_S",
+        description="How often the months written since are summarised again for the "
+        "statistics; 0 turns the summary off (every statistic reads every case)",
+    )
     retention_interval_s: float = Field(
         default=3600.0,
         ge=0,

@@ -12,13 +12,16 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    Column,
     DateTime,
     Index,
     Integer,
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.engine import Dialect, Engine
@@ -26,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from registry.adapters.engine import make_engine, snapshot_read
+from registry.domain.summary import SUMS, WIDTH
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -250,11 +254,33 @@ class AuditRecord(Base):
     )
 
 
+# The monthly summary of the statistics (`registry.domain.summary`): per shape and
+# month the sums of `case_facts` grouped by the shape's dimensions (`d0`…, as stored
+# there), and the months whose facts were written since their summary was computed.
+STATS_SUMMARY = Table(
+    "stats_summary",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("shape", SmallInteger, nullable=False),
+    Column("month", Integer, nullable=False),
+    *(Column(f"d{i}", Integer) for i in range(WIDTH)),
+    *(Column(name, BigInteger, nullable=False) for name in SUMS),
+    Index("ix_stats_summary_shape_month", "shape", "month"),
+)
+STATS_DIRTY = Table(
+    "stats_dirty",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("month", Integer, nullable=False),
+)
+
 TABLES = ("events", "incidents", "registrations", "case_facts", "case_advisers", "case_keys")
 """Every table of the read model, in the order a comparison or a reset walks them
-(not the audit log, which a rebuild keeps)."""
+(not the audit log, which a rebuild keeps; nor the summary, derived from `case_facts`)."""
 
 __all__ = [
+    "STATS_DIRTY",
+    "STATS_SUMMARY",
     "TABLES",
     "AuditRecord",
     "Base",

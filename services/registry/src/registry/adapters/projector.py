@@ -183,6 +183,7 @@ class Projector:
         scrubbed: list[dict[str, Any]] = []
         erased: list[dict[str, str]] = []
         advisers: list[dict[str, str]] = []
+        moved: set[int] = set()  # months a case's row leaves (see `dirty` below)
         for case_id, case_events in by_case.items():
             if is_erased(case_events):
                 for e in case_events:
@@ -226,7 +227,9 @@ class Projector:
                         changes.append(_changed("incident", case_id, types, values["version"]))
             if registration is not None:
                 registrations.append(registration_row(registration))
-                if not reported:
+                if reported:  # the outreach incident replaces the registration's row
+                    moved.add(registration_fact(registration).dimensions.month)
+                else:
                     facts.append(
                         fact_row(
                             registration_fact(registration),
@@ -254,6 +257,9 @@ class Projector:
             await writes.run("facts", facts)
         if advisers:
             await writes.run("advisers", advisers)
+        if facts:  # the months of the statistics' summary to compute again (insert only)
+            months = sorted({row["month"] for row in facts} | moved)
+            await writes.run("dirty", [{"b_month": m} for m in months])
         return changes
 
 

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from registry.adapters.db import CaseFact
+from registry.adapters.db import CaseFact, snapshot_read
 from registry.adapters.sql_queries import conditions
+from registry.adapters.sql_summary import fact_column, sum_columns, summary_rows
 from registry.domain.cells import Cell
 from registry.domain.disclosure import perturbed, shown
 from registry.domain.facts import (
@@ -30,22 +31,8 @@ from registry.domain.facts import (
     percentile,
 )
 from registry.domain.filters import Dimension, StatsFilters
+from registry.domain.summary import shape_for
 
-COLUMN_OF: dict[Dimension, str] = {
-    "role": "role",
-    "incident_type": "types_mask",
-    "channel": "channels_mask",
-    "organisation": "organisation",
-    "province": "province",
-    "month": "month",
-    "urgency": "urgency",
-    "source": "source",
-    "police_status": "police_status",
-    "reason_not_reported": "reason_not_reported",
-    "perpetrator_kind": "perpetrator_kind",
-    "family_targeted": "family_targeted",
-    "pool": "pool",
-}
 _EXPAND = {
     "incident_type": lambda mask: from_mask(mask, TYPE_BITS),
     "channel": lambda mask: from_mask(mask, CHANNEL_BITS),
@@ -102,8 +89,10 @@ def _cells(
 class Statistics:
     """Monitor figures from `case_facts`, which holds no personal data."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, summary: bool = True) -> None:
+        self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._summary = summary
 
     async def cells(self, filters: StatsFilters, group_by: list[Dimension]) -> list[Cell]:
         """Every non-empty cell of the grouping, sorted by its dimension values."""
@@ -132,18 +121,27 @@ class Statistics:
         return result
 
     async def _sums(self, filters: StatsFilters, group_by: list[Dimension]) -> list[Row]:
-        """(dimension codes…, count, measure sums…, cell-key sums…) per group."""
-        columns = [getattr(CaseFact, COLUMN_OF[d]) for d in group_by]
-        sums = [func.sum(getattr(CaseFact, m)) for m in MEASURES[1:]]
-        key_sums = [func.sum(CaseFact.cell_key)]
-        key_sums += [func.sum(CaseFact.cell_key * getattr(CaseFact, m)) for m in MEASURES[1:]]
-        query = (
-            select(*columns, func.count(), *sums, *key_sums)
-            .where(*conditions(filters, CaseFact, at="reported_at", coded=True))
-            .group_by(*columns)
-        )
-        async with self._sessions() as session:
-            return [tuple(row) for row in (await session.execute(query)).all()]
+        """(dimension codes…, count, measure sums…, cell-key sums…) per group: from the
+        monthly summary where it serves (`registry.domain.summary`), and from
+        `case_facts` for the rest, in one snapshot; else from `case_facts` alone."""
+        columns = [fact_column(d) for d in group_by]
+
+        def facts(*extra: Any) -> Any:
+            return (
+                select(*columns, *sum_columns())
+                .where(*conditions(filters, CaseFact, at="reported_at", coded=True), *extra)
+                .group_by(*columns)
+            )
+
+        number = shape_for(group_by, filters) if self._summary else None
+        if number is None:
+            async with self._sessions() as session:
+                return [tuple(row) for row in (await session.execute(facts())).all()]
+        async with snapshot_read(self._engine) as connection:
+            rows, rest = await summary_rows(connection, filters, group_by, number)
+            if rest is not None:
+                rows += [tuple(row) for row in (await connection.execute(facts(rest))).all()]
+        return rows
 
     async def acknowledgement(
         self, filters: StatsFilters, *, suppressed: bool

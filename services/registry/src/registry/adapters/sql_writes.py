@@ -11,13 +11,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Table, bindparam, delete, or_, select, update
+from sqlalchemy import JSON, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from registry.adapters.crypto import INCIDENT_COLUMNS
 from registry.adapters.db import (
+    STATS_DIRTY,
     CaseAdviser,
     CaseFact,
     CaseKeyRecord,
@@ -32,6 +33,7 @@ _REGISTRATIONS: Table = RegistrationRecord.__table__  # type: ignore[assignment]
 _FACTS: Table = CaseFact.__table__  # type: ignore[assignment]
 _ADVISERS: Table = CaseAdviser.__table__  # type: ignore[assignment]
 _KEYS: Table = CaseKeyRecord.__table__  # type: ignore[assignment]
+_DIRTY: Table = STATS_DIRTY
 
 
 @functools.cache
@@ -71,6 +73,7 @@ def _statements(dialect_name: str) -> dict[str, Any]:
         ),
         "keys": dialect.insert(_KEYS).on_conflict_do_nothing(index_elements=["incident_id"]),
         "forget_keys": delete(_KEYS).where(_KEYS.c.incident_id == bindparam("b_incident_id")),
+        "dirty": insert(_DIRTY).values(month=bindparam("b_month")),
         "scrub": update(_EVENTS)
         .where(_EVENTS.c.event_id == bindparam("b_event_id"))
         .values(payload=bindparam("b_payload")),

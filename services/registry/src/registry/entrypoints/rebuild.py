@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contracts.events import Event, PersonalDataErased, parse_event
 from contracts.subjects import ALL_EVENTS, EVENTS_STREAM, KEYS_BUCKET, inbox_prefix
 from registry.adapters.case_keys import CaseKeys, key_to_keep
-from registry.adapters.db import TABLES, Base, EventRecord, make_engine
+from registry.adapters.db import STATS_DIRTY, STATS_SUMMARY, TABLES, Base, EventRecord, make_engine
 from registry.adapters.migrate import upgrade
 from registry.adapters.projector import Projector
 from registry.settings import RegistrySettings
@@ -63,6 +63,9 @@ async def reset(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         for name in TABLES:
             await conn.execute(Base.metadata.tables[name].delete())
+        # the summary goes with the cases it sums; the rebuilt ones mark their months
+        await conn.execute(STATS_SUMMARY.delete())
+        await conn.execute(STATS_DIRTY.delete())
 
 
 async def rebuild(
