@@ -24,16 +24,14 @@ from registry.adapters.db import (
     snapshot_read,
 )
 from registry.domain.facts import CHANNEL_BITS, TYPE_BITS, encode, to_mask
-from registry.domain.filters import CaseFilters
+from registry.domain.filters import DIMENSION_OF_FILTER, CaseFilters
 from weerbaar_runtime.sealing import CaseKey
 
 T = TypeVar("T")
 
-# filter field → column name, where the names differ
-_COLUMN_OF = {"incident_type": "types_mask", "channel": "channels_mask"}
+FACT_COLUMN = {"incident_type": "types_mask", "channel": "channels_mask"}
+"""Filter field or dimension → column name, where the names differ."""
 _MASKS = {"incident_type": TYPE_BITS, "channel": CHANNEL_BITS}
-# filter field → dimension of `case_facts`, whose columns hold encoded numbers
-_CODED = {"organisation_code": "organisation", "province_code": "province"}
 _NOT_FILTERS = frozenset({"sort", "limit", "cursor", "group_by", "sets", "labels"})
 
 
@@ -58,13 +56,10 @@ def conditions(
         elif name == "to":
             found.append(getattr(model, at) < value)
         elif name in _MASKS:
-            mask = to_mask(value, _MASKS[name])
-            found.append(getattr(model, _COLUMN_OF[name]).bitwise_and(mask) != 0)
+            found.append(coded_condition(name, value, getattr(model, FACT_COLUMN[name])))
         elif coded:
-            dimension = _CODED.get(name, name)
-            column = getattr(model, dimension)
-            values = value if isinstance(value, list) else [value]
-            found.append(column.in_([encode(dimension, v) for v in values]))
+            column = getattr(model, DIMENSION_OF_FILTER.get(name, name))
+            found.append(coded_condition(name, value, column))
         elif isinstance(value, bool):
             found.append(getattr(model, name).is_(value))
         elif isinstance(value, list):
@@ -72,6 +67,16 @@ def conditions(
         else:
             found.append(getattr(model, name) == str(value))
     return found
+
+
+def coded_condition(name: str, value: Any, column: Any) -> ColumnElement[bool]:
+    """One filter on a column of encoded numbers (of `case_facts` or of its summary):
+    a mask with any of the given bits, or one of the given codes."""
+    if name in _MASKS:
+        return column.bitwise_and(to_mask(value, _MASKS[name])) != 0  # type: ignore[no-any-return]
+    dimension = DIMENSION_OF_FILTER.get(name, name)
+    values = value if isinstance(value, list) else [value]
+    return column.in_([encode(dimension, v) for v in values])  # type: ignore[no-any-return]
 
 
 def related_to(incident_id: str) -> ColumnElement[bool]:

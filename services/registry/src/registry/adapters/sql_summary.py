@@ -18,15 +18,13 @@ from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, or_, 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from registry.adapters.db import STATS_DIRTY, STATS_SUMMARY, CaseFact
-from registry.domain.facts import CHANNEL_BITS, MEASURES, TYPE_BITS, encode, to_mask
-from registry.domain.filters import Dimension, StatsFilters
-from registry.domain.summary import SHAPES, SUMS, given, month_start, next_month, reading
+from registry.adapters.sql_queries import FACT_COLUMN, coded_condition
+from registry.domain.facts import MEASURES
+from registry.domain.filters import DIMENSION_OF_FILTER, Dimension, StatsFilters
+from registry.domain.summary import SHAPES, SUMS, month_start, narrowing, next_month, reading
 from weerbaar_runtime.logging import get_logger
 
 _log = get_logger("registry.summary")
-_MASKS = {"incident_type": TYPE_BITS, "channel": CHANNEL_BITS}
-_FACT_COLUMN = {"incident_type": "types_mask", "channel": "channels_mask"}
-_PERIOD = frozenset({"from_", "to"})
 
 
 def sum_columns() -> list[Any]:
@@ -38,7 +36,7 @@ def sum_columns() -> list[Any]:
 
 
 def fact_column(dimension: str) -> Any:
-    return getattr(CaseFact, _FACT_COLUMN.get(dimension, dimension))
+    return getattr(CaseFact, FACT_COLUMN.get(dimension, dimension))
 
 
 def within(month: int) -> ColumnElement[bool]:
@@ -91,18 +89,11 @@ async def refresh(engine: AsyncEngine) -> int:
 
 
 def _summary_conditions(shape: Sequence[str], filters: StatsFilters) -> list[Any]:
-    found: list[Any] = []
-    for name, value in given(filters):
-        if name in _PERIOD:
-            continue
-        dimension = {"province_code": "province"}.get(name, name)
-        column = STATS_SUMMARY.c[f"d{shape.index(dimension)}"]
-        if dimension in _MASKS:
-            found.append(column.bitwise_and(to_mask(value, _MASKS[dimension])) != 0)
-        else:
-            values = value if isinstance(value, list) else [value]
-            found.append(column.in_([encode(dimension, v) for v in values]))
-    return found
+    return [
+        coded_condition(name, value, STATS_SUMMARY.c[f"d{shape.index(dimension)}"])
+        for name, value in narrowing(filters)
+        for dimension in [DIMENSION_OF_FILTER.get(name, name)]
+    ]
 
 
 async def summary_rows(

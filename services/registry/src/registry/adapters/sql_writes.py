@@ -33,7 +33,6 @@ _REGISTRATIONS: Table = RegistrationRecord.__table__  # type: ignore[assignment]
 _FACTS: Table = CaseFact.__table__  # type: ignore[assignment]
 _ADVISERS: Table = CaseAdviser.__table__  # type: ignore[assignment]
 _KEYS: Table = CaseKeyRecord.__table__  # type: ignore[assignment]
-_DIRTY: Table = STATS_DIRTY
 
 
 @functools.cache
@@ -73,7 +72,7 @@ def _statements(dialect_name: str) -> dict[str, Any]:
         ),
         "keys": dialect.insert(_KEYS).on_conflict_do_nothing(index_elements=["incident_id"]),
         "forget_keys": delete(_KEYS).where(_KEYS.c.incident_id == bindparam("b_incident_id")),
-        "dirty": insert(_DIRTY).values(month=bindparam("b_month")),
+        "dirty": insert(STATS_DIRTY).values(month=bindparam("b_month")),
         "scrub": update(_EVENTS)
         .where(_EVENTS.c.event_id == bindparam("b_event_id"))
         .values(payload=bindparam("b_payload")),

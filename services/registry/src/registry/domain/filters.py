@@ -107,6 +107,8 @@ Dimension = Literal[
     "pool",
 ]
 DIMENSIONS: tuple[Dimension, ...] = Dimension.__args__  # type: ignore[attr-defined]
+DIMENSION_OF_FILTER: Final = {"organisation_code": "organisation", "province_code": "province"}
+"""The dimension a filter narrows, where their names differ."""
 
 Labels = Literal["codes", "nl"]
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from registry.domain.facts import AMSTERDAM, MEASURES
-from registry.domain.filters import Dimension, StatsFilters
+from registry.domain.filters import DIMENSION_OF_FILTER, Dimension, StatsFilters
 
 SHAPES: tuple[tuple[Dimension, ...], ...] = (
     ("source", "role", "province"),
@@ -43,25 +43,23 @@ measure, the cell keys, and the cell keys of each measure's cases."""
 _PERIOD = frozenset({"from_", "to"})
 
 
-def given(filters: StatsFilters) -> list[tuple[str, Any]]:
-    """The filters set, by field name: only those of `StatsFilters` (a query that
-    extends it, with its groupings or sets, brings more fields that filter nothing)."""
+def narrowing(filters: StatsFilters) -> list[tuple[str, Any]]:
+    """The filters set other than the period, by field name: only those of
+    `StatsFilters` (a query that extends it, with its groupings or sets, brings more
+    fields that filter nothing)."""
     values = ((name, getattr(filters, name)) for name in StatsFilters.model_fields)
-    return [(name, value) for name, value in values if value is not None and value != []]
+    return [
+        (name, value)
+        for name, value in values
+        if value is not None and value != [] and name not in _PERIOD
+    ]
 
 
 def filtered_dimensions(filters: StatsFilters) -> set[str] | None:
     """The dimensions a filter narrows (None: a filter no summary can apply, such as
     one organisation)."""
-    found: set[str] = set()
-    for name, _ in given(filters):
-        if name in _PERIOD:
-            continue
-        dimension = {"province_code": "province"}.get(name, name)
-        if dimension not in _SUMMARISED:
-            return None
-        found.add(dimension)
-    return found
+    found = {DIMENSION_OF_FILTER.get(name, name) for name, _ in narrowing(filters)}
+    return found if found <= _SUMMARISED else None
 
 
 _SUMMARISED = frozenset(d for shape in SHAPES for d in shape)
