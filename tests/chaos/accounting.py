@@ -41,8 +41,11 @@ class Row:
     fired: int = 0
     latest_s: float = 0.0
     latest_back_s: float | None = None
-    """With every nats-server down, the latest escalation's lateness counted from when
-    they answered again (a timer cannot fire before), else None."""
+    """The latest escalation's lateness counted from when the system could store one
+    again, else None: after every nats-server was down, from when they answered; after
+    a member leading the events or timers stream, routing's bucket or its timers durable
+    was killed or frozen, from when each had a new leader (nats-server's Raft campaigns
+    only after 4-9 s without a leader, so nothing is stored in that window)."""
     in_flight: int | None = None
     """Pages notify held unacknowledged at the fault: the most it may repeat."""
     other_5xx: int = 0
@@ -54,8 +57,9 @@ class Row:
 
     def holds(self) -> bool:
         """The promises of the issue: nothing lost, doubled, unassigned or unpaged, every
-        due escalation fired no more than 5 s late (after the cluster was back, when
-        every server was down), no page repeated but one in flight, no 5xx but 503."""
+        due escalation fired no more than 5 s late (counted from when it could be stored
+        again, after an outage or a re-election), no page repeated but one in flight, no
+        5xx but 503."""
         late = self.latest_s if self.latest_back_s is None else self.latest_back_s
         return (
             self.lost == self.twice == self.unassigned == self.unpaged == 0
@@ -171,7 +175,8 @@ def account(
     back: float | None = None,
 ) -> Row:
     """Fill `row` from the reports, the stored events and the mails (purpose, id);
-    `back`: when every nats-server answered again after all of them were down."""
+    `back`: when an escalation could be stored again (every server answering after all
+    were down, or new leaders elected after a member was killed or frozen)."""
     accepted = {r.incident_id for r in reports if r.incident_id is not None}
     row.accepted = len(accepted)
     row.gave_up = sum(1 for r in reports if r.incident_id is None)

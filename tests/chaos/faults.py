@@ -27,6 +27,7 @@ from contracts.subjects import (
     TOPOLOGY,
 )
 from tests.chaos.databases import postgres_down, registry_on_postgres, sqlite_locked
+from tests.chaos.leaders import groups_led_by, wait_reelected
 from tests.support.cluster import NatsCluster
 from tests.support.postgres import ThrowawayCluster
 from tests.support.servers import ServiceProcess
@@ -45,9 +46,13 @@ class Chaos:
         return max(1.0, full * self.scale)
 
     postgres: ThrowawayCluster | None = None
+    """The registry's PostgreSQL, once a fault moved it there (stopped by `close`)."""
     notes: list[str] = field(default_factory=list)
     """What a fault saw (a restart's start-up time), for the table's notes."""
-    """The registry's PostgreSQL, once a fault moved it there (stopped by `close`)."""
+    reelected: float | None = None
+    """When every Raft group an escalation needs had a leader again after a member was
+    killed or frozen (monotonic), if the member led one: no escalation can be stored
+    before, so lateness is also counted from then."""
 
     @property
     def cluster(self) -> NatsCluster | None:
@@ -139,29 +144,11 @@ async def kill_leader(chaos: Chaos) -> float:
     chaos.notes.append(f"the killed member led {', '.join(led)}")
     member.kill()
     killed = time.monotonic()
-    await asyncio.sleep(chaos.seconds(15))
+    await wait_reelected(chaos, member.name, led, since=killed)
+    await asyncio.sleep(max(0.0, killed + chaos.seconds(15) - time.monotonic()))
     cluster.start_member(member)
     await _nats_ready(chaos)
     return killed
-
-
-async def groups_led_by(chaos: Chaos, name: str) -> list[str]:
-    """The streams, buckets and durables whose Raft group the member leads now."""
-    assert chaos.system.nats is not None
-    nc = await nats.connect(chaos.system.nats.servers)
-    led: list[str] = []
-    try:
-        js = nc.jetstream(timeout=5)
-        for stream in await js.streams_info():
-            if stream.cluster is not None and stream.cluster.leader == name:
-                led.append(stream.config.name or "?")
-        for spec in TOPOLOGY.consumers:
-            info = await js.consumer_info(spec.stream, spec.durable)
-            if info.cluster is not None and info.cluster.leader == name:
-                led.append(spec.durable)
-    finally:
-        await nc.close()
-    return led
 
 
 async def kill_follower(chaos: Chaos) -> float:
@@ -172,7 +159,8 @@ async def kill_follower(chaos: Chaos) -> float:
     chaos.notes.append(f"the killed member led {', '.join(led) or 'nothing'}")
     member.kill()
     killed = time.monotonic()
-    await asyncio.sleep(chaos.seconds(15))
+    await wait_reelected(chaos, member.name, led, since=killed)
+    await asyncio.sleep(max(0.0, killed + chaos.seconds(15) - time.monotonic()))
     cluster.start_member(member)
     await _nats_ready(chaos)
     return killed
@@ -182,15 +170,16 @@ async def freeze_node(chaos: Chaos) -> float:
     """SIGSTOP for 10 s: the events leader of the cluster, or the single server."""
     cluster = chaos.cluster
     assert chaos.system.nats is not None
-    process = (
-        (await cluster.leader(EVENTS_STREAM)).process
-        if cluster is not None
-        else chaos.system.nats.process
-    )
+    member = await cluster.leader(EVENTS_STREAM) if cluster is not None else None
+    led = await groups_led_by(chaos, member.name) if member is not None else []
+    process = member.process if member is not None else chaos.system.nats.process
     assert process is not None
     process.send_signal(signal.SIGSTOP)
     stopped = time.monotonic()
-    await asyncio.sleep(chaos.seconds(10))
+    if member is not None:
+        chaos.notes.append(f"the frozen member led {', '.join(led)}")
+        await wait_reelected(chaos, member.name, led, since=stopped)
+    await asyncio.sleep(max(0.0, stopped + chaos.seconds(10) - time.monotonic()))
     process.send_signal(signal.SIGCONT)
     await _nats_ready(chaos)
     # the cluster should carry on without the frozen member; one server cannot

@@ -131,10 +131,13 @@ class Phase:
         in_flight = await self.chaos.pages_in_flight()
         injected = time.monotonic()
         self.chaos.notes.clear()
+        self.chaos.reelected = None
         healed = await self.fault.inject(self.chaos)
         notes = list(self.chaos.notes)
         if self.fault.halts(self.target):
             self.back = time.time() - (time.monotonic() - healed)
+        elif self.chaos.reelected is not None:
+            self.back = time.time() - (time.monotonic() - self.chaos.reelected)
         await asyncio.sleep(max(3.0, 10 * settings.scale))
         await traffic.stop()
         ended = time.monotonic()

@@ -37,6 +37,26 @@ async def test_a_lazy_bucket_binds_once_on_first_use_and_retries_a_failed_bind()
     assert broker.calls == [("weerbaar-test", False), ("weerbaar-test", False)]
 
 
+class TimedConnection:
+    def __init__(self) -> None:
+        self.timeouts: list[float] = []
+
+    def jetstream(self, *, timeout: float) -> TimedConnection:
+        self.timeouts.append(timeout)
+        return self
+
+    async def key_value(self, bucket: str) -> Any:
+        return {"bucket": bucket, "timeout": self.timeouts[-1]}
+
+
+async def test_a_lazy_bucket_with_a_timeout_binds_through_a_jetstream_context_of_its_own() -> None:
+    broker = FlakyBroker()
+    broker.connection = TimedConnection()  # type: ignore[attr-defined]
+    bucket = LazyBucket(broker, "weerbaar-test", timeout_s=1.0)  # type: ignore[arg-type]
+    assert await bucket() == {"bucket": "weerbaar-test", "timeout": 1.0}
+    assert broker.calls == []  # not the broker's context, whose timeout is 5 s
+
+
 class Reconnecting:
     """A client whose reconnect task loses the first cancellation, as nats-py's does on
     Python 3.11 when `wait_for` guards a connection attempt that was refused at once,

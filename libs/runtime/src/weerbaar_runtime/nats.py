@@ -175,16 +175,24 @@ async def publish_event(broker: NatsBroker, event: Event, *, timeout_s: float = 
 class LazyBucket:
     """A JetStream KV bucket bound on first use, once the broker is connected: a
     service starts before NATS is reachable (or its bucket provisioned) and binds the
-    bucket when it first needs it; a failed bind is tried again on the next use."""
+    bucket when it first needs it; a failed bind is tried again on the next use.
 
-    def __init__(self, broker: NatsBroker, name: str) -> None:
+    `timeout_s`: how long each read or write waits for JetStream (else the broker's
+    JetStream default of 5 s)."""
+
+    def __init__(self, broker: NatsBroker, name: str, *, timeout_s: float | None = None) -> None:
         self._broker = broker
         self.name = name
+        self.timeout_s = timeout_s
         self._kv: KeyValue | None = None
 
     async def __call__(self) -> KeyValue:
         if self._kv is None:
-            self._kv = await self._broker.key_value(self.name, declare=False)
+            if self.timeout_s is None:
+                self._kv = await self._broker.key_value(self.name, declare=False)
+            else:
+                js = self._broker.connection.jetstream(timeout=self.timeout_s)
+                self._kv = await js.key_value(self.name)
         return self._kv
 
 

@@ -49,13 +49,13 @@ def build(settings: RoutingSettings, roster: Roster | None = None) -> tuple[Nats
     broker = build_broker(settings, service="routing")
 
     async def publish(event: Event) -> None:
-        await publish_event(broker, event, timeout_s=settings.publish_timeout_s)
+        await publish_event(broker, event, timeout_s=settings.nats_timeout_s)
 
-    schedule = scheduler(broker, timeout_s=settings.publish_timeout_s)
+    schedule = scheduler(broker, timeout_s=settings.nats_timeout_s)
     router = Router(
         roster=roster or load_roster(settings.roster_path),
         settings=settings,
-        state=KvStateStore(broker),
+        state=KvStateStore(broker, timeout_s=settings.nats_timeout_s),
         publish=publish,
         schedule=schedule,
     )

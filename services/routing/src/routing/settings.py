@@ -46,7 +46,15 @@ class RoutingSettings(ServiceSettings):
         description="Acknowledged but no action for this long: remind the adviser, "
         "then (as long again) the coordinator",
     )
-    publish_timeout_s: float = Field(default=5.0, gt=0)
+    nats_timeout_s: float = Field(
+        default=1.0,
+        gt=0,
+        validation_alias="ROUTING_NATS_TIMEOUT_S",
+        description="How long one JetStream request (a state read or write, a publish) "
+        "waits before it is tried again: short, so a request sent just before a Raft "
+        "election ended is repeated at once, not waited out, and an escalation due then "
+        "goes out with the new leader",
+    )
     timer_stats_s: float = Field(
         default=15.0,
         gt=0,

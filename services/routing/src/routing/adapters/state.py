@@ -21,8 +21,8 @@ from weerbaar_runtime.nats import LazyBucket
 class KvStateStore:
     """The `StateStore` port on the `ROUTING_BUCKET` key-value bucket."""
 
-    def __init__(self, broker: NatsBroker) -> None:
-        self._bucket = LazyBucket(broker, ROUTING_BUCKET)
+    def __init__(self, broker: NatsBroker, *, timeout_s: float | None = None) -> None:
+        self._bucket = LazyBucket(broker, ROUTING_BUCKET, timeout_s=timeout_s)
 
     async def get(self, incident_id: uuid.UUID) -> tuple[IncidentRouting, int] | None:
         try:
