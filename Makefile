@@ -3,6 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST := $(UV) run --frozen pytest
 DATA ?= .data
+TEST_WORKERS ?= 2
 
 .PHONY: help setup run run-cluster chaos test lint unit integration e2e check-deploy schemas check-schemas bench bench-registry bench-timers bench-e2e bench-console vendor screenshots clean
 
@@ -45,8 +46,8 @@ integration: setup  ## against a real nats-server and database
 e2e: setup  ## every service as a process, driven over HTTP
 	$(PYTEST) tests/e2e
 
-test: lint  ## lint and the whole suite
-	$(PYTEST) tests
+test: lint  ## lint and the whole suite, in TEST_WORKERS processes (2; each takes whole files)
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile tests
 
 bench: bench-registry bench-timers bench-e2e bench-console  ## every benchmark (figures beside raw NATS JetStream on this machine)
 

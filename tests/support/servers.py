@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.support.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 NATS_ACCOUNTS = ROOT / "deploy/nats/accounts.conf"
 """The accounts, users and subject permissions of deploy/ and `make run`."""
@@ -43,12 +45,6 @@ def nats_secret() -> str:
     return secrets.choice(string.ascii_letters) + "".join(
         secrets.choice(alphabet) for _ in range(31)
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def nats_server_binary() -> str:
