@@ -18,7 +18,6 @@ from typing import Any
 from faststream.exceptions import SkipMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage as MessageParam
 from faststream.nats.message import NatsMessage
 from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
@@ -216,6 +215,17 @@ async def park(
     await msg.ack()
 
 
+def delivered_message(broker: NatsBroker) -> NatsMessage:
+    """The message a handler was called for, from the broker's context.
+
+    A handler parameter annotated as the message (FastStream's `Context` field) is
+    resolved per message in a worker thread, with a task group around it: a tenth of
+    a consumer's CPU under load. Read from the context, the handler asks for nothing
+    but the decoded event."""
+    message: NatsMessage = broker.context.get_local("message")
+    return message
+
+
 def subscribe(
     broker: NatsBroker,
     spec: ConsumerSpec,
@@ -267,9 +277,14 @@ def subscribe(
         description=description or spec.description,
     )
 
-    async def handle(event: AnyEvent, message: MessageParam) -> None:
+    async def handle(event: AnyEvent) -> None:
         await settle(
-            broker, message, event, handler, consumer=spec.durable, max_attempts=max_attempts
+            broker,
+            delivered_message(broker),
+            event,
+            handler,
+            consumer=spec.durable,
+            max_attempts=max_attempts,
         )
 
     subscriber(handle)

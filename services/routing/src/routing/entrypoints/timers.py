@@ -10,7 +10,6 @@ from __future__ import annotations
 from faststream.exceptions import SkipMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage as MessageParam
 from faststream.nats.message import NatsMessage
 from prometheus_client import Histogram
 from pydantic import ValidationError
@@ -20,7 +19,13 @@ from contracts.subjects import ROUTING_TIMERS_CONSUMER, TIMER_DUE_PREFIX, TIMER_
 from routing.domain.timers import Timer
 from routing.service.ports import Scheduler
 from routing.service.router import Router
-from weerbaar_runtime.consumer import backoff_s, delivery_attempt, export_limits, park
+from weerbaar_runtime.consumer import (
+    backoff_s,
+    delivered_message,
+    delivery_attempt,
+    export_limits,
+    park,
+)
 from weerbaar_runtime.in_place import kept_in_progress
 from weerbaar_runtime.logging import get_logger
 from weerbaar_runtime.nats import pull_inbox
@@ -82,7 +87,8 @@ def subscribe_timers(broker: NatsBroker, router: Router, schedule: Scheduler) ->
         title="routing-timers",
         description=ROUTING_TIMERS_CONSUMER.description,
     )
-    async def on_timer(timer: Timer, message: MessageParam) -> None:
+    async def on_timer(timer: Timer) -> None:
+        message = delivered_message(broker)
         if not message.raw_message.subject.startswith(f"{TIMER_DUE_PREFIX}."):
             # Stored before timers were schedules: schedule it, then let it go.
             await schedule(timer)
