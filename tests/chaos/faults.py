@@ -28,7 +28,7 @@ from contracts.subjects import (
 )
 from tests.chaos.databases import postgres_down, registry_on_postgres, sqlite_locked
 from tests.chaos.leaders import groups_led_by, wait_reelected
-from tests.support.cluster import NatsCluster
+from tests.support.cluster import Member, NatsCluster
 from tests.support.postgres import ThrowawayCluster
 from tests.support.servers import ServiceProcess
 from tests.support.system import System
@@ -139,22 +139,18 @@ async def kill_leader(chaos: Chaos) -> float:
         await asyncio.sleep(chaos.seconds(5))
         chaos.system.nats.start()  # type: ignore[union-attr]
         return time.monotonic()
-    member = await cluster.leader(EVENTS_STREAM)
-    led = await groups_led_by(chaos, member.name)
-    chaos.notes.append(f"the killed member led {', '.join(led)}")
-    member.kill()
-    killed = time.monotonic()
-    await wait_reelected(chaos, member.name, led, since=killed)
-    await asyncio.sleep(max(0.0, killed + chaos.seconds(15) - time.monotonic()))
-    cluster.start_member(member)
-    await _nats_ready(chaos)
-    return killed
+    return await _kill_member(chaos, cluster, await cluster.leader(EVENTS_STREAM))
 
 
 async def kill_follower(chaos: Chaos) -> float:
     cluster = chaos.cluster
     assert cluster is not None
-    member = await cluster.follower(EVENTS_STREAM)
+    return await _kill_member(chaos, cluster, await cluster.follower(EVENTS_STREAM))
+
+
+async def _kill_member(chaos: Chaos, cluster: NatsCluster, member: Member) -> float:
+    """kill -9 one member, wait for new leaders of what it led, start it again 15 s
+    after the kill; returns the moment of the kill."""
     led = await groups_led_by(chaos, member.name)
     chaos.notes.append(f"the killed member led {', '.join(led) or 'nothing'}")
     member.kill()

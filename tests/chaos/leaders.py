@@ -57,7 +57,9 @@ async def wait_reelected(chaos: Chaos, name: str, led: list[str], *, since: floa
 
     nats-server's Raft waits 4-9 s without a leader's heartbeat before a follower
     campaigns (server/raft.go, not configurable), so an escalation due in that window
-    cannot be stored sooner: its lateness is also counted from the re-election."""
+    cannot be stored sooner: its lateness is also counted from the re-election. A group
+    still without a new leader after 60 s leaves `reelected` unset: lateness then
+    counts from the deadline alone."""
     needed = [g for g in ESCALATION_GROUPS if g in led]
     if not needed:
         return
@@ -80,6 +82,9 @@ async def wait_reelected(chaos: Chaos, name: str, led: list[str], *, since: floa
             await asyncio.sleep(0.1)
     finally:
         await nc.close()
+    if needed:
+        chaos.notes.append(f"no new leader within 60 s for {', '.join(needed)}")
+        return
     chaos.reelected = time.monotonic()
     chaos.notes.append(
         f"new leaders for what it led of an escalation's path after {chaos.reelected - since:.1f} s"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import socket
@@ -9,7 +10,7 @@ import socket
 PORTS_FROM, PORTS_PER_PROCESS, PORT_SLOTS = 10_000, 2_000, 11
 """Ports are handed out below the kernel's ephemeral range (32768 and up), where no
 outgoing connection takes one, in a slice of their own per pytest-xdist worker."""
-_port_cursor: list[int] = []
+_offsets = itertools.count(secrets.randbelow(PORTS_PER_PROCESS))
 
 
 def free_port() -> int:
@@ -19,11 +20,8 @@ def free_port() -> int:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     slot = int(worker[2:]) % (PORT_SLOTS - 1) + 1 if worker.startswith("gw") else 0
     low = PORTS_FROM + slot * PORTS_PER_PROCESS
-    if not _port_cursor:
-        _port_cursor.append(secrets.randbelow(PORTS_PER_PROCESS))
     for _ in range(PORTS_PER_PROCESS):
-        port = low + _port_cursor[0] % PORTS_PER_PROCESS
-        _port_cursor[0] += 1
+        port = low + next(_offsets) % PORTS_PER_PROCESS
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))

@@ -219,9 +219,9 @@ def delivered_message(broker: NatsBroker) -> NatsMessage:
     """The message a handler was called for, from the broker's context.
 
     A handler parameter annotated as the message (FastStream's `Context` field) is
-    resolved per message in a worker thread, with a task group around it: a tenth of
-    a consumer's CPU under load. Read from the context, the handler asks for nothing
-    but the decoded event."""
+    resolved per message in a worker thread, with a task group around it (3.6-6.5 % of
+    a consumer's profile samples at 100 incidents/s). Read from the context, the
+    handler asks for nothing but the decoded event."""
     message: NatsMessage = broker.context.get_local("message")
     return message
 
