@@ -152,11 +152,13 @@ async def ramp(
 
 async def profile(system: System, mailbox: TimedMailbox, feeds: Feeds, monitor: int) -> None:
     """BENCH_PROFILE=<dir>: py-spy flame graphs of every service during one step at
-    BENCH_PROFILE_RATE (default 150/s) for BENCH_DURATION_S, instead of the figures."""
+    BENCH_PROFILE_RATE (default 150/s) for BENCH_DURATION_S, instead of the figures
+    (BENCH_PROFILE_FORMAT=raw: collapsed stacks as text)."""
     folder = Path(os.environ["BENCH_PROFILE"])
     folder.mkdir(parents=True, exist_ok=True)
     rate = float(os.environ.get("BENCH_PROFILE_RATE", "150"))
     duration = float(os.environ.get("BENCH_DURATION_S", "30"))
+    raw = os.environ.get("BENCH_PROFILE_FORMAT") == "raw"  # collapsed stacks, for a script
     spies = []
     for name in ("intake", "routing", "registry", "notify"):
         process = system.services[name].process
@@ -172,8 +174,9 @@ async def profile(system: System, mailbox: TimedMailbox, feeds: Feeds, monitor: 
                 str(int(duration)),
                 "--pid",
                 str(process.pid),
+                *(["--format", "raw"] if raw else []),
                 "--output",
-                str(folder / f"{name}.svg"),
+                str(folder / f"{name}.{'txt' if raw else 'svg'}"),
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
             )

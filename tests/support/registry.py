@@ -43,22 +43,23 @@ class Registry:
 
 
 @asynccontextmanager
-async def open_registry(url: str, keks: KekRing | None = None) -> AsyncIterator[Registry]:
+async def open_registry(
+    url: str, keks: KekRing | None = None, *, own_sqlite_connection: bool = True
+) -> AsyncIterator[Registry]:
     """A migrated database with the registry's writer and readers on it (events given
     in the clear are sealed under a data key the registry makes for their case)."""
     engine = make_engine(url)
     keys = CaseKeys(keks or KekRing.development())
     await upgrade(engine)
+    projector = Projector(
+        engine, keys=keys, stats_key=STATS_KEY, own_sqlite_connection=own_sqlite_connection
+    )
     try:
         yield Registry(
-            engine,
-            Projector(engine, keys=keys, stats_key=STATS_KEY),
-            Queries(engine, keys),
-            Statistics(engine),
-            AuditLog(engine),
-            keys,
+            engine, projector, Queries(engine, keys), Statistics(engine), AuditLog(engine), keys
         )
     finally:
+        await projector.stop()
         await engine.dispose()
 
 

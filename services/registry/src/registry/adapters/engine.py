@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -57,6 +58,7 @@ _ASYNCPG_UNAVAILABLE = (
     asyncpg.exceptions.PostgresConnectionError,  # class 08: connection failures
     asyncpg.exceptions.OperatorInterventionError,  # class 57: shutting down, starting
     asyncpg.exceptions.InterfaceError,  # the connection is gone
+    sqlite3.OperationalError,  # the projector's own SQLite connection: locked, no file
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import operator
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import JSON, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from registry.adapters.crypto import INCIDENT_COLUMNS
@@ -119,43 +120,64 @@ class _CoreWrites:
 
 
 @dataclass(frozen=True, slots=True)
-class _Prepared:
-    """One statement as asyncpg takes it: SQL with $n parameters, and how to turn a
-    row into their values (JSON columns as JSON text, as SQLAlchemy would send them)."""
+class Prepared:
+    """One statement as a driver takes it: SQL with positional parameters, and how to
+    turn a row into their values (each through its column type's processing, where
+    the driver does not do it itself)."""
 
     sql: str
     values: Any  # row → tuple of the parameters in order
-    json_positions: tuple[int, ...]
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     def rows(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        if not self.json_positions:
+        if not self.processors:
             return [self.values(row) for row in rows]
         out: list[tuple[Any, ...]] = []
         for row in rows:
             values = list(self.values(row))
-            for i in self.json_positions:
-                values[i] = json.dumps(values[i])
+            for i, process in self.processors:
+                values[i] = process(values[i])
             out.append(tuple(values))
         return out
 
 
-@functools.cache
-def _asyncpg_statements() -> dict[str, _Prepared]:
-    """The write statements compiled once for asyncpg."""
-    dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
-    prepared: dict[str, _Prepared] = {}
-    for name, statement in _statements("postgresql").items():
+def _positional(dialect: Any, *, every_type: bool) -> dict[str, Prepared]:
+    """The write statements compiled once for a driver taking positional parameters:
+    with `every_type`, each value goes through its type's bind processing (as
+    SQLAlchemy would send it); otherwise only JSON columns become JSON text."""
+    prepared: dict[str, Prepared] = {}
+    for name, statement in _statements(dialect.name).items():
         compiled = statement.compile(dialect=dialect)
         order = tuple(compiled.positiontup or ())
-        columns = statement.table.columns
-        json_columns = {c.name for c in columns if isinstance(c.type, JSON)}
+        json_columns = {c.name for c in statement.table.columns if isinstance(c.type, JSON)}
+        processors: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, key in enumerate(order):
+            if every_type:
+                process = compiled.binds[key].type._cached_bind_processor(dialect)
+            else:
+                process = json.dumps if key in json_columns else None
+            if process is not None:
+                processors.append((i, process))
         getter = operator.itemgetter(*order)
-        prepared[name] = _Prepared(
+        prepared[name] = Prepared(
             compiled.string,
             getter if len(order) > 1 else (lambda row, get=getter: (get(row),)),
-            tuple(i for i, key in enumerate(order) if key in json_columns),
+            tuple(processors),
         )
     return prepared
+
+
+@functools.cache
+def _asyncpg_statements() -> dict[str, Prepared]:
+    """The write statements compiled once for asyncpg (which encodes the other types
+    itself)."""
+    return _positional(PGDialect_asyncpg(), every_type=False)  # type: ignore[no-untyped-call]
+
+
+@functools.cache
+def sqlite_statements() -> dict[str, Prepared]:
+    """The write statements compiled once for the sqlite3 module (qmark parameters)."""
+    return _positional(SQLiteDialect_pysqlite(), every_type=True)
 
 
 _CASE_EVENTS_PG = (

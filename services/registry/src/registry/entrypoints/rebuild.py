@@ -159,6 +159,7 @@ async def _replay(
                 next_report = time.monotonic() + 2.0
         await sub.unsubscribe()
     finally:
+        await projector.stop()
         await nc.close()
     print(f"rebuild: done, {projected} events in {time.monotonic() - started:.1f}s", file=out)
     return projected
