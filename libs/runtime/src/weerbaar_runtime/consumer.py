@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from faststream.exceptions import SkipMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.message import NatsMessage
 from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
@@ -27,6 +25,7 @@ from contracts.subjects import ALL_EVENTS, DEAD_LETTER_PREFIX, DEAD_LETTER_STREA
 from weerbaar_runtime.in_place import retrying_in_place
 from weerbaar_runtime.logging import get_logger
 from weerbaar_runtime.nats import pull_inbox
+from weerbaar_runtime.pull import Delivered, PullLoop, Settleable
 
 _log = get_logger("consumer")
 
@@ -101,7 +100,7 @@ def current_delivery() -> Delivery | None:
     return _DELIVERY.get()
 
 
-def _stored_at(msg: NatsMessage) -> datetime | None:
+def _stored_at(msg: Settleable) -> datetime | None:
     try:
         stored = msg.raw_message.metadata.timestamp
     except Exception:
@@ -114,7 +113,7 @@ def backoff_s(attempt: int, *, base: float = 0.5, cap: float = 60.0) -> float:
     return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
 
 
-def delivery_attempt(msg: NatsMessage) -> int:
+def delivery_attempt(msg: Settleable) -> int:
     """How many times JetStream has delivered this message, this time included."""
     try:
         return int(msg.raw_message.metadata.num_delivered)
@@ -123,7 +122,7 @@ def delivery_attempt(msg: NatsMessage) -> int:
 
 
 async def dead_letter(
-    broker: NatsBroker, msg: NatsMessage, *, consumer: str, reason: str, error_type: str
+    broker: NatsBroker, msg: Settleable, *, consumer: str, reason: str, error_type: str
 ) -> None:
     """Park the message on the dead-letter stream with why it was parked."""
     raw = msg.raw_message
@@ -149,7 +148,7 @@ async def dead_letter(
 
 async def settle(
     broker: NatsBroker,
-    msg: NatsMessage,
+    msg: Settleable,
     event: Event,
     handler: Handler,
     *,
@@ -200,7 +199,7 @@ async def settle(
 
 
 async def park(
-    broker: NatsBroker, msg: NatsMessage, *, consumer: str, reason: str, error_type: str
+    broker: NatsBroker, msg: Settleable, *, consumer: str, reason: str, error_type: str
 ) -> None:
     """Park the message as a dead letter and acknowledge it; when the dead letter cannot
     be stored, leave the message to be delivered again in 5 s (it is never dropped)."""
@@ -213,17 +212,6 @@ async def park(
     PROCESSED.labels(consumer, "dead_lettered").inc()
     _log.error("message dead-lettered", consumer=consumer, reason=reason, error_type=error_type)
     await msg.ack()
-
-
-def delivered_message(broker: NatsBroker) -> NatsMessage:
-    """The message a handler was called for, from the broker's context.
-
-    A handler parameter annotated as the message (FastStream's `Context` field) is
-    resolved per message in a worker thread, with a task group around it (3.6-6.5 % of
-    a consumer's profile samples at 100 incidents/s). Read from the context, the
-    handler asks for nothing but the decoded event."""
-    message: NatsMessage = broker.context.get_local("message")
-    return message
 
 
 def subscribe(
@@ -243,22 +231,32 @@ def subscribe(
     while the last is still being handled, so a handler that batches its own work
     (the registry's group commits) always has the next batch waiting.
 
-    A message that is not a valid event is parked as a dead letter by the decoder,
-    before FastStream would otherwise refuse it and leave it to be redelivered forever.
+    The messages are fetched and settled by `weerbaar_runtime.pull.PullLoop`, which
+    the FastStream subscriber declared here starts and stops in its place (the
+    subscriber is what the AsyncAPI document shows). A message that is not a valid
+    event is parked as a dead letter, never left to be redelivered forever.
     """
 
-    async def decode(message: NatsMessage) -> Event:
+    async def one(message: Delivered) -> None:
         try:
-            return parse_event(message.raw_message.data)
-        except ValidationError:
-            await park(
-                broker,
-                message,
-                consumer=spec.durable,
-                reason="invalid",
-                error_type="ValidationError",
+            try:
+                event = parse_event(message.raw_message.data)
+            except ValidationError:
+                await park(
+                    broker,
+                    message,
+                    consumer=spec.durable,
+                    reason="invalid",
+                    error_type="ValidationError",
+                )
+                return
+            await settle(
+                broker, message, event, handler, consumer=spec.durable, max_attempts=max_attempts
             )
-            raise SkipMessage from None
+        except Exception as exc:  # settling failed (no connection): delivered again later
+            _log.warning(
+                "message not settled", consumer=spec.durable, error_type=type(exc).__name__
+            )
 
     # The consumer's own filters decide what arrives; the subscriber's subject only
     # names it in the AsyncAPI document.
@@ -271,21 +269,23 @@ def subscribe(
         pull_sub=PullSub(batch_size=batch_size, timeout=1.0),
         inbox_prefix=pull_inbox(broker),
         ack_policy=AckPolicy.MANUAL,
-        decoder=decode,
         max_workers=in_flight,
         title=f"{spec.durable}:{subject}",
         description=description or spec.description,
     )
 
-    async def handle(event: AnyEvent) -> None:
-        await settle(
-            broker,
-            delivered_message(broker),
-            event,
-            handler,
-            consumer=spec.durable,
-            max_attempts=max_attempts,
-        )
+    async def documented(event: AnyEvent) -> None:
+        """What the document shows the subscriber taking (never called)."""
 
-    subscriber(handle)
+    subscriber(documented)
+    loop = PullLoop(
+        broker,
+        stream=spec.stream,
+        durable=spec.durable,
+        handle=one,
+        batch=batch_size,
+        window=in_flight,
+    )
+    subscriber.start = loop.start  # type: ignore[method-assign]
+    subscriber.stop = loop.stop  # type: ignore[method-assign]
     return subscriber

@@ -8,12 +8,12 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from faststream.nats.message import NatsMessage
 from prometheus_client import Counter
 
 from contracts.events import Event
 from weerbaar_runtime.logging import get_logger
 from weerbaar_runtime.nats import PublishFailedError
+from weerbaar_runtime.pull import Settleable
 
 _log = get_logger("consumer")
 
@@ -37,7 +37,7 @@ IN_PROGRESS_EVERY_S = 1.0
 
 @contextlib.asynccontextmanager
 async def kept_in_progress(
-    msg: NatsMessage, *, every_s: float = IN_PROGRESS_EVERY_S
+    msg: Settleable, *, every_s: float = IN_PROGRESS_EVERY_S
 ) -> AsyncIterator[None]:
     """Tell the server the message is still being worked on until the block ends."""
 
@@ -57,7 +57,7 @@ async def kept_in_progress(
 
 
 async def retrying_in_place(
-    msg: NatsMessage,
+    msg: Settleable,
     event: Event,
     handler: Callable[[Event, int], Awaitable[None]],
     attempt: int,

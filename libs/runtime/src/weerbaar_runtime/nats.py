@@ -225,7 +225,7 @@ def document_publishers(broker: NatsBroker, events: Iterable[type[Event]]) -> No
         )
 
 
-async def _take_available(subscription: Any, limit: int, timeout_s: float) -> list[Any]:
+async def take_available(subscription: Any, limit: int, timeout_s: float) -> list[Any]:
     """Whatever the consumer has ready now, up to `limit`, without waiting for more."""
     await subscription._nc.publish(
         subscription._nms,
@@ -272,7 +272,7 @@ def deliver_promptly(broker: NatsBroker) -> None:
         ) -> list[Any]:
             first = list(await _original(batch=1, timeout=timeout, heartbeat=heartbeat))
             if batch > 1 and first:
-                first += await _take_available(_subscription, batch - 1, timeout_s=1.0)
+                first += await take_available(_subscription, batch - 1, timeout_s=1.0)
             return first
 
         fetch._prompt = True  # type: ignore[attr-defined]

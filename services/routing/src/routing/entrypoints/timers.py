@@ -19,16 +19,11 @@ from contracts.subjects import ROUTING_TIMERS_CONSUMER, TIMER_DUE_PREFIX, TIMER_
 from routing.domain.timers import Timer
 from routing.service.ports import Scheduler
 from routing.service.router import Router
-from weerbaar_runtime.consumer import (
-    backoff_s,
-    delivered_message,
-    delivery_attempt,
-    export_limits,
-    park,
-)
+from weerbaar_runtime.consumer import backoff_s, delivery_attempt, export_limits, park
 from weerbaar_runtime.in_place import kept_in_progress
 from weerbaar_runtime.logging import get_logger
 from weerbaar_runtime.nats import pull_inbox
+from weerbaar_runtime.pull import delivered_message
 
 _log = get_logger("routing")
 
