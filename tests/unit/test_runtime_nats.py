@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
@@ -97,3 +98,20 @@ async def test_ending_a_task_that_is_already_done_or_missing_is_a_no_op() -> Non
     await done
     assert await end_task(done) is True
     assert await end_task(None) is True
+
+
+def test_a_subject_label_keeps_no_id_so_the_series_stay_bounded() -> None:
+    from weerbaar_runtime.metric_labels import subject_pattern
+
+    incident, assignment = uuid.uuid4(), uuid.uuid4()
+    assert subject_pattern(f"weerbaar.events.incident.reported.{incident}") == (
+        "weerbaar.events.incident.reported.*"
+    )
+    # a timer's schedule names its assignment before its stage
+    assert subject_pattern(f"weerbaar.timers.schedule.ack.{assignment}.2") == (
+        "weerbaar.timers.schedule.ack.*.*"
+    )
+    assert subject_pattern(f"weerbaar.timers.due.ack.{incident}") == "weerbaar.timers.due.ack.*"
+    assert subject_pattern("$JS.API.STREAM.INFO.WEERBAAR_EVENTS") == (
+        "$JS.API.STREAM.INFO.WEERBAAR_EVENTS"
+    )

@@ -9,11 +9,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from faststream.nats import NatsBroker
-from faststream.nats.prometheus import NatsPrometheusMiddleware
-from faststream.nats.prometheus.provider import (
-    BatchNatsMetricsSettingsProvider,
-    NatsMetricsSettingsProvider,
-)
 from faststream.nats.security import NatsUserPassword
 from nats.errors import Error as NatsError
 from nats.js.client import JetStreamContext
@@ -24,6 +19,7 @@ from contracts.events import Event
 from contracts.subjects import EVENTS_STREAM, event_filter, inbox_prefix
 from weerbaar_runtime.closing import close_for_good
 from weerbaar_runtime.logging import get_logger
+from weerbaar_runtime.metric_labels import BoundedNatsPrometheusMiddleware
 from weerbaar_runtime.settings import ServiceSettings
 
 _log = get_logger("nats")
@@ -49,50 +45,6 @@ async def _disconnected_cb() -> None:
 
 async def _reconnected_cb() -> None:
     _log.info("nats reconnected")
-
-
-def subject_pattern(subject: str) -> str:
-    """A subject as a metric label: the incident id at its end becomes `*`, so the
-    number of series stays bounded (and no id reaches a label)."""
-    head, _, last = subject.rpartition(".")
-    prefixes = ("weerbaar.events.", "weerbaar.timers.", "weerbaar.dead.", "weerbaar.changed.")
-    if head.startswith(prefixes) and last:
-        return f"{head}.*"
-    return subject
-
-
-class _BoundedProvider(NatsMetricsSettingsProvider):
-    def get_consume_attrs_from_message(self, msg: Any) -> Any:
-        attrs = super().get_consume_attrs_from_message(msg)
-        attrs["destination_name"] = subject_pattern(attrs["destination_name"])
-        return attrs
-
-    def get_publish_destination_name_from_cmd(self, cmd: Any) -> str:
-        return subject_pattern(super().get_publish_destination_name_from_cmd(cmd))
-
-
-class _BoundedBatchProvider(BatchNatsMetricsSettingsProvider):
-    def get_consume_attrs_from_message(self, msg: Any) -> Any:
-        attrs = super().get_consume_attrs_from_message(msg)
-        attrs["destination_name"] = subject_pattern(attrs["destination_name"])
-        return attrs
-
-    def get_publish_destination_name_from_cmd(self, cmd: Any) -> str:
-        return subject_pattern(super().get_publish_destination_name_from_cmd(cmd))
-
-
-def _bounded_provider(msg: Any) -> Any:
-    if isinstance(msg, list | tuple):
-        return _BoundedBatchProvider()
-    return _BoundedProvider()
-
-
-class BoundedNatsPrometheusMiddleware(NatsPrometheusMiddleware):
-    """FastStream's NATS metrics with subjects reduced to their pattern."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._settings_provider_factory = _bounded_provider
 
 
 PING_INTERVAL_S = 1
