@@ -22,7 +22,7 @@ from contracts.subjects import ROUTING_TIMERS_CONSUMER, TIMERS_STREAM
 from routing.domain.timers import Timer
 from routing.service.ports import Scheduler
 from weerbaar_runtime.logging import get_logger
-from weerbaar_runtime.nats import PublishFailedError
+from weerbaar_runtime.nats import publish_stored
 
 _log = get_logger("routing")
 
@@ -52,16 +52,14 @@ def scheduler(broker: NatsBroker, *, timeout_s: float) -> Scheduler:
     at once."""
 
     async def schedule(timer: Timer) -> None:
-        try:
-            await broker.publish(
-                timer.model_dump_json().encode(),
-                subject=timer.schedule_subject,
-                stream=TIMERS_STREAM,
-                headers=schedule_headers(timer),
-                timeout=timeout_s,
-            )
-        except Exception as exc:
-            raise PublishFailedError(type(exc).__name__) from exc
+        await publish_stored(
+            broker,
+            timer.schedule_subject,
+            timer.model_dump_json().encode(),
+            stream=TIMERS_STREAM,
+            headers=schedule_headers(timer),
+            timeout_s=timeout_s,
+        )
 
     return schedule
 
