@@ -159,14 +159,19 @@ class PullLoop:
                 _log.debug("fetch failed", consumer=self._durable, error_type=type(exc).__name__)
                 await asyncio.sleep(ERROR_PAUSE_S)
                 continue
-            if room is None:
-                await asyncio.gather(*(self._timed(m) for m in messages))
+            if room is None:  # tasks too, so a stop gives them their grace
+                if messages:
+                    await asyncio.wait([self._spawn(m, None) for m in messages])
                 continue
             for message in messages:
                 await room.acquire()
-                task = asyncio.create_task(self._timed(message))
-                self._handling.add(task)
-                task.add_done_callback(functools.partial(self._handled, room))
+                self._spawn(message, room)
+
+    def _spawn(self, message: Msg, room: asyncio.Semaphore | None) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._timed(message))
+        self._handling.add(task)
+        task.add_done_callback(functools.partial(self._handled, room))
+        return task
 
     async def _timed(self, message: Msg) -> None:
         started = time.perf_counter()
@@ -175,6 +180,7 @@ class PullLoop:
         finally:
             self._seconds.observe(time.perf_counter() - started)
 
-    def _handled(self, room: asyncio.Semaphore, task: asyncio.Task[None]) -> None:
+    def _handled(self, room: asyncio.Semaphore | None, task: asyncio.Task[None]) -> None:
         self._handling.discard(task)
-        room.release()
+        if room is not None:
+            room.release()
