@@ -208,7 +208,7 @@ def document_publishers(broker: NatsBroker, events: Iterable[type[Event]]) -> No
         )
 
 
-async def take_available(subscription: Any, limit: int, timeout_s: float) -> list[Any]:
+async def _take_available(subscription: Any, limit: int, timeout_s: float) -> list[Any]:
     """Whatever the consumer has ready now, up to `limit`, without waiting for more."""
     await subscription._nc.publish(
         subscription._nms,
@@ -230,13 +230,30 @@ async def take_available(subscription: Any, limit: int, timeout_s: float) -> lis
     return messages
 
 
+async def fetch_promptly(
+    subscription: Any,
+    batch: int,
+    *,
+    timeout_s: float | None,
+    heartbeat: float | None = None,
+    fetch_one: Any = None,
+) -> list[Any]:
+    """From a pull subscription: the first message as soon as there is one (waiting up
+    to `timeout_s`), then whatever else is ready at once, up to `batch` in all."""
+    fetch = fetch_one or subscription.fetch
+    first = list(await fetch(batch=1, timeout=timeout_s, heartbeat=heartbeat))
+    if batch > 1 and first:
+        first += await _take_available(subscription, batch - 1, timeout_s=1.0)
+    return first
+
+
 def deliver_promptly(broker: NatsBroker) -> None:
     """Make every pull subscriber of the broker hand over a message as soon as it arrives.
 
     A batch fetch (`fetch(batch=n)`) may hold an open pull request until n messages came
-    or it expired, depending on how the server treats it; here a fetch waits only for
-    the first message, then takes whatever else is ready at once: a lone event goes
-    straight through, and a burst is still handled in batches."""
+    or it expired, depending on how the server treats it; here a fetch is
+    `fetch_promptly`: a lone event goes straight through, and a burst is still handled
+    in batches."""
     for subscriber in broker.subscribers:
         subscription = getattr(subscriber, "subscription", None)
         original = getattr(subscription, "fetch", None)
@@ -253,10 +270,9 @@ def deliver_promptly(broker: NatsBroker) -> None:
             _subscription: Any = subscription,
             _original: Any = original,
         ) -> list[Any]:
-            first = list(await _original(batch=1, timeout=timeout, heartbeat=heartbeat))
-            if batch > 1 and first:
-                first += await take_available(_subscription, batch - 1, timeout_s=1.0)
-            return first
+            return await fetch_promptly(
+                _subscription, batch, timeout_s=timeout, heartbeat=heartbeat, fetch_one=_original
+            )
 
         fetch._prompt = True  # type: ignore[attr-defined]
         subscription.fetch = fetch

@@ -26,7 +26,7 @@ from nats.errors import Error as NatsError
 from prometheus_client import Histogram
 
 from weerbaar_runtime.logging import get_logger
-from weerbaar_runtime.nats import SHUTDOWN_GRACE_S, pull_inbox, take_available
+from weerbaar_runtime.nats import SHUTDOWN_GRACE_S, fetch_promptly, pull_inbox
 
 _log = get_logger("consumer")
 
@@ -142,17 +142,13 @@ class PullLoop:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
 
-    async def _fetch(self) -> list[Msg]:
-        first: list[Msg] = list(await self._subscription.fetch(batch=1, timeout=FETCH_WAIT_S))
-        if self._batch > 1 and first:
-            first += await take_available(self._subscription, self._batch - 1, timeout_s=1.0)
-        return first
-
     async def _run(self) -> None:
         room = asyncio.Semaphore(self._window) if self._window else None
         while True:
             try:
-                messages = await self._fetch()
+                messages: list[Msg] = await fetch_promptly(
+                    self._subscription, self._batch, timeout_s=FETCH_WAIT_S
+                )
             except TimeoutError:
                 continue
             except (NatsError, OSError) as exc:

@@ -13,6 +13,18 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def sqlite_pragmas(busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> tuple[str, ...]:
+    """What every connection to the SQLite file is set up with: WAL, a busy timeout."""
+    return (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA synchronous=NORMAL",
+        f"PRAGMA busy_timeout={int(busy_timeout_ms)}",
+        "PRAGMA cache_size=-65536",  # 64 MiB of pages, not 2 MiB
+    )
+
 
 def make_engine(url: str, **options: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL and a busy timeout."""
@@ -22,10 +34,8 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages, not 2 MiB
+            for pragma in sqlite_pragmas():
+                cursor.execute(pragma)
             cursor.close()
 
     return engine

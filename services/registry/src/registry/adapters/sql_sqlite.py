@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
+from registry.adapters.engine import SQLITE_BUSY_TIMEOUT_MS, sqlite_pragmas
 from registry.adapters.sql_writes import Prepared, Writes, sqlite_statements
 from weerbaar_runtime.logging import get_logger
 
@@ -45,7 +46,7 @@ class SqliteWriter:
     CHECKPOINT_EVERY = 200
     """Commits between two (passive) checkpoints of the WAL."""
 
-    def __init__(self, path: str, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(self, path: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         self._path = path
         self._busy_timeout_ms = busy_timeout_ms
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-writer")
@@ -55,12 +56,15 @@ class SqliteWriter:
         self._closed = False
         self.statements = sqlite_statements()
 
-    async def call(self, fn: Any, *args: Any) -> Any:
+    async def run(
+        self, queued: _Queued, query: tuple[str, Sequence[Any]] | None, commit: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """`step` on the loop, or on the writer's thread when it would wait for the lock."""
         try:
-            return fn(*args, wait=False)
+            return self.step(queued, query, commit, wait=False)
         except _Busy:
             return await asyncio.get_running_loop().run_in_executor(
-                self._executor, functools.partial(fn, *args, wait=True)
+                self._executor, functools.partial(self.step, queued, query, commit, wait=True)
             )
 
     @asynccontextmanager
@@ -68,7 +72,7 @@ class SqliteWriter:
         writes = _SqliteWrites(self)
         try:
             yield writes
-            await self.call(self.step, writes.take(), None, True)
+            await self.run(writes.take(), None, commit=True)
         except BaseException:
             self._rollback()
             raise
@@ -88,11 +92,9 @@ class SqliteWriter:
     def _open(self) -> sqlite3.Connection:
         if self._connection is None:
             connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA busy_timeout=0")
+            for pragma in sqlite_pragmas(busy_timeout_ms=0):  # the lock: see `step`
+                connection.execute(pragma)
             connection.execute("PRAGMA wal_autocheckpoint=0")  # `_checkpoint` does it
-            connection.execute("PRAGMA cache_size=-65536")
             self._connection = connection
         return self._connection
 
@@ -183,10 +185,7 @@ class _SqliteWrites:
         self._queued.append((prepared.sql, prepared.rows(rows)))
 
     async def _read(self, sql: str, params: list[str]) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = await self._writer.call(
-            self._writer.step, self.take(), (sql, params)
-        )
-        return rows
+        return await self._writer.run(self.take(), (sql, params))
 
     async def case_events(self, case_ids: set[str]) -> Sequence[tuple[str, str, str]]:
         rows = await self._read(*_in(_CASE_EVENTS, case_ids))
